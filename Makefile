@@ -1,0 +1,39 @@
+# The two commands of the README: `make run` and `make test`. Everything else is for developers.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test dev bench lint clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	@echo "Installing pinned dependencies into $(VENV) (first time takes about a minute)…"
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@$(BIN)/cdp run
+
+test: $(STAMP) browser
+	@$(BIN)/python -m pytest -q
+
+dev: $(STAMP)
+	@$(BIN)/cdp dev
+
+bench: $(STAMP)
+	@$(BIN)/python -m benchmarks
+
+lint: $(STAMP)
+	@$(BIN)/ruff check .
+
+# Debian's Chromium for the browser test of the Dagster UI; skipped where apt-get cannot run.
+.PHONY: browser
+browser:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
+		&& (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium not installed: the browser test will be skipped"; }
+
+clean:
+	rm -rf $(VENV) .cdp

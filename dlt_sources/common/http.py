@@ -1,0 +1,38 @@
+"""One HTTP session for every source: retries with backoff on 429, 5xx, timeouts and cut-off bodies.
+
+dlt's `Client` already retries 429/5xx and honours `Retry-After`; what it cannot see is a 200 answer whose
+JSON body was cut short, which would otherwise fail the whole load at `response.json()`. We retry those too.
+"""
+
+from __future__ import annotations
+
+import requests
+from dlt.sources.helpers.requests import Client
+
+# Enough attempts to ride out a burst of faults; the delay is capped so a load never stalls for minutes.
+MAX_ATTEMPTS = 10
+MAX_RETRY_DELAY_SECONDS = 10.0
+
+
+def body_is_cut_short(response: requests.Response | None, exception: BaseException | None) -> bool:
+    """True for a successful JSON answer whose body does not end like a JSON document."""
+    if response is None or not response.ok:
+        return False
+    if "json" not in response.headers.get("Content-Type", ""):
+        return False
+    body = response.content.rstrip()
+    return bool(body) and body[-1:] not in (b"}", b"]")
+
+
+def retrying_session(timeout_seconds: float = 30.0) -> requests.Session:
+    """A `requests.Session` that retries transient faults and raises on every other error status."""
+    client = Client(
+        request_timeout=timeout_seconds,
+        request_max_attempts=MAX_ATTEMPTS,
+        request_backoff_factor=0.5,
+        request_max_retry_delay=MAX_RETRY_DELAY_SECONDS,
+        exceptions=(requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError),
+        retry_condition=body_is_cut_short,
+        respect_retry_after_header=True,
+    )
+    return client.session

@@ -1,0 +1,203 @@
+"""Checks on source records, and the quarantine they go to when they fail.
+
+Two kinds of defect:
+- a *rejected* record cannot be used at all (no usable key, no valid timestamp, a negative or non-numeric
+  amount): it goes to the source's `quarantine` table only, with its raw payload and the reason;
+- a record *loaded with issues* is still usable (say, a customer with an impossible birth date): it is
+  loaded as the source sent it, staging nulls the bad value, and the quarantine table keeps a row that
+  says what was wrong, so nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import dlt
+import orjson
+
+QUARANTINE_TABLE = "quarantine"
+REJECTED = "rejected"
+LOADED_WITH_ISSUES = "loaded_with_issues"
+
+# Deliberately loose: staging does the real email validation; this catches what is plainly not an email.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Names, emails and phones longer than this are not what a person typed.
+MAX_IDENTIFIER_LENGTH = 255
+
+_QUARANTINE_HINTS = dlt.mark.make_hints(
+    table_name=QUARANTINE_TABLE,
+    write_disposition="append",
+    primary_key=[],
+    merge_key=[],
+    columns=[
+        {"name": "entity", "data_type": "text", "nullable": False},
+        {"name": "source_record_id", "data_type": "text", "nullable": True},
+        {"name": "disposition", "data_type": "text", "nullable": False},
+        {"name": "reason", "data_type": "text", "nullable": False},
+        {"name": "payload", "data_type": "text", "nullable": False},
+    ],
+)
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp (with `Z` or an offset) or epoch milliseconds, else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        if isinstance(value, (int, float)):
+            return datetime.fromtimestamp(value / 1000)
+        return datetime.fromisoformat(str(value))
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def is_valid_date(value: Any) -> bool:
+    """A real calendar date in ISO form (`1990-02-30` is not)."""
+    try:
+        date.fromisoformat(str(value)[:10])
+        return True
+    except ValueError:
+        return False
+
+
+def as_number(value: Any) -> float | None:
+    """The number a money or quantity field holds, whether sent as a number or a numeric string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class Findings:
+    """What is wrong with one record."""
+
+    fatal: list[str] = field(default_factory=list)
+    minor: list[str] = field(default_factory=list)
+
+    def reject(self, reason: str) -> None:
+        self.fatal.append(reason)
+
+    def flag(self, reason: str) -> None:
+        self.minor.append(reason)
+
+
+Check = Callable[[dict[str, Any], Findings], None]
+
+
+def check_required_timestamp(key: str) -> Check:
+    def check(record: dict[str, Any], findings: Findings) -> None:
+        if parse_timestamp(record.get(key)) is None:
+            findings.reject(f"{key} is missing or not a timestamp: {str(record.get(key))[:40]!r}")
+
+    return check
+
+
+def check_email(key: str) -> Check:
+    def check(record: dict[str, Any], findings: Findings) -> None:
+        value = record.get(key)
+        if value not in (None, "") and not (isinstance(value, str) and _EMAIL.match(value.strip())):
+            findings.flag(f"{key} is not a valid email address: {str(value)[:60]!r}")
+
+    return check
+
+
+def check_date(key: str) -> Check:
+    def check(record: dict[str, Any], findings: Findings) -> None:
+        value = record.get(key)
+        if value not in (None, "") and not is_valid_date(value):
+            findings.flag(f"{key} is not a real date: {str(value)[:40]!r}")
+
+    return check
+
+
+def check_short_strings(*keys: str) -> Check:
+    def check(record: dict[str, Any], findings: Findings) -> None:
+        for key in keys:
+            value = record.get(key)
+            if isinstance(value, str) and len(value) > MAX_IDENTIFIER_LENGTH:
+                findings.flag(f"{key} is {len(value)} characters long")
+            elif value is not None and not isinstance(value, str):
+                findings.flag(f"{key} should be text, got {type(value).__name__}")
+
+    return check
+
+
+def check_amount(getter: Callable[[dict[str, Any]], Any], label: str) -> Check:
+    def check(record: dict[str, Any], findings: Findings) -> None:
+        value = getter(record)
+        if value is None:
+            return
+        number = as_number(value)
+        if number is None:
+            findings.reject(f"{label} is not a number: {str(value)[:40]!r}")
+        elif number < 0:
+            findings.reject(f"{label} is negative: {value}")
+
+    return check
+
+
+def check_line_items(key: str, quantity: str, price: Callable[[dict[str, Any]], Any]) -> Check:
+    def check(record: dict[str, Any], findings: Findings) -> None:
+        for line in record.get(key) or []:
+            if not isinstance(line, dict):
+                findings.reject(f"{key} holds a {type(line).__name__}, not an object")
+                continue
+            qty = as_number(line.get(quantity))
+            if qty is None or qty < 0:
+                findings.reject(f"{key}.{quantity} is not a non-negative number: {line.get(quantity)!r}")
+            amount = price(line)
+            if amount is not None and (as_number(amount) is None or as_number(amount) < 0):
+                findings.reject(f"{key} price is not a non-negative number: {amount!r}")
+
+    return check
+
+
+def screen(entity: str, id_key: str, checks: list[Check]) -> Callable[[dict[str, Any]], Iterator[Any]]:
+    """A dlt `yield_map` step: passes good records, quarantines bad ones with their reasons.
+
+    A record with only minor findings is passed on *and* noted in quarantine.
+    """
+
+    def step(record: dict[str, Any]) -> Iterator[Any]:
+        findings = Findings()
+        record_id = record.get(id_key)
+        if record_id in (None, "") or isinstance(record_id, (dict, list, bool)):
+            findings.reject(f"{id_key} is missing or not an identifier")
+        for check in checks:
+            check(record, findings)
+        if findings.fatal or findings.minor:
+            yield quarantine_row(
+                entity,
+                record_id,
+                REJECTED if findings.fatal else LOADED_WITH_ISSUES,
+                "; ".join(findings.fatal + findings.minor),
+                record,
+            )
+        if not findings.fatal:
+            yield record
+
+    return step
+
+
+def quarantine_row(entity: str, record_id: Any, disposition: str, reason: str, record: Any) -> Any:
+    """A row for the source's quarantine table, keeping the payload exactly as received."""
+    return dlt.mark.with_hints(
+        {
+            "entity": entity,
+            "source_record_id": None if record_id is None else str(record_id),
+            "disposition": disposition,
+            "reason": reason,
+            "payload": orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS).decode(),
+        },
+        _QUARANTINE_HINTS,
+        create_table_variant=True,
+    )

@@ -1,0 +1,33 @@
+"""Constants of the HubSpot APIs as the source uses them."""
+
+CONTACT_PROPERTIES = [
+    "email",
+    "firstname",
+    "lastname",
+    "phone",
+    "mobilephone",
+    "date_of_birth",
+    "address",
+    "city",
+    "zip",
+    "country",
+    "lifecyclestage",
+    "hs_email_optout",
+    "createdate",
+    "lastmodifieddate",
+]
+TICKET_PROPERTIES = [
+    "subject",
+    "content",
+    "hs_pipeline_stage",
+    "hs_ticket_priority",
+    "createdate",
+    "hs_lastmodifieddate",
+]
+LIST_PAGE_SIZE = 100  # objects list maximum
+SEARCH_PAGE_SIZE = 200  # search maximum
+# The search endpoint refuses to page past this many results; the source restarts the search from the
+# last modification time it has seen instead.
+SEARCH_RESULT_CAP = 10_000
+EVENTS_PAGE_SIZE = 1000
+START_DATE = "2000-01-01T00:00:00Z"

@@ -1,0 +1,8 @@
+"""Constants of the Square v2 API as the source uses it."""
+
+CUSTOMERS_PAGE_SIZE = 100  # customers/search maximum
+ORDERS_PAGE_SIZE = 500
+PAYMENTS_PAGE_SIZE = 100
+# orders/search takes at most this many location IDs per request.
+LOCATIONS_PER_ORDER_SEARCH = 10
+START_DATE = "2000-01-01T00:00:00Z"
