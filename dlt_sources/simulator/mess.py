@@ -12,7 +12,7 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "Jennifer": ("Jen", "Jenny"), "Margaret": ("Maggie", "Peggy"), "Patricia": ("Pat", "Patty"),
     "Rebecca": ("Becky",), "Katarzyna": ("Kasia", "Kaśka"), "Małgorzata": ("Gosia", "Małgosia"),
     "Aleksandra": ("Ola",), "Agnieszka": ("Aga",), "Magdalena": ("Magda",), "Joanna": ("Asia",),
-    "Krzysztof": ("Krzysiek",), "Tomasz": ("Tomek",), "Piotr": ("Piotrek",), "Michał": ("Michał",),
+    "Krzysztof": ("Krzysiek",), "Tomasz": ("Tomek",), "Piotr": ("Piotrek",), "Michał": ("Misiek",),
     "Aleksander": ("Olek",), "Wojciech": ("Wojtek",), "Muhammad": ("Muh.", "M.", "Moh.", "Muhamad"),
     "Ahmad": ("Achmad",), "Siti": ("Sity",), "Nur": ("Nurul",), "Rizky": ("Rizki",),
 }

@@ -1,0 +1,102 @@
+"""The `cdp` command: the nightly run, the Dagster UI, and the simulator's controls."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+from cdp_orchestration.settings import REPO_ROOT, cdp_home, dagster_home
+
+
+def run_nightly() -> int:
+    """Runs the nightly job headless in this process and prints the summary; returns the exit status."""
+    os.environ["DAGSTER_HOME"] = str(dagster_home())
+    from dagster import DagsterInstance
+
+    from cdp_orchestration.definitions import defs
+    from cdp_orchestration.jobs import NIGHTLY_JOB_NAME
+    from cdp_orchestration.summary import summarise
+
+    job = defs.get_job_def(NIGHTLY_JOB_NAME)
+    started = time.perf_counter()
+    print(f"CDP nightly run into {cdp_home()} …", flush=True)
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    group_of_step = _stage_names(defs)
+    if not result.success:
+        failure = next((e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None)
+        error = failure.step_failure_data.error if failure and failure.step_failure_data else None
+        message = _root_message(error) if error else "the run failed before any step ran"
+        print(
+            f"\nThe nightly run failed at step {failure.step_key if failure else '?'}: {message}\n"
+            "Nothing after that step was run; the warehouse keeps the last good state. Fix the cause above and "
+            "run `make run` again: loads resume where they stopped and nothing is sent twice.",
+            file=sys.stderr,
+        )
+        return 1
+    summary = summarise(result, group_of_step)
+    print("\n".join(summary.lines()))
+    print(f"\nTotal wall time {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _root_message(error) -> str:
+    while error.cause is not None:
+        error = error.cause
+    return f"{error.cls_name}: {error.message.strip()}"
+
+
+def _stage_names(defs) -> dict[str, str]:
+    """Step key → the asset group it materialises, which names the stage in the summary."""
+    graph = defs.resolve_asset_graph()
+    names: dict[str, str] = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.assets_def.node_def:
+            names[node.assets_def.node_def.name] = node.group_name or "default"
+    return names
+
+
+def dev() -> int:
+    """`dagster dev` on the repository's workspace, with the instance under CDP_HOME."""
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home())}
+    dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
+    return subprocess.call([dagster, "dev", "-w", str(REPO_ROOT / "workspace.yaml")], cwd=REPO_ROOT, env=env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cdp", description="Customer data platform")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the nightly job headless and print a summary")
+    commands.add_parser("dev", help="start the Dagster UI (dagster dev)")
+    simulator = commands.add_parser("simulator", help="the bundled simulator of the source systems")
+    simulator_commands = simulator.add_subparsers(dest="simulator_command", required=True)
+    serve = simulator_commands.add_parser("serve", help="serve every simulated API on one loopback port")
+    serve.add_argument("--port", type=int, default=None)
+    advance = commands.add_parser("advance-day", help="move the simulator's clock N days on")
+    advance.add_argument("days", type=int, nargs="?", default=1)
+    args = parser.parse_args(argv)
+
+    if args.command == "run":
+        return run_nightly()
+    if args.command == "dev":
+        return dev()
+    if args.command == "simulator":
+        from dlt_sources.simulator import serve as serve_simulator
+
+        serve_simulator(port=args.port, home=cdp_home())
+        return 0
+    if args.command == "advance-day":
+        from dlt_sources.simulator import advance_day
+
+        advance_day(args.days, home=cdp_home())
+        return 0
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""One multi-asset per source system: the dlt load of its resources into `raw_<source>`."""
+
+
+import time
+from collections.abc import Iterator
+
+import duckdb
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+)
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
+from dagster_dlt.translator import DltResourceTranslatorData
+
+from cdp_orchestration.ingest.pipelines import (
+    LOADER_FILE_FORMAT,
+    SOURCE_FACTORIES,
+    explain_http_failure,
+    make_pipeline,
+    make_source,
+    raw_schema,
+    type_variants,
+)
+from cdp_orchestration.ingest.resources import SourceSystems, source_clock
+from cdp_orchestration.settings import SOURCES, warehouse_path
+from dlt_sources.common.quarantine import QUARANTINE_TABLE
+
+
+class CdpDltTranslator(DagsterDltTranslator):
+    """Asset keys read as the lineage: `dlt/<source>/<resource>`, in the `ingest` group."""
+
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
+        spec = super().get_asset_spec(data)
+        return spec.replace_attributes(
+            key=AssetKey(["dlt", data.resource.source_name, data.resource.name]),
+            group_name="ingest",
+            deps=[],
+        )
+
+
+def record_source_clock(source: str, observed_at, run_id: str) -> None:
+    """Keeps the source's own time of this run; the models compute recency and lifecycle as of it."""
+    with duckdb.connect(str(warehouse_path())) as con:
+        con.execute("create schema if not exists meta")
+        con.execute(
+            "create table if not exists meta.source_clock "
+            "(source_system varchar, observed_at timestamptz, run_id varchar, recorded_at timestamptz)"
+        )
+        con.execute("insert into meta.source_clock values (?, ?, ?, now())", [source, observed_at, run_id])
+
+
+def quarantined_in_load(source: str, load_ids: list[str]) -> dict[str, int]:
+    """Rows this load put in quarantine, per entity."""
+    if not load_ids:
+        return {}
+    with duckdb.connect(str(warehouse_path()), read_only=True) as con:
+        tables = con.sql(
+            "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
+            params=[raw_schema(source), QUARANTINE_TABLE],
+        ).fetchall()
+        if not tables:
+            return {}
+        rows = con.execute(
+            f"select entity, count(*) from {raw_schema(source)}.{QUARANTINE_TABLE} "
+            f"where _dlt_load_id in (select unnest(?)) group by entity",
+            [load_ids],
+        ).fetchall()
+    return dict(rows)
+
+
+def build_source_assets(source: str) -> AssetsDefinition:
+    factory = SOURCE_FACTORIES[source]
+
+    @dlt_assets(
+        dlt_source=factory(base_url="http://configured-at-run-time", access_token="-"),
+        dlt_pipeline=make_pipeline(source),
+        name=f"load_{source}",
+        dagster_dlt_translator=CdpDltTranslator(),
+        pool="warehouse",
+    )
+    def load(context: AssetExecutionContext, dlt: DagsterDltResource, sources: SourceSystems) -> Iterator:
+        connection = sources.connection(source)
+        record_source_clock(source, source_clock(connection), context.run_id)
+        pipeline = make_pipeline(source)
+        started = time.perf_counter()
+        try:
+            results = list(
+                dlt.run(
+                    context=context,
+                    dlt_source=make_source(connection),
+                    dlt_pipeline=pipeline,
+                    dagster_dlt_translator=CdpDltTranslator(),
+                    loader_file_format=LOADER_FILE_FORMAT,
+                )
+            )
+        except Exception as error:
+            explained = explain_http_failure(source, error)
+            if explained:
+                raise explained from error
+            raise
+        seconds = round(time.perf_counter() - started, 2)
+        load_ids = list(pipeline.last_trace.last_load_info.loads_ids) if pipeline.last_trace else []
+        quarantined = quarantined_in_load(source, load_ids)
+        variants = type_variants(pipeline)
+        if variants:
+            context.log.warning(
+                f"{source}: fields changed type (kept in variant columns): {', '.join(variants)}"
+            )
+        for result in results:
+            entity = result.asset_key.path[-1]
+            yield MaterializeResult(
+                asset_key=result.asset_key,
+                metadata={
+                    **(result.metadata or {}),
+                    "rows_quarantined": quarantined.get(entity, 0),
+                    "load_seconds": seconds,
+                    "simulated_source": connection.simulated,
+                    "type_changes": ", ".join(v for v in variants if v.split(".")[0].startswith(entity))
+                    or "none",
+                },
+            )
+
+    return load
+
+
+source_assets = [build_source_assets(source) for source in SOURCES]

@@ -1,0 +1,78 @@
+"""The summary `cdp run` prints at the end of a night (CONTRACT §1)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import duckdb
+from dagster import ExecuteInProcessResult
+
+from cdp_orchestration.settings import SOURCES, warehouse_path
+
+
+@dataclass
+class NightSummary:
+    loaded: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    quarantined: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    stage_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    warehouse_facts: list[tuple[str, str]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = ["", "CDP nightly run: summary", "", f"{'source':<10} {'rows loaded':>12} {'quarantined':>12}"]
+        for source in SOURCES:
+            out.append(f"{source:<10} {self.loaded.get(source, 0):>12,} {self.quarantined.get(source, 0):>12,}")
+        if self.warehouse_facts:
+            out.append("")
+            out += [f"{label:<40} {value}" for label, value in self.warehouse_facts]
+        out += ["", "wall time per stage"]
+        out += [f"  {stage:<20} {seconds:8.1f} s" for stage, seconds in self.stage_seconds.items()]
+        return out
+
+
+def _stage(step_key: str, group_of_step: dict[str, str]) -> str:
+    return group_of_step.get(step_key, step_key)
+
+
+def summarise(result: ExecuteInProcessResult, group_of_step: dict[str, str]) -> NightSummary:
+    """Rows per source from the load assets' metadata, stage times from step events, the rest from the marts."""
+    summary = NightSummary()
+    for event in result.get_asset_materialization_events():
+        key = event.asset_key.path
+        metadata = event.materialization.metadata
+        if key[0] == "dlt":
+            summary.loaded[key[1]] += int(metadata["rows_loaded"].value) if "rows_loaded" in metadata else 0
+            summary.quarantined[key[1]] += int(metadata["rows_quarantined"].value)
+    starts: dict[str, float] = {}
+    for event in result.all_events:
+        if event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            starts[event.step_key] = event.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
+            summary.stage_seconds[_stage(event.step_key, group_of_step)] += event.timestamp - starts[event.step_key]
+    summary.warehouse_facts = warehouse_facts()
+    return summary
+
+
+def warehouse_facts() -> list[tuple[str, str]]:
+    """Counts read back from the warehouse, for the tables this run built."""
+    queries = [
+        ("source person records", "select count(*) from marts.customer_id_map"),
+        ("customers after resolution", "select count(*) from marts.customer_360"),
+    ]
+    facts: list[tuple[str, str]] = []
+    with duckdb.connect(str(warehouse_path()), read_only=True) as con:
+        for label, sql in queries:
+            try:
+                facts.append((label, f"{con.sql(sql).fetchall()[0][0]:,}"))
+            except duckdb.CatalogException:
+                continue
+        try:
+            for segment, size in con.sql(
+                "select segment, count(*) from marts.segment_membership group by 1 order by 1"
+            ).fetchall():
+                facts.append((f"segment {segment}", f"{size:,}"))
+        except duckdb.CatalogException:
+            pass
+    return facts

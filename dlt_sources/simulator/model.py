@@ -1,0 +1,121 @@
+"""The simulated world: people (the truth) and the records each source system holds about them.
+
+Records are kept in a neutral, compact form; each API module renders them into its own shape
+page by page, so a million orders cost memory for a million small objects, not a million JSON trees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from .state import SimState
+
+SYSTEMS = ("shopify", "square", "hubspot")
+
+
+@dataclass(slots=True)
+class Person:
+    """One real person, as only the simulator knows them."""
+
+    pid: int
+    household: int
+    country: str
+    female: bool
+    first: str
+    last: str
+    birthday: str  # ISO date
+    email: str
+    old_email: str | None  # the address they used before changing it
+    family_email: str | None  # an address shared by the household
+    phone: str  # national significant number
+    household_phone: str | None
+    street: str
+    street2: str | None
+    city: str
+    province: str
+    zip: str
+    joined: int  # epoch seconds of their first contact with the business
+    activity: float  # relative purchase propensity
+    sporty: bool
+    home_store: int
+
+
+@dataclass(slots=True)
+class Customer:
+    """A customer (Shopify, Square) or contact (HubSpot) record: a person as one system typed them."""
+
+    system: str
+    seq: int  # creation order within the system; the API id derives from it
+    person: Person
+    first: str | None
+    last: str | None
+    email: str | None
+    phone: str | None
+    birthday: str | None
+    street: str | None
+    street2: str | None
+    city: str | None
+    province: str | None
+    zip: str | None
+    country: str
+    created: int
+    updated: int
+    subscribed: bool
+    consent_updated: int
+    version: int = 1
+    defect: str | None = None
+
+
+@dataclass(slots=True)
+class Order:
+    """A sale (Shopify web order, Square POS order) or an abandoned Shopify checkout."""
+
+    seq: int
+    customer: Customer | None  # None: anonymous till sale
+    store: int  # Square location index (in-store) or -1 (web)
+    country: str
+    currency: str
+    created: int
+    updated: int
+    cancelled: bool
+    lines: tuple[tuple[int, int], ...]  # (product index, quantity)
+    discount_pct: int
+    tender: int  # 0 card, 1 cash, 2 wallet
+    defect: str | None = None
+
+
+@dataclass(slots=True)
+class Ticket:
+    seq: int
+    contact: Customer
+    topic: int
+    priority: int
+    stage: int
+    created: int
+    updated: int
+
+
+class EmailEvent(NamedTuple):
+    created_ms: int
+    seq: int
+    type: str
+    recipient: str
+    campaign: int
+    detail: str | None  # clicked URL or subscription status
+
+
+@dataclass(slots=True)
+class World:
+    """Everything the APIs serve at one simulated day."""
+
+    state: SimState
+    now: int
+    people: list[Person]
+    customers: dict[str, list[Customer]]  # per system, in seq order
+    orders: dict[str, list[Order]]  # "shopify" and "square", in seq order
+    checkouts: list[Order]
+    tickets: list[Ticket]
+    email_events: list[EmailEvent]  # in created order
+    malformed: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """(source_system, entity, source_record_id, defect) of every deliberately malformed record."""

@@ -1,0 +1,113 @@
+"""Derived matching columns, shared-identifier detection and capped blocking keys, all in DuckDB SQL.
+
+Recall is won here: a pair that no key brings together is never scored. Each key is a combination that a
+true pair usually shares even with a typo, a missing field or names in another order; each key value is
+dropped when more records share it than ``cap`` allows, so no block can explode whatever the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+# A value (email, phone) used by this many different names is a placeholder or a shop's own number.
+PLACEHOLDER_MIN_NAMES = 6
+PLACEHOLDER_MIN_RECORDS = 40
+
+
+@dataclass(frozen=True)
+class BlockKey:
+    """A blocking key: SQL over the feature columns, the columns it needs, and the largest block kept."""
+
+    name: str
+    sql: str
+    needs: tuple[str, ...]
+    cap: int
+
+
+# Name tokens are sorted, so ta/tb are the alphabetically first/last token: a typo in one leaves the other.
+BLOCK_KEYS: tuple[BlockKey, ...] = (
+    BlockKey("bk_email", "email", ("email",), 30),
+    BlockKey("bk_phone", "phone", ("phone",), 30),
+    BlockKey("bk_ta_dob", "name_toks[1] || '|' || dob", ("name_key", "dob"), 40),
+    BlockKey("bk_tb_dob", "name_toks[-1] || '|' || dob", ("name_key", "dob"), 40),
+    BlockKey("bk_name_pc", "name_key || '|' || postcode", ("name_key", "postcode"), 40),
+    BlockKey("bk_name_city", "name_key || '|' || city", ("name_key", "city"), 40),
+    BlockKey("bk_ta_addr", "name_toks[1] || '|' || address", ("name_key", "address"), 30),
+    BlockKey("bk_tb_addr", "name_toks[-1] || '|' || address", ("name_key", "address"), 30),
+    BlockKey("bk_dob_pc", "dob || '|' || postcode", ("dob", "postcode"), 30),
+    BlockKey("bk_dob_addr", "dob || '|' || address", ("dob", "address"), 30),
+    BlockKey("bk_email_local", "split_part(email, '@', 1) || '|' || name_toks[1]", ("email", "name_key"), 20),
+    BlockKey("bk_name", "name_key", ("name_key",), 8),
+)
+
+
+def build_features(con: duckdb.DuckDBPyConnection, source: str, target: str = "features") -> list[str]:
+    """Create table ``target`` from normalised table ``source``; return the blocking-key columns built."""
+    con.execute(
+        f"""
+        create or replace temp table _names as
+        select *,
+            list_sort(list_distinct(list_filter(
+                string_split(coalesce(first_c, '') || ' ' || coalesce(last_c, ''), ' '), t -> t <> ''
+            ))) as _toks
+        from {source}
+        """
+    )
+    con.execute(
+        """
+        create or replace temp table _named as
+        select * exclude (_toks),
+            case when len(_toks) > 0 then _toks end as name_toks,
+            case when len(_toks) > 0 then array_to_string(_toks, ' ') end as name_key
+        from _names
+        """
+    )
+    # Identifiers shared by many different names glue strangers: drop them. Shared by a few (a household's
+    # phone or family email) they stay, flagged, and the model learns they are weaker evidence.
+    for c in ("email", "phone"):
+        con.execute(
+            f"""
+            create or replace temp table _share_{c} as
+            select {c} as v, count(*) as n_rec, count(distinct name_key) as n_names
+            from _named where {c} is not null group by {c}
+            """
+        )
+    con.execute(
+        f"""
+        create or replace temp table _feat0 as
+        select n.* exclude (email, phone),
+            case when coalesce(se.n_names, 0) < {PLACEHOLDER_MIN_NAMES}
+                  and coalesce(se.n_rec, 0) < {PLACEHOLDER_MIN_RECORDS} then n.email end as email,
+            case when coalesce(sp.n_names, 0) < {PLACEHOLDER_MIN_NAMES}
+                  and coalesce(sp.n_rec, 0) < {PLACEHOLDER_MIN_RECORDS} then n.phone end as phone,
+            coalesce(se.n_names, 0) >= 2 as email_shared,
+            coalesce(sp.n_names, 0) >= 2 as phone_shared
+        from _named n
+        left join _share_email se on n.email = se.v
+        left join _share_phone sp on n.phone = sp.v
+        """
+    )
+    present = {
+        c for c in ("name_key", "dob", "email", "phone", "address", "postcode", "city")
+        if con.execute(f"select count({c}) from _feat0").fetchall()[0][0] > 0
+    }
+    keys = [k for k in BLOCK_KEYS if all(c in present for c in k.needs)]
+    key_sql = ",\n".join(
+        f"case when count(*) over (partition by {k.sql}) <= {k.cap} then {k.sql} end as {k.name}" for k in keys
+    )
+    con.execute(
+        f"create or replace table {target} as select *{', ' if keys else ''}{key_sql} "
+        f"from _feat0 order by record_id"
+    )
+    for t in ("_names", "_named", "_share_email", "_share_phone", "_feat0"):
+        con.execute(f"drop table if exists {t}")
+    return [k.name for k in keys]
+
+
+def present_columns(con: duckdb.DuckDBPyConnection, table: str = "features") -> set[str]:
+    """Comparison columns with at least one non-null value."""
+    cols = ("name_key", "dob", "email", "phone", "address", "postcode", "city")
+    row = con.execute(f"select {', '.join(f'count({c})' for c in cols)} from {table}").fetchall()[0]
+    return {c for c, n in zip(cols, row, strict=True) if n > 0}

@@ -1,0 +1,137 @@
+"""Constrained clustering: strongest pairs first, refusing merges that would mix two people.
+
+Connected components chain errors (one wrong pair joins two whole clusters). Here edges are taken in
+order of weight and a merge is refused when the two clusters hold contradicting birth dates or given
+names that cannot be one person's, when an analyst said the records differ, or when the result would be
+larger than any one person's records plausibly are. The edge list is bounded by blocking and the
+probability threshold; the loop is a union-find whose checks run only on actual merges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from identity.normalize import dates_compatible, names_compatible
+
+DEFAULT_MAX_CLUSTER_SIZE = 12
+
+
+@lru_cache(maxsize=1_000_000)
+def _names_ok(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    return names_compatible(a, b)
+
+
+@lru_cache(maxsize=1_000_000)
+def _dates_ok(a: str, b: str) -> bool:
+    return dates_compatible(a, b)
+
+
+def constrained_clusters(
+    record_ids: Sequence[str],
+    names: Sequence[tuple[str, ...] | None],
+    dobs: Sequence[str | None],
+    edges: pd.DataFrame,
+    *,
+    must_link: Iterable[tuple[str, str]] = (),
+    cannot_link: Iterable[tuple[str, str]] = (),
+    max_cluster_size: int = DEFAULT_MAX_CLUSTER_SIZE,
+) -> np.ndarray:
+    """Cluster label (index of a representative record) for each record.
+
+    ``edges`` has integer columns ``l``, ``r`` (positions in ``record_ids``) and ``w`` (match weight).
+    ``must_link`` pairs are joined first, unconditionally; ``cannot_link`` pairs never end up together
+    through scored edges.
+    """
+    n = len(record_ids)
+    pos = {r: i for i, r in enumerate(record_ids)}
+    parent = np.arange(n)
+    members: dict[int, list[int]] = {}
+    name_sets: dict[int, set[tuple[str, ...]]] = {}
+    dob_sets: dict[int, set[str]] = {}
+    banned: dict[int, set[int]] = {}
+
+    def find(x: int) -> int:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def members_of(root: int) -> list[int]:
+        return members.get(root) or [root]
+
+    def names_of(root: int) -> set[tuple[str, ...]]:
+        if root in name_sets:
+            return name_sets[root]
+        nm = names[root]
+        return {nm} if nm else set()
+
+    def dobs_of(root: int) -> set[str]:
+        if root in dob_sets:
+            return dob_sets[root]
+        d = dobs[root]
+        return {d} if d else set()
+
+    def union(a: int, b: int) -> None:
+        ma, mb = members_of(a), members_of(b)
+        if len(ma) < len(mb):
+            a, b, ma, mb = b, a, mb, ma
+        parent[b] = a
+        members[a] = ma + mb
+        members.pop(b, None)
+        name_sets[a] = names_of(a) | names_of(b)
+        name_sets.pop(b, None)
+        dob_sets[a] = dobs_of(a) | dobs_of(b)
+        dob_sets.pop(b, None)
+        ban = banned.pop(b, set())
+        if ban or a in banned:
+            banned[a] = banned.get(a, set()) | ban
+
+    def can_merge(a: int, b: int) -> bool:
+        if len(members_of(a)) + len(members_of(b)) > max_cluster_size:
+            return False
+        if a in banned or b in banned:
+            ba = banned.get(a, set())
+            bb = banned.get(b, set())
+            if any(find(x) == b for x in ba) or any(find(x) == a for x in bb):
+                return False
+        da, db = dobs_of(a), dobs_of(b)
+        if da and db and da != db:
+            for x in da:
+                for y in db:
+                    if not _dates_ok(x, y):
+                        return False
+        na, nb = names_of(a), names_of(b)
+        if na and nb:
+            for x in na:
+                for y in nb:
+                    if not _names_ok(x, y):
+                        return False
+        return True
+
+    for a_id, b_id in cannot_link:
+        if a_id in pos and b_id in pos:
+            a, b = pos[a_id], pos[b_id]
+            banned.setdefault(a, set()).add(b)
+            banned.setdefault(b, set()).add(a)
+    for a_id, b_id in must_link:
+        if a_id in pos and b_id in pos:
+            ra, rb = find(pos[a_id]), find(pos[b_id])
+            if ra != rb:
+                union(ra, rb)
+
+    if len(edges):
+        order = np.lexsort((edges["r"].to_numpy(), edges["l"].to_numpy(), -edges["w"].to_numpy()))
+        ls = edges["l"].to_numpy()[order]
+        rs = edges["r"].to_numpy()[order]
+        for a, b in zip(ls.tolist(), rs.tolist(), strict=True):
+            ra, rb = find(a), find(b)
+            if ra != rb and can_merge(ra, rb):
+                union(ra, rb)
+
+    return np.array([find(i) for i in range(n)])

@@ -1,0 +1,219 @@
+"""``resolve()``: person records in, clusters out (normalise -> block -> score with Splink -> cluster)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal, overload
+
+import duckdb
+import pandas as pd
+
+from identity import blocking, cluster, prepare, settings, train
+
+log = logging.getLogger(__name__)
+
+# Pairs kept as evidence, and pairs strong enough to merge. Precision first: a merge needs the model to be
+# sure, and the constraints in ``cluster`` catch what it is wrongly sure about.
+EVIDENCE_THRESHOLD = 0.5
+MATCH_THRESHOLD = 0.95
+# Above this many records DuckDB spills to a temporary file under a memory limit.
+ON_DISK_FROM = 250_000
+
+
+@dataclass
+class Timings:
+    """Seconds per phase of the last ``resolve`` call (for benchmarks)."""
+
+    phases: dict[str, float] = field(default_factory=dict)
+    pairs_kept: int = 0
+    edges: int = 0
+    trained: bool = False
+
+
+last_timings = Timings()
+
+
+def _connect(n: int, memory_limit: str | None, threads: int | None) -> tuple[duckdb.DuckDBPyConnection, str | None]:
+    tmpdir = None
+    if n >= ON_DISK_FROM:
+        tmpdir = tempfile.mkdtemp(prefix="identity_")
+        con = duckdb.connect(os.path.join(tmpdir, "identity.duckdb"))
+        con.execute(f"set temp_directory = '{os.path.join(tmpdir, 'spill')}'")
+    else:
+        con = duckdb.connect(":memory:")
+    con.execute(f"set memory_limit = '{memory_limit or '4GB'}'")
+    con.execute("set preserve_insertion_order = false")
+    if threads:
+        con.execute(f"set threads = {int(threads)}")
+    return con, tmpdir
+
+
+@overload
+def resolve(records: pd.DataFrame, *, return_evidence: Literal[False] = ..., **kw: Any) -> pd.DataFrame: ...
+@overload
+def resolve(
+    records: pd.DataFrame, *, return_evidence: Literal[True], **kw: Any
+) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+
+def resolve(
+    records: pd.DataFrame,
+    *,
+    model_path: str | os.PathLike[str] | None = None,
+    retrain: bool = False,
+    return_evidence: bool = False,
+    must_link: Iterable[tuple[str, str]] = (),
+    cannot_link: Iterable[tuple[str, str]] = (),
+    match_threshold: float = MATCH_THRESHOLD,
+    evidence_threshold: float = EVIDENCE_THRESHOLD,
+    max_cluster_size: int = cluster.DEFAULT_MAX_CLUSTER_SIZE,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    """Group person records that belong to one person.
+
+    Args:
+        records: one row per source record with ``record_id`` (unique) and any of ``first_name``,
+            ``last_name``, ``email``, ``phone``, ``date_of_birth``, ``address``, ``city``, ``postcode``,
+            ``country`` (``source_system`` and other columns are carried along but not compared).
+        model_path: JSON file of the trained model; loaded when it exists and fits the data, else the
+            model is trained and written there. None: train in memory every call.
+        retrain: train even if ``model_path`` holds a fitting model (and overwrite it).
+        return_evidence: also return the scored pairs (``record_id_l``, ``record_id_r``,
+            ``match_weight``, ``match_probability``, ``gamma_<comparison>``) with probability at least
+            ``evidence_threshold``.
+        must_link / cannot_link: analyst overrides as pairs of record IDs. Must-links are joined
+            unconditionally; cannot-links are never joined by scored pairs.
+        match_threshold: minimum pair probability for a merge.
+        max_cluster_size: no cluster grows beyond this through scored pairs.
+        memory_limit / threads: DuckDB limits (default 4GB, all cores).
+
+    Returns:
+        DataFrame ``record_id``, ``cluster_id`` (str), one row per input record in input order; the
+        cluster ID is the smallest record ID of the cluster, so it is deterministic.
+    """
+    global last_timings
+    timings = Timings()
+    t0 = time.perf_counter()
+    must_link = [tuple(map(str, p)) for p in must_link]
+    cannot_link = [tuple(map(str, p)) for p in cannot_link]
+    if set(map(frozenset, must_link)) & set(map(frozenset, cannot_link)):
+        raise ValueError("a pair is in both must_link and cannot_link")
+
+    norm = prepare.normalise_records(records)
+    timings.phases["normalise"] = time.perf_counter() - t0
+    n = len(norm)
+    evidence_cols = ["record_id_l", "record_id_r", "match_weight", "match_probability"]
+    if n == 0:
+        out = pd.DataFrame({"record_id": pd.Series(dtype=str), "cluster_id": pd.Series(dtype=str)})
+        return (out, pd.DataFrame(columns=evidence_cols)) if return_evidence else out
+
+    con, tmpdir = _connect(n, memory_limit, threads)
+    try:
+        t = time.perf_counter()
+        con.register("_norm_df", norm)
+        con.execute("create or replace table _norm as select * from _norm_df")
+        con.unregister("_norm_df")
+        block_keys = blocking.build_features(con, "_norm", "features")
+        con.execute("drop table _norm")
+        present = blocking.present_columns(con)
+        timings.phases["features"] = time.perf_counter() - t
+
+        evidence = pd.DataFrame(columns=evidence_cols)
+        edges = pd.DataFrame({"l": pd.Series(dtype="int64"), "r": pd.Series(dtype="int64"),
+                              "w": pd.Series(dtype="float64")})
+        if present and block_keys and n > 1:
+            evidence, edges = _score(con, present, block_keys, n, model_path, retrain, match_threshold,
+                                     evidence_threshold, return_evidence, timings)
+
+        t = time.perf_counter()
+        attrs = con.execute("select record_id, name_toks, dob from features order by record_id").df()
+        rids = attrs["record_id"].tolist()
+        names = [tuple(x) if x is not None and len(x) else None for x in attrs["name_toks"]]
+        labels = cluster.constrained_clusters(
+            rids, names, attrs["dob"].where(attrs["dob"].notna(), None).tolist(), edges,
+            must_link=must_link, cannot_link=cannot_link, max_cluster_size=max_cluster_size,
+        )
+        # rids are sorted, so the first member of each label group is the smallest record ID.
+        rep = pd.Series(rids).groupby(labels).transform("min")
+        out_map = pd.Series(rep.to_numpy(), index=rids)
+        out = pd.DataFrame({"record_id": norm["record_id"]})
+        out["cluster_id"] = out_map.reindex(out["record_id"]).to_numpy().astype(str)
+        timings.phases["cluster"] = time.perf_counter() - t
+    finally:
+        con.close()
+        if tmpdir:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+    timings.phases["total"] = time.perf_counter() - t0
+    last_timings = timings
+    return (out, evidence) if return_evidence else out
+
+
+def _score(
+    con: duckdb.DuckDBPyConnection,
+    present: set[str],
+    block_keys: list[str],
+    n: int,
+    model_path: str | os.PathLike[str] | None,
+    retrain: bool,
+    match_threshold: float,
+    evidence_threshold: float,
+    return_evidence: bool,
+    timings: Timings,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from splink import DuckDBAPI, Linker
+
+    t = time.perf_counter()
+    db_api = DuckDBAPI(connection=con)
+    sdf = db_api.register("features", dataset_display_name="features")
+    profile = train.data_profile(con, present)
+    model = None if retrain else train.load_model(model_path, profile)
+    if model is not None:
+        model["blocking_rules_to_generate_predictions"] = (
+            settings.settings(present, block_keys).get_settings("duckdb").as_dict()[
+                "blocking_rules_to_generate_predictions"]
+        )
+        linker = Linker(sdf, model)
+    else:
+        linker = Linker(sdf, settings.settings(present, block_keys))
+        train.train(linker, present, n)
+        timings.trained = True
+        if model_path:
+            train.save_model(linker.misc.save_model_to_json(), model_path, profile)
+    timings.phases["train" if timings.trained else "load_model"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    chunks = max(1, n // 400_000)
+    kwargs: dict[str, Any] = {}
+    if chunks > 1:
+        kwargs = {"num_chunks_left": chunks, "num_chunks_right": 1}
+    pred = linker.inference.predict(threshold_match_probability=evidence_threshold, **kwargs)
+    timings.phases["predict"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    pt = pred.physical_name
+    edges = con.execute(
+        f"""
+        with pos as (select record_id, (row_number() over (order by record_id)) - 1 as i from features)
+        select pl.i as l, pr.i as r, p.match_weight as w
+        from {pt} p join pos pl on p.record_id_l = pl.record_id join pos pr on p.record_id_r = pr.record_id
+        where p.match_probability >= {float(match_threshold)}
+        """
+    ).df()
+    timings.edges = len(edges)
+    evidence = pd.DataFrame()
+    if return_evidence:
+        cols = [c for c in con.execute(f"select * from {pt} limit 0").df().columns
+                if c in ("record_id_l", "record_id_r", "match_weight", "match_probability") or c.startswith("gamma_")]
+        evidence = con.execute(
+            f"select {', '.join(cols)} from {pt} order by record_id_l, record_id_r"
+        ).df()
+    timings.pairs_kept = con.execute(f"select count(*) from {pt}").fetchall()[0][0]
+    timings.phases["edges"] = time.perf_counter() - t
+    return evidence, edges

@@ -1,0 +1,147 @@
+"""The Splink model: comparisons for the columns present, and the blocking rules for prediction.
+
+Names are compared as token sets (order-free, nicknames already canonical), with term-frequency
+adjustment on exact agreement so ``Nguyen Van Anh`` or ``John Smith`` count for little. Emails and phones
+agree at two levels: a value no other name uses, and a value shared within a household.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from splink import SettingsCreator, block_on
+from splink.internals.comparison_library import CustomComparison
+
+
+def _null(col: str) -> dict[str, Any]:
+    return {"sql_condition": f"{col}_l IS NULL OR {col}_r IS NULL", "label_for_charts": f"{col} null",
+            "is_null_level": True}
+
+
+def _tf(cond: str, label: str, col: str) -> dict[str, Any]:
+    return {"sql_condition": cond, "label_for_charts": label, "tf_adjustment_column": col,
+            "tf_adjustment_weight": 1.0}
+
+
+def _lvl(cond: str, label: str) -> dict[str, Any]:
+    return {"sql_condition": cond, "label_for_charts": label}
+
+
+_ELSE = {"sql_condition": "ELSE", "label_for_charts": "all other"}
+
+_SUBSET = (
+    "(list_has_all(name_toks_l, name_toks_r) OR list_has_all(name_toks_r, name_toks_l))"
+)
+
+
+def comparisons(present: set[str]) -> list[CustomComparison]:
+    """One comparison per attribute group that has data."""
+    out: list[CustomComparison] = []
+    if "name_key" in present:
+        out.append(CustomComparison(output_column_name="name", comparison_levels=[
+            _null("name_key"),
+            _tf("name_key_l = name_key_r", "same name tokens", "name_key"),
+            _lvl(f"len(name_toks_l) >= 2 AND len(name_toks_r) >= 2 AND {_SUBSET}", "one name within the other"),
+            _lvl("jaro_winkler_similarity(name_key_l, name_key_r) >= 0.92", "name typo"),
+            _lvl(_SUBSET, "single name token within the other"),
+            _lvl("len(list_intersect(name_toks_l, name_toks_r)) >= 1", "one shared token"),
+            _ELSE,
+        ]))
+    if "dob" in present:
+        out.append(CustomComparison(output_column_name="dob", comparison_levels=[
+            _null("dob"),
+            _tf("dob_l = dob_r", "same birth date", "dob"),
+            _lvl(
+                "damerau_levenshtein(dob_l, dob_r) <= 1 OR (substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
+                "AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2))",
+                "birth date typo or day/month swapped",
+            ),
+            _ELSE,
+        ]))
+    if "email" in present:
+        out.append(CustomComparison(output_column_name="email", comparison_levels=[
+            _null("email"),
+            _tf("email_l = email_r AND NOT email_shared_l", "same email, one name", "email"),
+            _tf("email_l = email_r", "same email, shared by several names", "email"),
+            _lvl(
+                "split_part(email_l, '@', 1) = split_part(email_r, '@', 1) "
+                "OR jaro_winkler_similarity(email_l, email_r) >= 0.95",
+                "same mailbox name or email typo",
+            ),
+            _ELSE,
+        ]))
+    if "phone" in present:
+        out.append(CustomComparison(output_column_name="phone", comparison_levels=[
+            _null("phone"),
+            _tf("phone_l = phone_r AND NOT phone_shared_l", "same phone, one name", "phone"),
+            _tf("phone_l = phone_r", "same phone, shared by several names", "phone"),
+            _lvl("damerau_levenshtein(phone_l, phone_r) <= 1", "phone typo"),
+            _ELSE,
+        ]))
+    if "address" in present:
+        out.append(CustomComparison(output_column_name="address", comparison_levels=[
+            _null("address"),
+            _tf("address_l = address_r", "same street line", "address"),
+            _lvl("jaro_winkler_similarity(address_l, address_r) >= 0.9", "similar street line"),
+            _ELSE,
+        ]))
+    if "postcode" in present or "city" in present:
+        pc, ci = "postcode" in present, "city" in present
+        null_parts = []
+        if pc:
+            null_parts.append("(postcode_l IS NULL OR postcode_r IS NULL)")
+        if ci:
+            null_parts.append("(city_l IS NULL OR city_r IS NULL)")
+        levels: list[dict[str, Any]] = [
+            {"sql_condition": " AND ".join(null_parts), "label_for_charts": "place null", "is_null_level": True}
+        ]
+        if pc:
+            levels.append(_tf("postcode_l = postcode_r", "same postcode", "postcode"))
+        if ci:
+            levels.append(_lvl("city_l = city_r", "same city"))
+        levels.append(_ELSE)
+        out.append(CustomComparison(output_column_name="place", comparison_levels=levels))
+    return out
+
+
+def settings(present: set[str], block_keys: list[str]) -> SettingsCreator:
+    """Splink settings for a dedupe of the ``features`` table."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="record_id",
+        comparisons=comparisons(present),
+        blocking_rules_to_generate_predictions=[block_on(k) for k in block_keys],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        additional_columns_to_retain=[],
+        probability_two_random_records_match=1e-5,
+    )
+
+
+def deterministic_rules(present: set[str]) -> list[str]:
+    """Rules that admit almost no false pairs, for estimating the prior."""
+    rules = []
+    if {"name_key", "dob"} <= present:
+        rules.append("l.name_key = r.name_key AND l.dob = r.dob")
+    if {"name_key", "email"} <= present:
+        rules.append("l.name_key = r.name_key AND l.email = r.email")
+    if {"name_key", "phone"} <= present:
+        rules.append("l.name_key = r.name_key AND l.phone = r.phone")
+    if {"name_key", "address"} <= present:
+        rules.append("l.name_key = r.name_key AND l.address = r.address")
+    return rules
+
+
+def em_rules(present: set[str]) -> list[Any]:
+    """Blocking rules for EM: each leaves the other comparisons free to be estimated."""
+    rules: list[Any] = []
+    if "dob" in present:
+        rules.append(block_on("dob"))
+    if "name_key" in present:
+        rules.append(block_on("name_key"))
+    if "dob" not in present:
+        for c in ("phone", "email", "postcode", "address"):
+            if c in present:
+                rules.append(block_on(c))
+                break
+    return rules

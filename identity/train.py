@@ -1,0 +1,85 @@
+"""Unsupervised training of the Splink model, and reuse of a saved model while the data has not drifted.
+
+No labels: the prior comes from near-certain deterministic rules, u from random pairs, m from EM over
+several blocking rules so each comparison is estimated on pairs it did not select.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+PROFILE_KEY = "identity_profile"
+MODEL_VERSION = 1
+# Share of non-null values may move this much before a saved model is considered stale.
+DRIFT_TOLERANCE = 0.25
+
+
+def data_profile(con: duckdb.DuckDBPyConnection, present: set[str], table: str = "features") -> dict[str, Any]:
+    """What the model depends on: which columns exist and how often they are filled."""
+    cols = sorted(present)
+    row = con.execute(
+        f"select count(*), {', '.join(f'avg(({c} is not null)::int)' for c in cols)} from {table}"
+    ).fetchall()[0]
+    return {"version": MODEL_VERSION, "columns": cols, "fill": {c: round(v, 4) for c, v in zip(cols, row[1:], strict=True)}}
+
+
+def drifted(saved: dict[str, Any] | None, current: dict[str, Any]) -> str | None:
+    """Reason the saved model does not fit the data, or None."""
+    if not saved:
+        return "no profile in saved model"
+    if saved.get("version") != current["version"]:
+        return "model version changed"
+    if saved.get("columns") != current["columns"]:
+        return f"columns changed: {saved.get('columns')} -> {current['columns']}"
+    for c, v in current["fill"].items():
+        if abs(saved["fill"].get(c, 0) - v) > DRIFT_TOLERANCE:
+            return f"fill rate of {c} moved from {saved['fill'].get(c)} to {v}"
+    return None
+
+
+def load_model(model_path: str | os.PathLike[str] | None, profile: dict[str, Any]) -> dict[str, Any] | None:
+    """The saved Splink settings dict if ``model_path`` exists and still fits the data."""
+    if not model_path or not Path(model_path).exists():
+        return None
+    model = json.loads(Path(model_path).read_text())
+    reason = drifted(model.pop(PROFILE_KEY, None), profile)
+    if reason:
+        log.info("identity: retraining, saved model does not fit the data (%s)", reason)
+        return None
+    return model
+
+
+def save_model(model: dict[str, Any], model_path: str | os.PathLike[str], profile: dict[str, Any]) -> None:
+    """Write the Splink model JSON with the data profile it was trained on (atomically)."""
+    path = Path(model_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps({**model, PROFILE_KEY: profile}, indent=2, default=str))
+    tmp.replace(path)
+
+
+def train(linker: Any, present: set[str], n_records: int, seed: int = 42) -> None:
+    """Estimate prior, u and m on ``linker``'s data in place."""
+    from identity.settings import deterministic_rules, em_rules
+
+    rules = deterministic_rules(present)
+    if rules:
+        linker.training.estimate_probability_two_random_records_match(rules, recall=0.7)
+    max_u_pairs = min(5e6, max(1e5, n_records * 20.0))
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_u_pairs, seed=seed)
+    max_em_pairs = 2e6 if n_records > 100_000 else None
+    for rule in em_rules(present):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=max_em_pairs
+            )
+        except Exception as exc:  # a rule may find no pairs on tiny or odd data
+            log.warning("identity: EM on %s skipped: %s", rule, exc)
