@@ -18,7 +18,7 @@ from identity.normalize import (
     normalize_postcode,
     phone_key,
 )
-from identity.resolve import resolve
+from identity.pipeline import resolve
 
 __all__ = [
     "resolve",

@@ -50,7 +50,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str, target: str = "f
         create or replace temp table _names as
         select *,
             list_sort(list_distinct(list_filter(
-                string_split(coalesce(first_c, '') || ' ' || coalesce(last_c, ''), ' '), t -> t <> ''
+                string_split(coalesce(first_c, '') || ' ' || coalesce(last_c, ''), ' '), lambda t: t <> ''
             ))) as _toks
         from {source}
         """

@@ -1,6 +1,5 @@
 """One multi-asset per source system: the dlt load of its resources into `raw_<source>`."""
 
-
 import time
 from collections.abc import Iterator
 
@@ -106,9 +105,7 @@ def build_source_assets(source: str) -> AssetsDefinition:
         quarantined = quarantined_in_load(source, load_ids)
         variants = type_variants(pipeline)
         if variants:
-            context.log.warning(
-                f"{source}: fields changed type (kept in variant columns): {', '.join(variants)}"
-            )
+            context.log.warning(f"{source}: fields changed type (kept in variant columns): {', '.join(variants)}")
         for result in results:
             entity = result.asset_key.path[-1]
             yield MaterializeResult(
@@ -118,8 +115,7 @@ def build_source_assets(source: str) -> AssetsDefinition:
                     "rows_quarantined": quarantined.get(entity, 0),
                     "load_seconds": seconds,
                     "simulated_source": connection.simulated,
-                    "type_changes": ", ".join(v for v in variants if v.split(".")[0].startswith(entity))
-                    or "none",
+                    "type_changes": ", ".join(v for v in variants if v.split(".")[0].startswith(entity)) or "none",
                 },
             )
 

@@ -42,9 +42,7 @@ def make_pipeline(source: str) -> Pipeline:
 
 
 def make_source(connection: Connection) -> DltSource:
-    return SOURCE_FACTORIES[connection.source](
-        base_url=connection.base_url, access_token=connection.access_token
-    )
+    return SOURCE_FACTORIES[connection.source](base_url=connection.base_url, access_token=connection.access_token)
 
 
 def explain_http_failure(source: str, error: BaseException) -> SourceConfigurationError | None:

@@ -115,6 +115,9 @@ def resolve(
         return (out, pd.DataFrame(columns=evidence_cols)) if return_evidence else out
 
     con, tmpdir = _connect(n, memory_limit, threads)
+    splink_logger = logging.getLogger("splink")
+    old_level = splink_logger.level
+    splink_logger.setLevel(logging.WARNING)
     try:
         t = time.perf_counter()
         con.register("_norm_df", norm)
@@ -133,11 +136,13 @@ def resolve(
                                      evidence_threshold, return_evidence, timings)
 
         t = time.perf_counter()
-        attrs = con.execute("select record_id, name_toks, dob from features order by record_id").df()
-        rids = attrs["record_id"].tolist()
-        names = [tuple(x) if x is not None and len(x) else None for x in attrs["name_toks"]]
+        rows = con.execute("select record_id, name_toks, dob from features order by record_id").fetchall()
+        rids = [r[0] for r in rows]
+        names = [tuple(r[1]) if r[1] else None for r in rows]
+        dobs = [r[2] for r in rows]
+        del rows
         labels = cluster.constrained_clusters(
-            rids, names, attrs["dob"].where(attrs["dob"].notna(), None).tolist(), edges,
+            rids, names, dobs, edges,
             must_link=must_link, cannot_link=cannot_link, max_cluster_size=max_cluster_size,
         )
         # rids are sorted, so the first member of each label group is the smallest record ID.
@@ -147,6 +152,7 @@ def resolve(
         out["cluster_id"] = out_map.reindex(out["record_id"]).to_numpy().astype(str)
         timings.phases["cluster"] = time.perf_counter() - t
     finally:
+        splink_logger.setLevel(old_level)
         con.close()
         if tmpdir:
             shutil.rmtree(tmpdir, ignore_errors=True)
@@ -179,9 +185,9 @@ def _score(
             settings.settings(present, block_keys).get_settings("duckdb").as_dict()[
                 "blocking_rules_to_generate_predictions"]
         )
-        linker = Linker(sdf, model)
+        linker = Linker(sdf, model, log_level=None)
     else:
-        linker = Linker(sdf, settings.settings(present, block_keys))
+        linker = Linker(sdf, settings.settings(present, block_keys), log_level=None)
         train.train(linker, present, n)
         timings.trained = True
         if model_path:

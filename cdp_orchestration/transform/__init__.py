@@ -1,0 +1,1 @@
+"""Transformation: the dbt project (staging, intermediate, marts) and what it needs at run time."""
