@@ -2,10 +2,14 @@
 
 from dagster import Definitions
 
-from cdp_orchestration import ingest
+from cdp_orchestration.ingest.definitions import defs as ingest_defs
 from cdp_orchestration.jobs import nightly_job, nightly_schedule
+from cdp_orchestration.resolution.definitions import defs as resolution_defs
+from cdp_orchestration.transform.definitions import defs as transform_defs
 
 defs = Definitions.merge(
-    ingest.defs,
+    ingest_defs,
+    transform_defs,
+    resolution_defs,
     Definitions(jobs=[nightly_job], schedules=[nightly_schedule]),
 )

@@ -176,6 +176,7 @@ def _score(
     from splink import DuckDBAPI, Linker
 
     t = time.perf_counter()
+    settings.create_macros(con)
     db_api = DuckDBAPI(connection=con)
     sdf = db_api.register("features", dataset_display_name="features")
     profile = train.data_profile(con, present)
@@ -189,9 +190,11 @@ def _score(
     else:
         linker = Linker(sdf, settings.settings(present, block_keys), log_level=None)
         train.train(linker, present, n)
+        model = train.regularise(linker.misc.save_model_to_json())
+        linker = Linker(sdf, model, log_level=None)
         timings.trained = True
         if model_path:
-            train.save_model(linker.misc.save_model_to_json(), model_path, profile)
+            train.save_model(model, model_path, profile)
     timings.phases["train" if timings.trained else "load_model"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -34,6 +34,24 @@ _SUBSET = (
 )
 
 
+# DuckDB-specific: the token-level typo test is a macro, created on the connection by ``create_macros``.
+NAME_TYPO_MACRO = """
+create or replace macro identity_name_typo(a, b) as (
+    len(a) = len(b) and len(list_intersect(a, b)) = len(a) - 1
+    and jaro_winkler_similarity(
+        list_filter(a, lambda t: not list_contains(b, t))[1],
+        list_filter(b, lambda t: not list_contains(a, t))[1]) >= 0.88
+    and least(length(list_filter(a, lambda t: not list_contains(b, t))[1]),
+              length(list_filter(b, lambda t: not list_contains(a, t))[1])) >= 4
+)
+"""
+
+
+def create_macros(con: Any) -> None:
+    """Register the SQL helpers the comparisons use on a DuckDB connection."""
+    con.execute(NAME_TYPO_MACRO)
+
+
 def comparisons(present: set[str]) -> list[CustomComparison]:
     """One comparison per attribute group that has data."""
     out: list[CustomComparison] = []
@@ -42,7 +60,7 @@ def comparisons(present: set[str]) -> list[CustomComparison]:
             _null("name_key"),
             _tf("name_key_l = name_key_r", "same name tokens", "name_key"),
             _lvl(f"len(name_toks_l) >= 2 AND len(name_toks_r) >= 2 AND {_SUBSET}", "one name within the other"),
-            _lvl("jaro_winkler_similarity(name_key_l, name_key_r) >= 0.92", "name typo"),
+            _lvl("identity_name_typo(name_toks_l, name_toks_r)", "one name token mistyped"),
             _lvl(_SUBSET, "single name token within the other"),
             _lvl("len(list_intersect(name_toks_l, name_toks_r)) >= 1", "one shared token"),
             _ELSE,
@@ -78,26 +96,22 @@ def comparisons(present: set[str]) -> list[CustomComparison]:
             _lvl("damerau_levenshtein(phone_l, phone_r) <= 1", "phone typo"),
             _ELSE,
         ]))
-    if "address" in present:
-        out.append(CustomComparison(output_column_name="address", comparison_levels=[
-            _null("address"),
-            _tf("address_l = address_r", "same street line", "address"),
-            _lvl("jaro_winkler_similarity(address_l, address_r) >= 0.9", "similar street line"),
-            _ELSE,
-        ]))
-    if "postcode" in present or "city" in present:
-        pc, ci = "postcode" in present, "city" in present
-        null_parts = []
-        if pc:
-            null_parts.append("(postcode_l IS NULL OR postcode_r IS NULL)")
-        if ci:
-            null_parts.append("(city_l IS NULL OR city_r IS NULL)")
-        levels: list[dict[str, Any]] = [
-            {"sql_condition": " AND ".join(null_parts), "label_for_charts": "place null", "is_null_level": True}
-        ]
-        if pc:
+    place_cols = [c for c in ("address", "postcode", "city") if c in present]
+    if place_cols:
+        # One comparison for the whole place: street, postcode and city agree together, and counting
+        # them as independent would make a shared household address overwhelming evidence.
+        null = " AND ".join(f"({c}_l IS NULL OR {c}_r IS NULL)" for c in place_cols)
+        levels: list[dict[str, Any]] = [{"sql_condition": null, "label_for_charts": "place null",
+                                         "is_null_level": True}]
+        if "address" in present:
+            levels.append(_tf("address_l = address_r", "same street line", "address"))
+            near = "jaro_winkler_similarity(address_l, address_r) >= 0.9"
+            if "postcode" in present:
+                near += " AND (postcode_l = postcode_r OR postcode_l IS NULL OR postcode_r IS NULL)"
+            levels.append(_lvl(near, "similar street line"))
+        if "postcode" in present:
             levels.append(_tf("postcode_l = postcode_r", "same postcode", "postcode"))
-        if ci:
+        if "city" in present:
             levels.append(_lvl("city_l = city_r", "same city"))
         levels.append(_ELSE)
         out.append(CustomComparison(output_column_name="place", comparison_levels=levels))

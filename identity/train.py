@@ -66,6 +66,31 @@ def save_model(model: dict[str, Any], model_path: str | os.PathLike[str], profil
     tmp.replace(path)
 
 
+# Smallest share of true pairs allowed to disagree on a field. EM on clean-looking data can drive it to
+# zero (weight -40 or worse), which vetoes any pair where someone moved house or changed phone.
+M_ELSE_FLOOR = {"name": 0.01, "dob": 0.01, "email": 0.05, "phone": 0.05, "place": 0.05}
+M_FLOOR = 1e-3
+
+
+def regularise(model: dict[str, Any]) -> dict[str, Any]:
+    """Fill untrained parameters and floor disagreement m values; returns a new settings dict."""
+    model = json.loads(json.dumps(model))
+    for comp in model["comparisons"]:
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        known_u = [lv["u_probability"] for lv in levels[:-1] if lv.get("u_probability")]
+        for lv in levels:
+            if not lv.get("u_probability"):
+                lv["u_probability"] = min(known_u) if known_u else 1e-4
+            lv["m_probability"] = max(lv.get("m_probability") or 0.0, M_FLOOR)
+        else_level = levels[-1]
+        else_level["m_probability"] = max(else_level["m_probability"],
+                                          M_ELSE_FLOOR.get(comp.get("output_column_name", ""), 0.02))
+        total = sum(lv["m_probability"] for lv in levels)
+        for lv in levels:
+            lv["m_probability"] /= total
+    return model
+
+
 def train(linker: Any, present: set[str], n_records: int, seed: int = 42) -> None:
     """Estimate prior, u and m on ``linker``'s data in place."""
     from identity.settings import deterministic_rules, em_rules

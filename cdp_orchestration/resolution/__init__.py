@@ -1,8 +1,1 @@
 """Identity resolution in the pipeline: stable customer IDs, evidence, overrides and quality checks."""
-
-from dagster import Definitions
-
-from cdp_orchestration.resolution.assets import resolve_identities
-from cdp_orchestration.resolution.checks import identity_checks
-
-defs = Definitions(assets=[resolve_identities], asset_checks=identity_checks)

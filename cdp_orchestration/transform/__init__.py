@@ -1,1 +1,1 @@
-"""Transformation: the dbt project (staging, intermediate, marts) and what it needs at run time."""
+"""Transformation: the dbt project (staging, intermediate, marts) as Dagster assets, and its DuckDB plugin."""

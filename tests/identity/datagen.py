@@ -170,6 +170,7 @@ def generate(
         if rng.random() < 0.25 and size > 1:
             family_email = f"{_strip_accents(fam).lower()}.family{rng.randint(1, 99)}@{rng.choice(DOMAINS[c])}"
         parent_year = rng.randint(1950, 1992)
+        used_given: set[str] = set()
         for k in range(size):
             if pid >= n_people:
                 break
@@ -184,6 +185,9 @@ def generate(
                 dob = prev_dob  # noqa: F821 - set on the previous child
             prev_dob = dob  # noqa: F841
             given = rng.choice(pool[g])
+            while given in used_given:  # parents do not give two children one name
+                given = rng.choice(pool[g])
+            used_given.add(given)
             if c == "VN":
                 given = f"{rng.choice(VN_MIDDLE_M if g == 'm' else VN_MIDDLE_F)} {given}"
                 last = fam

@@ -1,0 +1,8 @@
+"""The Dagster definitions of this area."""
+
+from dagster import Definitions
+
+from cdp_orchestration.resolution.assets import resolve_identities
+from cdp_orchestration.resolution.checks import identity_checks
+
+defs = Definitions(assets=[resolve_identities], asset_checks=identity_checks)

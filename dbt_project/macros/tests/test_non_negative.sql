@@ -1,0 +1,6 @@
+{#- Generic test: no value below zero. -#}
+{% test non_negative(model, column_name) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < 0
+{% endtest %}
