@@ -12,6 +12,8 @@ All of it runs in DuckDB, so it scales with the warehouse, not with a Python loo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import duckdb
 import pandas as pd
 
@@ -25,6 +27,7 @@ def assign_customer_ids(clusters: pd.DataFrame, previous: pd.DataFrame | None) -
     Args:
         clusters: `record_id`, `cluster_id` (this run's resolution).
         previous: `record_id`, `customer_id` (the last stored assignment), or None on the first run.
+        retired_ids: IDs issued before and no longer in use (merged away, erased): never issued again.
 
     Returns:
         (`record_id`, `customer_id`) for every record of `clusters`, and the ID changes as
@@ -60,9 +63,11 @@ def assign_customer_ids(clusters: pd.DataFrame, previous: pd.DataFrame | None) -
         )
         select cluster_id, customer_id from ranked where rank_in_cluster = 1 and rank_in_id = 1
     """)
+    con.register("retired_in", pd.DataFrame({"customer_id": [str(i) for i in retired_ids]}, dtype="str"))
     next_number = con.sql(f"""
         select coalesce(max(try_cast(substr(customer_id, {len(ID_PREFIX) + 1}) as bigint)), 0) + 1
-        from previous where starts_with(customer_id, '{ID_PREFIX}')
+        from (select customer_id from previous union all select customer_id from retired_in)
+        where starts_with(customer_id, '{ID_PREFIX}')
     """).fetchall()[0][0]
     # New IDs in the order of each cluster's smallest record ID: the same input numbers the same way.
     con.execute(f"""

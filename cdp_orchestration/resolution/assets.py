@@ -54,6 +54,7 @@ def resolve_identities(context: AssetExecutionContext, config: ResolutionConfig)
         ensure_tables(con)
         records = con.sql("select * from intermediate.int_person_records").df()
         previous = con.sql("select record_id, customer_id from identity.customer_assignments").df()
+        retired = [row[0] for row in con.sql("select old_customer_id from identity.id_history").fetchall()]
         had_model = model_path.exists()
         context.log.info(
             f"Resolving {len(records):,} person records ({len(must_link)} forced together, "
@@ -70,7 +71,7 @@ def resolve_identities(context: AssetExecutionContext, config: ResolutionConfig)
         trained = config.retrain or not had_model
         if trained:
             context.log.info(f"Trained the match model afresh and saved it to {model_path}")
-        assignment, history = assign_customer_ids(clusters, previous)
+        assignment, history = assign_customer_ids(clusters, previous, retired)
         save_resolution(con, records, assignment, history, evidence, context.run_id, datetime.now(UTC))
         customers = assignment["customer_id"].nunique()
         largest = int(assignment["customer_id"].value_counts().max()) if len(assignment) else 0

@@ -1,0 +1,54 @@
+-- Shopify customers: one row per customer, cleaned with identity/'s functions (see macros/cleaning.sql).
+-- A table, not a view: it calls Python functions, which neither should run again on every read
+-- nor exist in the analysts' read-only copy of the warehouse.
+{{ config(materialized='table') }}
+
+with
+
+source as (
+
+    select * from {{ source('shopify', 'customers') }}
+
+),
+
+renamed as (
+
+    select
+
+        ----------  ids
+        cast(id as varchar) as customer_id,
+
+        ----------  person
+        {{ clean_name('first_name') }} as first_name,
+        {{ clean_name('last_name') }} as last_name,
+        {{ normalize_email('email') }} as email,
+        {{ email_key('email') }} as email_key,
+        {{ normalize_phone('coalesce(phone, default_address__phone)', 'default_address__country_code') }} as phone,
+        {{ clean_text('default_address__address1') }} as address,
+        {{ clean_text('default_address__city') }} as city,
+        cdp_normalize_postcode(default_address__zip) as postcode,
+        cdp_normalize_country(default_address__country_code) as country,
+
+        ----------  account
+        state as account_state,
+        cast(verified_email as boolean) as is_email_verified,
+        tags,
+        currency,
+
+        ----------  consent
+        lower(email_marketing_consent__state) as email_marketing_state,
+        {{ to_utc('email_marketing_consent__consent_updated_at') }} as email_consent_updated_at,
+
+        ----------  timestamps
+        {{ to_utc('created_at') }} as created_at,
+        {{ to_utc('updated_at') }} as updated_at,
+
+        ----------  lineage
+        _dlt_load_id as load_id,
+        _dlt_id as dlt_id
+
+    from source
+
+)
+
+select * from renamed

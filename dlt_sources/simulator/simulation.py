@@ -1,0 +1,64 @@
+"""The live simulation behind a server: the current world, regenerated when state.json changes."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .config import Tuning, simulator_dir
+from .generator import generate
+from .model import World
+from .state import read_state, resolve_state, state_path
+from .truth import write_truth
+
+IndexT = TypeVar("IndexT")
+
+
+class Simulation:
+    """Owns the current :class:`World` and the per-API indexes built from it."""
+
+    def __init__(self, home: str | os.PathLike[str] | None, tuning: Tuning,
+                 people: int | None = None, seed: int | None = None) -> None:
+        self.home = home
+        self.folder: Path = simulator_dir(home)
+        self.tuning = tuning
+        self._state_file = state_path(home)
+        self._lock = threading.Lock()
+        self._mtime = 0.0
+        world = self._generate(resolve_state(home, people=people, seed=seed))
+        self._current: tuple[World, dict[Callable[[World], Any], Any]] = (world, {})
+
+    @property
+    def world(self) -> World:
+        return self._current[0]
+
+    def _generate(self, state: Any) -> World:
+        world = generate(state, self.tuning.malformed)
+        write_truth(world, self.folder)
+        self._mtime = self._state_file.stat().st_mtime
+        return world
+
+    def refresh(self) -> None:
+        """Regenerate when state.json changed (one ``stat`` per request when it did not)."""
+        try:
+            mtime = self._state_file.stat().st_mtime
+        except FileNotFoundError:
+            return
+        if mtime == self._mtime:
+            return
+        with self._lock:
+            state = read_state(self._state_file)
+            if state is None or state == self.world.state:
+                self._mtime = mtime
+                return
+            self._current = (self._generate(state), {})
+
+    def index(self, build: Callable[[World], IndexT]) -> IndexT:
+        """The index ``build(world)`` of the current world, built once per world."""
+        world, indexes = self._current
+        if build not in indexes:
+            indexes[build] = build(world)
+        return indexes[build]

@@ -1,0 +1,66 @@
+"""Stable customer IDs: what continues keeps its ID, and every change is in the history."""
+
+import pandas as pd
+
+from identity.persistent_ids import assign_customer_ids
+
+
+def clusters(mapping: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({"record_id": list(mapping), "cluster_id": list(mapping.values())})
+
+
+def ids(assignment: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(assignment["record_id"], assignment["customer_id"], strict=True))
+
+
+def changes(history: pd.DataFrame) -> set[tuple]:
+    return {(r.old_customer_id, None if pd.isna(r.new_customer_id) else r.new_customer_id, r.change)
+            for r in history.itertuples()}
+
+
+def test_first_run_numbers_clusters_by_their_smallest_record():
+    assignment, history = assign_customer_ids(clusters({"b": "1", "a": "1", "c": "2"}), None)
+    assert ids(assignment) == {"a": "cus_0000000001", "b": "cus_0000000001", "c": "cus_0000000002"}
+    assert history.empty
+
+
+def test_unchanged_clusters_keep_their_ids_even_when_renumbered():
+    first, _ = assign_customer_ids(clusters({"a": "1", "b": "1", "c": "2"}), None)
+    second, history = assign_customer_ids(clusters({"a": "zz", "b": "zz", "c": "yy", "d": "xx"}), first)
+    assert ids(second) == {**ids(first), "d": "cus_0000000003"}
+    assert history.empty
+
+
+def test_merge_keeps_the_larger_id_and_records_the_other():
+    first, _ = assign_customer_ids(clusters({"a": "1", "b": "1", "c": "2"}), None)
+    second, history = assign_customer_ids(clusters({"a": "m", "b": "m", "c": "m"}), first)
+    assert set(ids(second).values()) == {"cus_0000000001"}
+    assert changes(history) == {("cus_0000000002", "cus_0000000001", "merge")}
+
+
+def test_split_keeps_the_id_on_the_larger_part():
+    first, _ = assign_customer_ids(clusters({"a": "1", "b": "1", "c": "1"}), None)
+    second, history = assign_customer_ids(clusters({"a": "p", "b": "p", "c": "q"}), first)
+    assert ids(second)["a"] == ids(second)["b"] == "cus_0000000001"
+    assert ids(second)["c"] == "cus_0000000002"
+    assert changes(history) == {("cus_0000000001", "cus_0000000002", "split")}
+
+
+def test_records_gone_entirely_erase_their_id():
+    first, _ = assign_customer_ids(clusters({"a": "1", "b": "2"}), None)
+    second, history = assign_customer_ids(clusters({"a": "1"}), first)
+    assert ids(second) == {"a": "cus_0000000001"}
+    assert changes(history) == {("cus_0000000002", None, "erase")}
+
+
+def test_new_ids_never_reuse_an_erased_number():
+    first, _ = assign_customer_ids(clusters({"a": "1", "b": "2"}), None)
+    second, _ = assign_customer_ids(clusters({"a": "1", "c": "3"}), first)
+    assert ids(second)["c"] == "cus_0000000003"
+
+
+def test_an_erased_id_is_not_issued_again_once_it_is_only_in_the_history():
+    first, _ = assign_customer_ids(clusters({"a": "1", "b": "2"}), None)
+    second, history = assign_customer_ids(clusters({"a": "1"}), first)
+    third, _ = assign_customer_ids(clusters({"a": "1", "c": "3"}), second, retired_ids=history["old_customer_id"])
+    assert ids(third)["c"] == "cus_0000000003"
