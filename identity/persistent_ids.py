@@ -21,7 +21,9 @@ ID_PREFIX = "cus_"
 ID_DIGITS = 10
 
 
-def assign_customer_ids(clusters: pd.DataFrame, previous: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def assign_customer_ids(
+    clusters: pd.DataFrame, previous: pd.DataFrame | None, retired_ids: Iterable[str] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stable IDs for this run's clusters.
 
     Args:

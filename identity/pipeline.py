@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 # Pairs kept as evidence, and pairs strong enough to merge. Precision first: a merge needs the model to be
 # sure, and the constraints in ``cluster`` catch what it is wrongly sure about.
 EVIDENCE_THRESHOLD = 0.5
-MATCH_THRESHOLD = 0.95
+MATCH_THRESHOLD = 0.9
 # Above this many records DuckDB spills to a temporary file under a memory limit.
 ON_DISK_FROM = 250_000
 

@@ -1,0 +1,54 @@
+-- HubSpot contacts: one row per contact, cleaned with identity/'s functions (see macros/cleaning.sql).
+-- A table, not a view: it calls Python functions, which neither should run again on every read
+-- nor exist in the analysts' read-only copy of the warehouse.
+{{ config(materialized='table') }}
+
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'contacts') }}
+
+),
+
+renamed as (
+
+    select
+
+        ----------  ids
+        cast(id as varchar) as contact_id,
+
+        ----------  person
+        {{ clean_name('firstname') }} as first_name,
+        {{ clean_name('lastname') }} as last_name,
+        {{ normalize_email('email') }} as email,
+        {{ email_key('email') }} as email_key,
+        coalesce(
+            {{ normalize_phone('mobilephone', 'country') }},
+            {{ normalize_phone('phone', 'country') }}
+        ) as phone,
+        {{ normalize_date('date_of_birth') }} as date_of_birth,
+        {{ clean_text('address') }} as address,
+        {{ clean_text('city') }} as city,
+        cdp_normalize_postcode(zip) as postcode,
+        cdp_normalize_country(country) as country,
+
+        ----------  crm
+        lower(lifecyclestage) as lifecycle_stage,
+        coalesce(cast(archived as boolean), false) as is_archived,
+
+        ----------  consent (HubSpot properties are strings: 'true' / 'false')
+        cast(hs_email_optout as boolean) as is_email_opted_out,
+
+        ----------  timestamps
+        coalesce({{ to_utc('created_at') }}, {{ to_utc('createdate') }}) as created_at,
+        coalesce({{ to_utc('updated_at') }}, {{ to_utc('lastmodifieddate') }}) as updated_at,
+
+        ----------  lineage
+        _dlt_load_id as load_id
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,25 @@
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'tickets__associated_contacts_ids') }}
+
+),
+
+tickets as (
+
+    select _dlt_id, id from {{ source('hubspot', 'tickets') }}
+
+),
+
+renamed as (
+
+    select distinct
+        cast(tickets.id as varchar) as ticket_id,
+        cast(source.value as varchar) as contact_id
+    from source
+    inner join tickets on source._dlt_parent_id = tickets._dlt_id
+
+)
+
+select * from renamed
