@@ -26,5 +26,8 @@ class CdpDbtTranslator(DagsterDbtTranslator):
         return AssetKey([schema, dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return "transform" if dbt_resource_props["resource_type"] == "seed" else (
-            dbt_resource_props.get("config", {}).get("schema") or "transform")
+        return (
+            "transform"
+            if dbt_resource_props["resource_type"] == "seed"
+            else (dbt_resource_props.get("config", {}).get("schema") or "transform")
+        )
