@@ -5,6 +5,7 @@ the staging layer can register them as DuckDB functions and cleaning logic lives
 """
 
 from identity.normalize import (
+    register_udfs,
     canonical_name,
     fold_accents,
     is_placeholder,
@@ -34,4 +35,5 @@ __all__ = [
     "normalize_phone",
     "normalize_postcode",
     "phone_key",
+    "register_udfs",
 ]

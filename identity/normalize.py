@@ -315,9 +315,9 @@ def _phone_placeholder(digits: str) -> bool:
         return True
     if len(set(digits[-7:])) == 1:  # +62 812 0000000
         return True
-    for seq in ("0123456789", "1234567890", "9876543210"):
-        if len(digits) >= 7 and (digits in seq * 2 or digits[-8:] in seq * 2):
-            return True
+    core = digits.lstrip("0")
+    if len(core) >= 6 and (core in "0123456789" * 2 or core in "9876543210" * 2):  # 1234567890
+        return True
     return False
 
 
@@ -542,3 +542,35 @@ def dates_compatible(a: str | None, b: str | None) -> bool:
     if a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]:
         return True
     return _edit_distance_le1(a, b)
+
+
+def register_udfs(con: object, prefix: str = "identity_") -> list[str]:
+    """Register the cleaning functions on a DuckDB connection (``identity_normalize_email(x)``, …).
+
+    This is how staging SQL reuses the rules instead of restating them. Returns the function names.
+    """
+    one = {
+        "normalize_name": normalize_name, "canonical_name": canonical_name, "normalize_email": normalize_email,
+        "normalize_date": normalize_date, "normalize_address": normalize_address,
+        "normalize_postcode": normalize_postcode, "normalize_city": normalize_city,
+        "normalize_country": normalize_country,
+    }
+    def unary(f):  # DuckDB counts defaulted parameters, so wrap to the exact arity
+        return lambda s: f(s)
+
+    def binary(f):
+        return lambda s, c: f(s, c)
+
+    names = []
+    for name, fn in one.items():
+        con.create_function(f"{prefix}{name}", unary(fn), ["VARCHAR"], "VARCHAR",  # type: ignore[attr-defined]
+                            null_handling="special", side_effects=False)
+        names.append(f"{prefix}{name}")
+    for name, fn in {"normalize_phone": normalize_phone, "phone_key": phone_key}.items():
+        con.create_function(f"{prefix}{name}", binary(fn), ["VARCHAR", "VARCHAR"],  # type: ignore[attr-defined]
+                            "VARCHAR", null_handling="special", side_effects=False)
+        names.append(f"{prefix}{name}")
+    con.create_function(f"{prefix}is_placeholder", lambda s, k: is_placeholder(s, k or "text"),  # type: ignore[attr-defined]
+                        ["VARCHAR", "VARCHAR"], "BOOLEAN", null_handling="special", side_effects=False)
+    names.append(f"{prefix}is_placeholder")
+    return names

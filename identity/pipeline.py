@@ -186,6 +186,7 @@ def _score(
             settings.settings(present, block_keys).get_settings("duckdb").as_dict()[
                 "blocking_rules_to_generate_predictions"]
         )
+        model["retain_matching_columns"] = True  # gamma_* columns, the evidence, come with them
         linker = Linker(sdf, model, log_level=None)
     else:
         linker = Linker(sdf, settings.settings(present, block_keys), log_level=None)

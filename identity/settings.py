@@ -81,10 +81,12 @@ def comparisons(present: set[str]) -> list[CustomComparison]:
             _null("email"),
             _tf("email_l = email_r AND NOT email_shared_l", "same email, one name", "email"),
             _tf("email_l = email_r", "same email, shared by several names", "email"),
+            # Only a typo within one domain: equal local parts at two providers are often two people
+            # whose addresses were both made from a common name.
             _lvl(
-                "split_part(email_l, '@', 1) = split_part(email_r, '@', 1) "
-                "OR jaro_winkler_similarity(email_l, email_r) >= 0.95",
-                "same mailbox name or email typo",
+                "split_part(email_l, '@', 2) = split_part(email_r, '@', 2) "
+                "AND damerau_levenshtein(email_l, email_r) <= 1",
+                "email typo",
             ),
             _ELSE,
         ]))
@@ -125,7 +127,7 @@ def settings(present: set[str], block_keys: list[str]) -> SettingsCreator:
         unique_id_column_name="record_id",
         comparisons=comparisons(present),
         blocking_rules_to_generate_predictions=[block_on(k) for k in block_keys],
-        retain_matching_columns=False,
+        retain_matching_columns=True,
         retain_intermediate_calculation_columns=False,
         additional_columns_to_retain=[],
         probability_two_random_records_match=1e-5,
@@ -146,14 +148,27 @@ def deterministic_rules(present: set[str]) -> list[str]:
     return rules
 
 
+def comparison_groups(present: set[str]) -> set[str]:
+    """Names of the comparisons built for these columns."""
+    groups = {c for c in ("dob", "email", "phone") if c in present}
+    if "name_key" in present:
+        groups.add("name")
+    if present & {"address", "postcode", "city"}:
+        groups.add("place")
+    return groups
+
+
 def em_rules(present: set[str]) -> list[Any]:
-    """Blocking rules for EM: each leaves the other comparisons free to be estimated."""
+    """Blocking rules for EM: each leaves other comparisons free to be estimated (none if only one)."""
+    groups = comparison_groups(present)
+    if len(groups) < 2:
+        return []
     rules: list[Any] = []
     if "dob" in present:
         rules.append(block_on("dob"))
     if "name_key" in present:
         rules.append(block_on("name_key"))
-    if "dob" not in present:
+    if "dob" not in present or "name_key" not in present:
         for c in ("phone", "email", "postcode", "address"):
             if c in present:
                 rules.append(block_on(c))

@@ -27,6 +27,10 @@ LOADED_WITH_ISSUES = "loaded_with_issues"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Names, emails and phones longer than this are not what a person typed.
 MAX_IDENTIFIER_LENGTH = 255
+# No field a CDP reads needs more; a longer text is a paste accident or an attack, kept but flagged.
+MAX_TEXT_LENGTH = 4096
+# What tills and forms hold when nobody typed a value: empty, not malformed.
+_NO_VALUE = re.compile(r"^[\W_]*$|^(n/?a|none|null|nil|unknown)$", re.IGNORECASE)
 
 _QUARANTINE_HINTS = dlt.mark.make_hints(
     table_name=QUARANTINE_TABLE,
@@ -104,7 +108,9 @@ def check_required_timestamp(key: str) -> Check:
 def check_email(key: str) -> Check:
     def check(record: dict[str, Any], findings: Findings) -> None:
         value = record.get(key)
-        if value not in (None, "") and not (isinstance(value, str) and _EMAIL.match(value.strip())):
+        if value is None or (isinstance(value, str) and _NO_VALUE.match(value.strip())):
+            return
+        if not (isinstance(value, str) and _EMAIL.match(value.strip())):
             findings.flag(f"{key} is not a valid email address: {str(value)[:60]!r}")
 
     return check
@@ -127,6 +133,42 @@ def check_short_strings(*keys: str) -> Check:
                 findings.flag(f"{key} is {len(value)} characters long")
             elif value is not None and not isinstance(value, str):
                 findings.flag(f"{key} should be text, got {type(value).__name__}")
+
+    return check
+
+
+def check_types(**expected: type | tuple[type, ...]) -> Check:
+    """Flags fields that arrived with another type than the API documents (dlt keeps them in variant columns)."""
+
+    def check(record: dict[str, Any], findings: Findings) -> None:
+        for key, kinds in expected.items():
+            value = record.get(key)
+            if value is not None and not isinstance(value, kinds):
+                findings.flag(f"{key} should be {_type_names(kinds)}, got {type(value).__name__}: {str(value)[:40]!r}")
+
+    return check
+
+
+def _type_names(kinds: type | tuple[type, ...]) -> str:
+    return " or ".join(k.__name__ for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
+
+
+def check_text_lengths(limit: int = MAX_TEXT_LENGTH) -> Check:
+    """Flags any text field, however deep, longer than `limit` characters."""
+
+    def longest(value: Any, path: str) -> Iterator[tuple[str, int]]:
+        if isinstance(value, str) and len(value) > limit:
+            yield path, len(value)
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                yield from longest(inner, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            for inner in value:
+                yield from longest(inner, f"{path}[]")
+
+    def check(record: dict[str, Any], findings: Findings) -> None:
+        for path, length in longest(record, ""):
+            findings.flag(f"{path} is {length} characters long")
 
     return check
 
@@ -161,6 +203,9 @@ def check_line_items(key: str, quantity: str, price: Callable[[dict[str, Any]], 
     return check
 
 
+_TEXT_LENGTHS = check_text_lengths()
+
+
 def screen(entity: str, id_key: str, checks: list[Check]) -> Callable[[dict[str, Any]], Iterator[Any]]:
     """A dlt `yield_map` step: passes good records, quarantines bad ones with their reasons.
 
@@ -172,7 +217,7 @@ def screen(entity: str, id_key: str, checks: list[Check]) -> Callable[[dict[str,
         record_id = record.get(id_key)
         if record_id in (None, "") or isinstance(record_id, (dict, list, bool)):
             findings.reject(f"{id_key} is missing or not an identifier")
-        for check in checks:
+        for check in (*checks, _TEXT_LENGTHS):
             check(record, findings)
         if findings.fatal or findings.minor:
             yield quarantine_row(

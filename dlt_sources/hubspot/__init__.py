@@ -25,6 +25,7 @@ from dlt_sources.common.quarantine import (
     check_email,
     check_required_timestamp,
     check_short_strings,
+    check_types,
     screen,
 )
 from dlt_sources.hubspot.helpers import email_events_since, list_objects, search_modified_since, to_epoch_ms
@@ -35,6 +36,8 @@ _CONTACT_CHECKS = [
     check_email("email"),
     check_date("date_of_birth"),
     check_short_strings("firstname", "lastname", "email", "phone", "mobilephone"),
+    # Every HubSpot property is a string, whatever it holds.
+    check_types(**dict.fromkeys(CONTACT_PROPERTIES, str)),
 ]
 _TICKET_CHECKS = [check_required_timestamp("updatedAt")]
 _EVENT_CHECKS = [check_required_timestamp("created"), check_email("recipient")]

@@ -24,6 +24,7 @@ from dlt_sources.common.quarantine import (
     check_line_items,
     check_required_timestamp,
     check_short_strings,
+    check_types,
     screen,
 )
 from dlt_sources.shopify.settings import API_VERSION, PAGE_SIZE, START_DATE
@@ -32,8 +33,10 @@ _CUSTOMER_CHECKS = [
     check_required_timestamp("updated_at"),
     check_email("email"),
     check_short_strings("first_name", "last_name", "email", "phone"),
+    check_types(id=int, verified_email=bool),
 ]
 _ORDER_CHECKS = [
+    check_types(id=int),
     check_required_timestamp("updated_at"),
     check_required_timestamp("created_at"),
     check_email("email"),

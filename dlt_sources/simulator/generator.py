@@ -125,13 +125,26 @@ class _Builder:
         pid = len(self.people)
         email = self._email(rng, first, last, country)
         person = Person(
-            pid=pid, household=pid, country=country, female=female, first=first, last=last,
-            birthday=born.isoformat(), email=email,
+            pid=pid,
+            household=pid,
+            country=country,
+            female=female,
+            first=first,
+            last=last,
+            birthday=born.isoformat(),
+            email=email,
             old_email=self._email(rng, first, last, country) if rng.random() < 0.12 else None,
-            family_email=None, phone=_mobile(rng, country), household_phone=None,
-            street=address.street, street2=rng.choice(pool.street2) if rng.random() < 0.15 else None,
-            city=address.city, province=address.province, zip=address.zip, joined=joined,
-            activity=rng.expovariate(1.0), sporty=rng.random() < 0.3,
+            family_email=None,
+            phone=_mobile(rng, country),
+            household_phone=None,
+            street=address.street,
+            street2=rng.choice(pool.street2) if rng.random() < 0.15 else None,
+            city=address.city,
+            province=address.province,
+            zip=address.zip,
+            joined=joined,
+            activity=rng.expovariate(1.0),
+            sporty=rng.random() < 0.3,
             home_store=rng.choice(STORES_BY_COUNTRY[country]).index,
         )
         self.people.append(person)
@@ -146,8 +159,9 @@ class _Builder:
                 continue
             head = people[i]
             members = [p for p in people[i + 1 : i + rng.randint(2, 4)] if p.country == head.country]
-            family_email = f"{strip_accents(head.last).lower().replace(' ', '')}.family{rng.randrange(10, 99)}@" + rng.choice(
-                COUNTRY_BY_CODE[head.country].mail_domains
+            family_email = (
+                f"{strip_accents(head.last).lower().replace(' ', '')}.family{rng.randrange(10, 99)}@"
+                + rng.choice(COUNTRY_BY_CODE[head.country].mail_domains)
             )
             share_email = rng.random() < 0.3
             for member in [head, *members]:
@@ -195,15 +209,24 @@ class _Builder:
             if r() < 0.05:
                 email = None
         return Customer(
-            system=system, seq=-1, person=person, first=first, last=last, email=email, phone=phone,
+            system=system,
+            seq=-1,
+            person=person,
+            first=first,
+            last=last,
+            email=email,
+            phone=phone,
             birthday=birthday,
             street=person.street if has_address else None,
             street2=person.street2 if has_address else None,
             city=person.city if has_address or r() < 0.3 else None,
             province=person.province if has_address else None,
             zip=person.zip if has_address else None,
-            country=person.country, created=created, updated=updated,
-            subscribed=r() < {"square": 0.8, "shopify": 0.6, "hubspot": 0.85}[system], consent_updated=created,
+            country=person.country,
+            created=created,
+            updated=updated,
+            subscribed=r() < {"square": 0.8, "shopify": 0.6, "hubspot": 0.85}[system],
+            consent_updated=created,
         )
 
     def _enrol(self, rng: random.Random, person: Person, latest: int) -> list[Customer]:
@@ -246,27 +269,41 @@ class _Builder:
         u = lo + rng.random() * (self.season_cum[k_hi - 1] - lo)
         return min(bisect_left(self.season_cum, u), k_hi - 1)
 
-    def _order(self, rng: random.Random, customer: Customer | None, person: Person | None, k: int, web: bool,
-               country: str) -> Order:
+    def _order(
+        self, rng: random.Random, customer: Customer | None, person: Person | None, k: int, web: bool, country: str
+    ) -> Order:
         if web:
             timezone, store = COUNTRY_BY_CODE[country].timezone, -1
             created = self._time_in_day(rng, k, timezone, (7, 24))
         else:
-            store = person.home_store if person and rng.random() < 0.85 else rng.choice(STORES_BY_COUNTRY[country]).index
+            store = (
+                person.home_store if person and rng.random() < 0.85 else rng.choice(STORES_BY_COUNTRY[country]).index
+            )
             created = self._time_in_day(rng, k, STORES[store].timezone, (10, 22))
         day_end = EPOCH_START + (k + 1) * DAY_SECONDS
         n_lines = rng.choices((1, 2, 3, 4), cum_weights=(50, 80, 93, 100))[0]
         lines = []
         for _ in range(n_lines):
-            product = rng.choice(SPORTSWEAR) if person and person.sporty and rng.random() < 0.6 else (
-                rng.choices(PRODUCT_INDEXES, cum_weights=PRODUCT_CUM)[0]
+            product = (
+                rng.choice(SPORTSWEAR)
+                if person and person.sporty and rng.random() < 0.6
+                else (rng.choices(PRODUCT_INDEXES, cum_weights=PRODUCT_CUM)[0])
             )
             lines.append((product, rng.choices((1, 2, 3), cum_weights=(85, 97, 100))[0]))
         cancelled = rng.random() < 0.03
-        updated = rng.randrange(created, day_end) if web or cancelled else min(created + rng.randrange(1, 90), day_end - 1)
+        updated = (
+            rng.randrange(created, day_end) if web or cancelled else min(created + rng.randrange(1, 90), day_end - 1)
+        )
         return Order(
-            seq=-1, customer=customer, store=store, country=country, currency=COUNTRY_BY_CODE[country].currency,
-            created=created, updated=updated, cancelled=cancelled, lines=tuple(lines),
+            seq=-1,
+            customer=customer,
+            store=store,
+            country=country,
+            currency=COUNTRY_BY_CODE[country].currency,
+            created=created,
+            updated=updated,
+            cancelled=cancelled,
+            lines=tuple(lines),
             discount_pct=rng.choice((10, 15, 20)) if rng.random() < 0.12 else 0,
             tender=rng.choices((0, 1, 2), cum_weights=(60, 85, 100))[0],
         )
@@ -304,8 +341,13 @@ class _Builder:
     # ------------------------------------------------------------ CRM, email
     def _ticket(self, rng: random.Random, contact: Customer, created: int, day_end: int) -> Ticket:
         ticket = Ticket(
-            seq=len(self.tickets), contact=contact, topic=rng.randrange(8), priority=rng.randrange(3),
-            stage=rng.randrange(4), created=created, updated=rng.randrange(created, day_end),
+            seq=len(self.tickets),
+            contact=contact,
+            topic=rng.randrange(8),
+            priority=rng.randrange(3),
+            stage=rng.randrange(4),
+            created=created,
+            updated=rng.randrange(created, day_end),
         )
         self.tickets.append(ticket)
         return ticket
@@ -318,7 +360,12 @@ class _Builder:
         day_end = EPOCH_START + (k + 1) * DAY_SECONDS
         raw: list[tuple[int, str, str, str | None]] = []
         for contact in self.customers["hubspot"]:
-            if contact.created >= start or not contact.email or not contact.subscribed or rng.random() >= CAMPAIGN_REACH:
+            if (
+                contact.created >= start
+                or not contact.email
+                or not contact.subscribed
+                or rng.random() >= CAMPAIGN_REACH
+            ):
                 continue
             email = contact.email
             sent = start + rng.randrange(600)
@@ -357,8 +404,10 @@ class _Builder:
         self._households(rng)
         records = [r for person in self.people for r in self._enrol(rng, person, now0)]
         self._register(records)
-        for system, per_record, web in (("square", SQUARE_ORDERS_PER_RECORD, False),
-                                        ("shopify", SHOPIFY_ORDERS_PER_RECORD, True)):
+        for system, per_record, web in (
+            ("square", SQUARE_ORDERS_PER_RECORD, False),
+            ("shopify", SHOPIFY_ORDERS_PER_RECORD, True),
+        ):
             new = [o for rec in self.customers[system] for o in self._history_orders(rng, rec, per_record, web)]
             if system == "square":
                 n_anonymous = int(len(new) * ANONYMOUS_SHARE)
@@ -390,8 +439,10 @@ class _Builder:
         start, end = EPOCH_START + k * DAY_SECONDS, EPOCH_START + (k + 1) * DAY_SECONDS
         scale = self.state.people * self.season[k] / self.mean_season
         # New customers.
-        newcomers = [self._person(rng, start + rng.randrange(DAY_SECONDS // 2))
-                     for _ in range(max(1, round(scale * 0.002 * (0.5 + rng.random()))))]
+        newcomers = [
+            self._person(rng, start + rng.randrange(DAY_SECONDS // 2))
+            for _ in range(max(1, round(scale * 0.002 * (0.5 + rng.random()))))
+        ]
         self._register([r for p in newcomers for r in self._enrol(rng, p, end)])
         # Orders, anonymous sales and abandoned carts.
         for system, per_person, web in (("square", 5.0, False), ("shopify", 2.5, True)):
@@ -423,8 +474,9 @@ class _Builder:
             record.consent_updated = record.updated = ts
             record.version += 1
             if record.system == "hubspot" and record.email:
-                consent_events.append((ts, "STATUSCHANGE", record.email,
-                                       "SUBSCRIBED" if record.subscribed else "UNSUBSCRIBED"))
+                consent_events.append(
+                    (ts, "STATUSCHANGE", record.email, "SUBSCRIBED" if record.subscribed else "UNSUBSCRIBED")
+                )
         self._add_events(consent_events, 0)
         # Tickets and email campaigns.
         contacts = self.customers["hubspot"]
@@ -448,7 +500,11 @@ class _Builder:
         elif kind == 1:
             address = rng.choice(self.pools[record.country].addresses)
             record.street, record.city, record.province, record.zip = (
-                address.street, address.city, address.province, address.zip)
+                address.street,
+                address.city,
+                address.province,
+                address.zip,
+            )
         elif kind == 2:
             record.email = person.email
         else:
@@ -458,8 +514,14 @@ class _Builder:
 
     def world(self, malformed_rate: float) -> World:
         world = World(
-            state=self.state, now=now_ts(self.state.day), people=self.people, customers=self.customers,
-            orders=self.orders, checkouts=self.checkouts, tickets=self.tickets, email_events=self.events,
+            state=self.state,
+            now=now_ts(self.state.day),
+            people=self.people,
+            customers=self.customers,
+            orders=self.orders,
+            checkouts=self.checkouts,
+            tickets=self.tickets,
+            email_events=self.events,
         )
         assign_defects(world, malformed_rate)
         return world
@@ -472,4 +534,3 @@ def generate(state: SimState, malformed_rate: float = 0.005) -> World:
     for d in range(1, state.day + 1):
         builder.day(d)
     return builder.world(malformed_rate)
-

@@ -6,15 +6,36 @@ import random
 import unicodedata
 
 NICKNAMES: dict[str, tuple[str, ...]] = {
-    "William": ("Bill", "Will", "Billy"), "Robert": ("Bob", "Rob", "Bobby"), "James": ("Jim", "Jimmy"),
-    "Michael": ("Mike", "Mikey"), "Richard": ("Rick", "Dick"), "Thomas": ("Tom", "Tommy"),
-    "Christopher": ("Chris",), "Elizabeth": ("Liz", "Beth", "Betty"), "Katherine": ("Kate", "Kathy"),
-    "Jennifer": ("Jen", "Jenny"), "Margaret": ("Maggie", "Peggy"), "Patricia": ("Pat", "Patty"),
-    "Rebecca": ("Becky",), "Katarzyna": ("Kasia", "Kaśka"), "Małgorzata": ("Gosia", "Małgosia"),
-    "Aleksandra": ("Ola",), "Agnieszka": ("Aga",), "Magdalena": ("Magda",), "Joanna": ("Asia",),
-    "Krzysztof": ("Krzysiek",), "Tomasz": ("Tomek",), "Piotr": ("Piotrek",), "Michał": ("Misiek",),
-    "Aleksander": ("Olek",), "Wojciech": ("Wojtek",), "Muhammad": ("Muh.", "M.", "Moh.", "Muhamad"),
-    "Ahmad": ("Achmad",), "Siti": ("Sity",), "Nur": ("Nurul",), "Rizky": ("Rizki",),
+    "William": ("Bill", "Will", "Billy"),
+    "Robert": ("Bob", "Rob", "Bobby"),
+    "James": ("Jim", "Jimmy"),
+    "Michael": ("Mike", "Mikey"),
+    "Richard": ("Rick", "Dick"),
+    "Thomas": ("Tom", "Tommy"),
+    "Christopher": ("Chris",),
+    "Elizabeth": ("Liz", "Beth", "Betty"),
+    "Katherine": ("Kate", "Kathy"),
+    "Jennifer": ("Jen", "Jenny"),
+    "Margaret": ("Maggie", "Peggy"),
+    "Patricia": ("Pat", "Patty"),
+    "Rebecca": ("Becky",),
+    "Katarzyna": ("Kasia", "Kaśka"),
+    "Małgorzata": ("Gosia", "Małgosia"),
+    "Aleksandra": ("Ola",),
+    "Agnieszka": ("Aga",),
+    "Magdalena": ("Magda",),
+    "Joanna": ("Asia",),
+    "Krzysztof": ("Krzysiek",),
+    "Tomasz": ("Tomek",),
+    "Piotr": ("Piotrek",),
+    "Michał": ("Misiek",),
+    "Aleksander": ("Olek",),
+    "Wojciech": ("Wojtek",),
+    "Muhammad": ("Muh.", "M.", "Moh.", "Muhamad"),
+    "Ahmad": ("Achmad",),
+    "Siti": ("Sity",),
+    "Nur": ("Nurul",),
+    "Rizky": ("Rizki",),
 }
 
 PLACEHOLDER_PHONES = ("0000000000", "-", "n/a", "000", "1234567")
@@ -84,8 +105,12 @@ def phone_formats(calling_code: str, nsn: str) -> tuple[str, ...]:
         return (f"+48{nsn}", nsn, f"{a} {b} {c}", f"48{nsn}", f"+48 {a} {b} {c}", f"{a}-{b}-{c}")
     a, b, c = nsn[:3], nsn[3:7], nsn[7:]
     return (
-        f"+{calling_code}{nsn}", f"0{nsn}", f"{calling_code} {a} {b} {c}", f"0{a}-{b}-{c}",
-        f"+{calling_code} {a} {b} {c}", f"0{a} {b} {c}",
+        f"+{calling_code}{nsn}",
+        f"0{nsn}",
+        f"{calling_code} {a} {b} {c}",
+        f"0{a}-{b}-{c}",
+        f"+{calling_code} {a} {b} {c}",
+        f"0{a} {b} {c}",
     )
 
 

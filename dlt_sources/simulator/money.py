@@ -9,22 +9,38 @@ from .model import Order
 
 
 @dataclass(frozen=True, slots=True)
-class Totals:
-    lines: tuple[tuple[int, int, int], ...]  # (product index, quantity, unit price)
+class Line:
+    product: int
+    quantity: int
+    unit: int
     gross: int
     discount: int
-    tax: int  # included in the prices
+    tax: int  # included in the price
+
+    @property
+    def total(self) -> int:
+        return self.gross - self.discount
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    lines: tuple[Line, ...]
+    gross: int
+    discount: int
+    tax: int
     total: int
 
 
 def totals(order: Order) -> Totals:
-    prices = PRICE_MINOR[order.currency]
-    lines = tuple((product, qty, prices[product]) for product, qty in order.lines)
-    gross = sum(qty * unit for _, qty, unit in lines)
-    discount = gross * order.discount_pct // 100
-    total = gross - discount
-    vat = COUNTRY_BY_CODE[order.country].vat
-    return Totals(lines, gross, discount, round(total * vat / (1 + vat)), total)
+    """Lines and totals of ``order``; prices include VAT, discounts apply per line."""
+    prices, vat = PRICE_MINOR[order.currency], COUNTRY_BY_CODE[order.country].vat
+    lines = []
+    for product, qty in order.lines:
+        gross = prices[product] * qty
+        discount = gross * order.discount_pct // 100
+        lines.append(Line(product, qty, prices[product], gross, discount, round((gross - discount) * vat / (1 + vat))))
+    gross, discount = sum(x.gross for x in lines), sum(x.discount for x in lines)
+    return Totals(tuple(lines), gross, discount, sum(x.tax for x in lines), gross - discount)
 
 
 def decimal_string(minor: int, currency: str) -> str:

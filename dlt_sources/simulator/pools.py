@@ -51,10 +51,13 @@ def _draw(code: str, locale: str, seed: int) -> CountryPool:
     fake = Faker(locale)
     fake.seed_instance(seed)
     if code == "VN":  # Vietnamese given names carry a middle name: Văn (male), Thị (female), ...
-        male = [f"{fake.random_element(('Văn', 'Đức', 'Minh', 'Quang'))} {fake.first_name_male()}"
-                for _ in range(POOL_SIZE)]
-        female = [f"{fake.random_element(('Thị', 'Ngọc', 'Thu', 'Bích'))} {fake.first_name_female()}"
-                  for _ in range(POOL_SIZE)]
+        male = [
+            f"{fake.random_element(('Văn', 'Đức', 'Minh', 'Quang'))} {fake.first_name_male()}" for _ in range(POOL_SIZE)
+        ]
+        female = [
+            f"{fake.random_element(('Thị', 'Ngọc', 'Thu', 'Bích'))} {fake.first_name_female()}"
+            for _ in range(POOL_SIZE)
+        ]
     else:
         male = [fake.first_name_male() for _ in range(POOL_SIZE)]
         female = [fake.first_name_female() for _ in range(POOL_SIZE)]

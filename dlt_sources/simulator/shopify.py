@@ -10,6 +10,7 @@ import threading
 import time
 from bisect import bisect_right
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,7 +27,7 @@ from .ids import (
 )
 from .malformed import LONG_STRING, UNKNOWN_FIELD, invalid_email
 from .model import Customer, Order, World
-from .money import decimal_string, totals
+from .money import Totals, decimal_string, totals
 from .simulation import Simulation
 from .web import decode_cursor, encode_cursor, iso_offset, json_response, parse_time, take
 
@@ -44,6 +45,17 @@ def error(status: int, message: Any) -> Response:
     return json_response({"errors": message}, status, headers)
 
 
+def fault_response(status: int) -> Response:
+    return error(
+        status,
+        {
+            429: "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.",
+            500: "Internal Server Error",
+            503: "Service Unavailable",
+        }.get(status, "Error"),
+    )
+
+
 def _ts(ts: int) -> str:
     return iso_offset(ts, SHOP_OFFSET)
 
@@ -51,10 +63,20 @@ def _ts(ts: int) -> str:
 def _address(c: Customer) -> dict[str, Any]:
     country = COUNTRY_BY_CODE[c.country]
     return {
-        "first_name": c.first, "last_name": c.last, "company": None, "address1": c.street,
-        "address2": c.street2, "city": c.city, "province": c.province, "country": country.name, "zip": c.zip,
-        "phone": c.phone, "name": f"{c.first or ''} {c.last or ''}".strip(), "province_code": None,
-        "country_code": country.code, "country_name": country.name,
+        "first_name": c.first,
+        "last_name": c.last,
+        "company": None,
+        "address1": c.street,
+        "address2": c.street2,
+        "city": c.city,
+        "province": c.province,
+        "country": country.name,
+        "zip": c.zip,
+        "phone": c.phone,
+        "name": f"{c.first or ''} {c.last or ''}".strip(),
+        "province_code": None,
+        "country_code": country.code,
+        "country_name": country.name,
     }
 
 
@@ -65,17 +87,34 @@ def render_customer(c: Customer) -> dict[str, Any]:
     else:
         consent = "not_subscribed" if c.consent_updated == c.created else "unsubscribed"
     record: dict[str, Any] = {
-        "id": cid, "email": c.email, "created_at": _ts(c.created), "updated_at": _ts(c.updated),
-        "first_name": c.first, "last_name": c.last, "state": "enabled", "note": None, "verified_email": True,
-        "multipass_identifier": None, "tax_exempt": False, "tags": "VIP" if c.person.activity > 2.5 else "",
-        "currency": COUNTRY_BY_CODE[c.country].currency, "phone": c.phone, "tax_exemptions": [],
+        "id": cid,
+        "email": c.email,
+        "created_at": _ts(c.created),
+        "updated_at": _ts(c.updated),
+        "first_name": c.first,
+        "last_name": c.last,
+        "state": "enabled",
+        "note": None,
+        "verified_email": True,
+        "multipass_identifier": None,
+        "tax_exempt": False,
+        "tags": "VIP" if c.person.activity > 2.5 else "",
+        "currency": COUNTRY_BY_CODE[c.country].currency,
+        "phone": c.phone,
+        "tax_exemptions": [],
         "email_marketing_consent": {
-            "state": consent, "opt_in_level": "single_opt_in", "consent_updated_at": _ts(c.consent_updated),
+            "state": consent,
+            "opt_in_level": "single_opt_in",
+            "consent_updated_at": _ts(c.consent_updated),
         },
         "sms_marketing_consent": {
-            "state": "not_subscribed", "opt_in_level": "single_opt_in", "consent_updated_at": None,
+            "state": "not_subscribed",
+            "opt_in_level": "single_opt_in",
+            "consent_updated_at": None,
             "consent_collected_from": "OTHER",
-        } if c.phone else None,
+        }
+        if c.phone
+        else None,
         "admin_graphql_api_id": f"gid://shopify/Customer/{cid}",
         "addresses": [],
     }
@@ -94,30 +133,50 @@ def render_customer(c: Customer) -> dict[str, Any]:
     return record
 
 
-def _line_items(order: Order, base_id: int) -> list[dict[str, Any]]:
+def _line_items(order: Order, t: Totals, base_id: int) -> list[dict[str, Any]]:
     items = []
-    for i, (product, qty, unit) in enumerate(totals(order).lines):
-        p = PRODUCTS[product]
-        items.append({
-            "id": base_id + i, "product_id": p.product_id, "variant_id": p.variant_id, "sku": p.sku,
-            "title": p.title, "variant_title": p.variant, "name": f"{p.title} - {p.variant}", "vendor": p.vendor,
-            "quantity": qty, "price": decimal_string(unit, order.currency), "requires_shipping": True,
-            "taxable": True, "gift_card": p.category == "gift", "total_discount": "0.00",
-        })
+    for i, line in enumerate(t.lines):
+        p = PRODUCTS[line.product]
+        items.append(
+            {
+                "id": base_id + i,
+                "product_id": p.product_id,
+                "variant_id": p.variant_id,
+                "sku": p.sku,
+                "title": p.title,
+                "variant_title": p.variant,
+                "name": f"{p.title} - {p.variant}",
+                "vendor": p.vendor,
+                "quantity": line.quantity,
+                "price": decimal_string(line.unit, order.currency),
+                "requires_shipping": True,
+                "taxable": True,
+                "gift_card": p.category == "gift",
+                "total_discount": decimal_string(line.discount, order.currency),
+            }
+        )
     return items
 
 
 def _customer_stub(c: Customer) -> dict[str, Any]:
-    return {"id": shopify_customer_id(c.seq), "email": c.email, "first_name": c.first, "last_name": c.last,
-            "phone": c.phone, "currency": COUNTRY_BY_CODE[c.country].currency}
+    return {
+        "id": shopify_customer_id(c.seq),
+        "email": c.email,
+        "first_name": c.first,
+        "last_name": c.last,
+        "phone": c.phone,
+        "currency": COUNTRY_BY_CODE[c.country].currency,
+    }
 
 
-def _money_fields(order: Order) -> dict[str, str]:
-    t, cur = totals(order), order.currency
+def _money_fields(order: Order, t: Totals) -> dict[str, str]:
+    cur = order.currency
     sign = -1 if order.defect == "negative_amount" else 1
     return {
-        "total_price": decimal_string(sign * t.total, cur), "subtotal_price": decimal_string(sign * t.total, cur),
-        "total_line_items_price": decimal_string(t.gross, cur), "total_tax": decimal_string(t.tax, cur),
+        "total_price": decimal_string(sign * t.total, cur),
+        "subtotal_price": decimal_string(sign * t.total, cur),
+        "total_line_items_price": decimal_string(t.gross, cur),
+        "total_tax": decimal_string(t.tax, cur),
         "total_discounts": decimal_string(t.discount, cur),
     }
 
@@ -132,27 +191,56 @@ def _apply_order_defect(record: dict[str, Any], defect: str | None) -> None:
 
 
 def render_order(order: Order) -> dict[str, Any]:
-    oid, c = shopify_order_id(order.seq), order.customer
+    oid, c, t = shopify_order_id(order.seq), order.customer, totals(order)
     assert c is not None, "web orders always have a customer"
     fulfilled = not order.cancelled and order.updated - order.created > 3600
-    address = {**_address(c), "address1": c.street or c.person.street, "city": c.city or c.person.city,
-               "zip": c.zip or c.person.zip}
+    address = {
+        **_address(c),
+        "address1": c.street or c.person.street,
+        "city": c.city or c.person.city,
+        "zip": c.zip or c.person.zip,
+    }
     record: dict[str, Any] = {
-        "id": oid, "admin_graphql_api_id": f"gid://shopify/Order/{oid}", "name": f"#{1001 + order.seq}",
-        "order_number": 1001 + order.seq, "email": c.email, "contact_email": c.email, "phone": c.phone,
-        "created_at": _ts(order.created), "updated_at": _ts(order.updated), "processed_at": _ts(order.created),
+        "id": oid,
+        "admin_graphql_api_id": f"gid://shopify/Order/{oid}",
+        "name": f"#{1001 + order.seq}",
+        "order_number": 1001 + order.seq,
+        "email": c.email,
+        "contact_email": c.email,
+        "phone": c.phone,
+        "created_at": _ts(order.created),
+        "updated_at": _ts(order.updated),
+        "processed_at": _ts(order.created),
         "cancelled_at": _ts(order.updated) if order.cancelled else None,
-        "cancel_reason": "customer" if order.cancelled else None, "closed_at": None,
-        "currency": order.currency, "presentment_currency": order.currency, **_money_fields(order),
-        "taxes_included": True, "financial_status": "voided" if order.cancelled else "paid",
-        "fulfillment_status": "fulfilled" if fulfilled else None, "source_name": "web", "note": None,
-        "tags": "", "test": False, "confirmed": True, "buyer_accepts_marketing": c.subscribed,
+        "cancel_reason": "customer" if order.cancelled else None,
+        "closed_at": None,
+        "currency": order.currency,
+        "presentment_currency": order.currency,
+        **_money_fields(order, t),
+        "taxes_included": True,
+        "financial_status": "voided" if order.cancelled else "paid",
+        "fulfillment_status": "fulfilled" if fulfilled else None,
+        "source_name": "web",
+        "note": None,
+        "tags": "",
+        "test": False,
+        "confirmed": True,
+        "buyer_accepts_marketing": c.subscribed,
         "customer_locale": COUNTRY_BY_CODE[order.country].locale.replace("_", "-"),
         "payment_gateway_names": [_GATEWAYS[order.tender]],
-        "customer": _customer_stub(c), "billing_address": address, "shipping_address": address,
-        "line_items": _line_items(order, 14_000_000_000_000 + order.seq * 8),
-        "discount_codes": [{"code": f"SAVE{order.discount_pct}", "amount": decimal_string(totals(order).discount, order.currency),
-                            "type": "percentage"}] if order.discount_pct else [],
+        "customer": _customer_stub(c),
+        "billing_address": address,
+        "shipping_address": address,
+        "line_items": _line_items(order, t, 14_000_000_000_000 + order.seq * 8),
+        "discount_codes": [
+            {
+                "code": f"SAVE{order.discount_pct}",
+                "amount": decimal_string(t.discount, order.currency),
+                "type": "percentage",
+            }
+        ]
+        if order.discount_pct
+        else [],
     }
     _apply_order_defect(record, order.defect)
     return record
@@ -160,14 +248,30 @@ def render_order(order: Order) -> dict[str, Any]:
 
 def render_checkout(order: Order) -> dict[str, Any]:
     checkout_id, token, c = shopify_checkout_id(order.seq), shopify_checkout_token(order.seq), order.customer
+    t = totals(order)
     assert c is not None, "checkouts always have a customer"
     record: dict[str, Any] = {
-        "id": checkout_id, "token": token, "cart_token": token[::-1], "email": c.email, "phone": c.phone,
-        "gateway": None, "buyer_accepts_marketing": c.subscribed, "created_at": _ts(order.created),
-        "updated_at": _ts(order.updated), "completed_at": None, "closed_at": None, "currency": order.currency,
-        "presentment_currency": order.currency, "taxes_included": True, "note": None, "source_name": "web",
-        **_money_fields(order), "customer": _customer_stub(c), "line_items": _line_items(order, 0),
-        "billing_address": _address(c) if c.street else None, "shipping_address": _address(c) if c.street else None,
+        "id": checkout_id,
+        "token": token,
+        "cart_token": token[::-1],
+        "email": c.email,
+        "phone": c.phone,
+        "gateway": None,
+        "buyer_accepts_marketing": c.subscribed,
+        "created_at": _ts(order.created),
+        "updated_at": _ts(order.updated),
+        "completed_at": None,
+        "closed_at": None,
+        "currency": order.currency,
+        "presentment_currency": order.currency,
+        "taxes_included": True,
+        "note": None,
+        "source_name": "web",
+        **_money_fields(order, t),
+        "customer": _customer_stub(c),
+        "line_items": _line_items(order, t, 0),
+        "billing_address": _address(c) if c.street else None,
+        "shipping_address": _address(c) if c.street else None,
         "customer_locale": COUNTRY_BY_CODE[order.country].locale.replace("_", "-"),
         "abandoned_checkout_url": f"https://{SHOP_DOMAIN}/checkouts/ac/{token}/recover?key={token[:16]}",
     }
@@ -181,19 +285,39 @@ def render_checkout(order: Order) -> dict[str, Any]:
 class _Resource:
     """One listable resource: its records (list index == seq == id order) and how to show them."""
 
-    def __init__(self, name: str, items: list[Any], id_of: Callable[[int], int],
-                 render: Callable[[Any], dict[str, Any]], statuses: dict[str, Callable[[Any], bool]]) -> None:
+    def __init__(
+        self,
+        name: str,
+        items: list[Any],
+        id_of: Callable[[int], int],
+        render: Callable[[Any], dict[str, Any]],
+        statuses: dict[str, Callable[[Any], bool]],
+    ) -> None:
         self.name, self.items, self.id_of, self.render, self.statuses = name, items, id_of, render, statuses
 
 
 def _index(world: World) -> dict[str, _Resource]:
     return {
         "customers": _Resource("customers", world.customers["shopify"], shopify_customer_id, render_customer, {}),
-        "orders": _Resource("orders", world.orders["shopify"], shopify_order_id, render_order, {
-            "any": lambda o: True, "open": lambda o: not o.cancelled, "cancelled": lambda o: o.cancelled,
-            "closed": lambda o: False}),
-        "checkouts": _Resource("checkouts", world.checkouts, shopify_checkout_id, render_checkout, {
-            "open": lambda o: True, "closed": lambda o: False}),
+        "orders": _Resource(
+            "orders",
+            world.orders["shopify"],
+            shopify_order_id,
+            render_order,
+            {
+                "any": lambda o: True,
+                "open": lambda o: not o.cancelled,
+                "cancelled": lambda o: o.cancelled,
+                "closed": lambda o: False,
+            },
+        ),
+        "checkouts": _Resource(
+            "checkouts",
+            world.checkouts,
+            shopify_checkout_id,
+            render_checkout,
+            {"open": lambda o: True, "closed": lambda o: False},
+        ),
     }
 
 
@@ -241,7 +365,7 @@ class ShopifyApi:
         accepted, level = self._drip()
         headers = {"X-Shopify-Shop-Api-Call-Limit": f"{level}/{BUCKET_SIZE}"}
         if not accepted:
-            refused = error(429, "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.")
+            refused = fault_response(429)
             refused.headers.update(headers)
             return refused, headers
         return None, headers
@@ -250,11 +374,23 @@ class ShopifyApi:
         refused, headers = self._admit(request)
         if refused:
             return refused
-        return json_response({"shop": {
-            "id": 60_000_000_001, "name": "CDP Demo Store", "email": "owner@example.com", "domain": SHOP_DOMAIN,
-            "myshopify_domain": SHOP_DOMAIN, "iana_timezone": "Asia/Jakarta", "timezone": "(GMT+07:00) Asia/Jakarta",
-            "currency": "IDR", "enabled_presentment_currencies": ["IDR", "VND", "PLN", "USD"], "country_code": "ID",
-        }}, headers=headers)
+        return json_response(
+            {
+                "shop": {
+                    "id": 60_000_000_001,
+                    "name": "CDP Demo Store",
+                    "email": "owner@example.com",
+                    "domain": SHOP_DOMAIN,
+                    "myshopify_domain": SHOP_DOMAIN,
+                    "iana_timezone": "Asia/Jakarta",
+                    "timezone": "(GMT+07:00) Asia/Jakarta",
+                    "currency": "IDR",
+                    "enabled_presentment_currencies": ["IDR", "VND", "PLN", "USD"],
+                    "country_code": "ID",
+                }
+            },
+            headers=headers,
+        )
 
     def _filters(self, request: Request, resource: _Resource) -> dict[str, Any]:
         params, filters = request.query_params, {}
@@ -265,6 +401,8 @@ class ShopifyApi:
                 except ValueError:
                     raise ValueError(name) from None
         if params.get("since_id"):
+            if not params["since_id"].isdigit():
+                raise ValueError("since_id")
             filters["since_id"] = int(params["since_id"])
         default_status = "open" if resource.statuses else None
         status = params.get("status", default_status)
@@ -274,11 +412,11 @@ class ShopifyApi:
             filters["status"] = status
         return filters
 
-    async def count(self, request: Request) -> Response:
+    async def count(self, request: Request, resource_name: str) -> Response:
         refused, headers = self._admit(request)
         if refused:
             return refused
-        resource = self.sim.index(_index)[request.path_params["resource"]]
+        resource = self.sim.index(_index)[resource_name]
         try:
             filters = self._filters(request, resource)
         except ValueError as exc:
@@ -287,11 +425,11 @@ class ShopifyApi:
         n = len(resource.items) if accept is None else sum(1 for r in resource.items if accept(r))
         return json_response({"count": n}, headers=headers)
 
-    async def listing(self, request: Request) -> Response:
+    async def listing(self, request: Request, resource_name: str) -> Response:
         refused, headers = self._admit(request)
         if refused:
             return refused
-        resource = self.sim.index(_index)[request.path_params["resource"]]
+        resource = self.sim.index(_index)[resource_name]
         params = request.query_params
         try:
             limit = min(MAX_LIMIT, max(1, int(params.get("limit", DEFAULT_LIMIT))))
@@ -300,7 +438,10 @@ class ShopifyApi:
         if "page_info" in params:
             extra = sorted(set(params) - {"limit", "page_info", "fields"})
             if extra:
-                return error(400, {"page_info": f"page_info cannot be combined with other filters than limit ({', '.join(extra)})"})
+                return error(
+                    400,
+                    {"page_info": f"page_info cannot be combined with other filters than limit ({', '.join(extra)})"},
+                )
             try:
                 cursor = decode_cursor(params["page_info"])
                 direction, boundary, filters = cursor["d"], int(cursor["s"]), dict(cursor["f"])
@@ -340,8 +481,8 @@ class ShopifyApi:
 
     def routes(self) -> list[Route]:
         prefix = "/admin/api/{version}"
-        return [
-            Route(f"{prefix}/shop.json", self.shop),
-            Route(prefix + "/{resource:str}/count.json", self.count),
-            Route(prefix + "/{resource:str}.json", self.listing),
-        ]
+        routes = [Route(f"{prefix}/shop.json", self.shop)]
+        for name in ("customers", "orders", "checkouts"):
+            routes.append(Route(f"{prefix}/{name}/count.json", partial(self.count, resource_name=name)))
+            routes.append(Route(f"{prefix}/{name}.json", partial(self.listing, resource_name=name)))
+        return routes

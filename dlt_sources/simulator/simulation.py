@@ -20,8 +20,9 @@ IndexT = TypeVar("IndexT")
 class Simulation:
     """Owns the current :class:`World` and the per-API indexes built from it."""
 
-    def __init__(self, home: str | os.PathLike[str] | None, tuning: Tuning,
-                 people: int | None = None, seed: int | None = None) -> None:
+    def __init__(
+        self, home: str | os.PathLike[str] | None, tuning: Tuning, people: int | None = None, seed: int | None = None
+    ) -> None:
         self.home = home
         self.folder: Path = simulator_dir(home)
         self.tuning = tuning

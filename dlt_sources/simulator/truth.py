@@ -27,5 +27,6 @@ def write_truth(world: World, folder: Path) -> None:
         for r in records
     ]
     _write_atomically(folder / "truth.csv", ("source_system", "source_record_id", "person_id", "household_id"), rows)
-    _write_atomically(folder / "malformed.csv", ("source_system", "entity", "source_record_id", "defect"),
-                      world.malformed)
+    _write_atomically(
+        folder / "malformed.csv", ("source_system", "entity", "source_record_id", "defect"), world.malformed
+    )

@@ -17,8 +17,9 @@ T = TypeVar("T")
 SEQ_BITS = 24  # composite ordering keys are (timestamp << SEQ_BITS) | seq
 
 
-def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None,
-                  media_type: str = "application/json") -> Response:
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None, media_type: str = "application/json"
+) -> Response:
     return Response(orjson.dumps(payload), status_code=status, headers=headers, media_type=media_type)
 
 
@@ -82,8 +83,9 @@ def parse_time(value: str | int | float) -> int:
 class Ordering(Generic[T]):
     """Items sorted by (timestamp, seq) with composite integer keys for range lookups by bisection."""
 
-    def __init__(self, items: Sequence[T], key: Callable[[T], int], seq: Callable[[T], int],
-                 presorted: bool = False) -> None:
+    def __init__(
+        self, items: Sequence[T], key: Callable[[T], int], seq: Callable[[T], int], presorted: bool = False
+    ) -> None:
         pairs = [((key(item) << SEQ_BITS) | seq(item), item) for item in items]
         if not presorted:
             pairs.sort(key=lambda pair: pair[0])
@@ -96,7 +98,9 @@ class Ordering(Generic[T]):
             return bisect_left(self.keys, after_key) - 1 if descending else bisect_right(self.keys, after_key)
         if ts is None:
             return len(self.items) - 1 if descending else 0
-        return bisect_left(self.keys, (ts + 1) << SEQ_BITS) - 1 if descending else bisect_left(self.keys, ts << SEQ_BITS)
+        return (
+            bisect_left(self.keys, (ts + 1) << SEQ_BITS) - 1 if descending else bisect_left(self.keys, ts << SEQ_BITS)
+        )
 
     def scan(self, start: int, descending: bool) -> Iterator[tuple[int, T]]:
         """(key, item) from ``start`` on, in the chosen direction."""
@@ -108,8 +112,13 @@ class Ordering(Generic[T]):
                 yield self.keys[i], self.items[i]
 
 
-def take(rows: Iterator[tuple[int, T]], accept: Callable[[T], bool] | None, limit: int,
-         stop_key: int | None = None, descending: bool = False) -> tuple[list[T], int | None, bool]:
+def take(
+    rows: Iterator[tuple[int, T]],
+    accept: Callable[[T], bool] | None,
+    limit: int,
+    stop_key: int | None = None,
+    descending: bool = False,
+) -> tuple[list[T], int | None, bool]:
     """Up to ``limit`` accepted items; returns (items, key of the last one, whether more follow)."""
     page: list[T] = []
     last_key: int | None = None

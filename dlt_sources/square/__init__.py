@@ -29,6 +29,7 @@ from dlt_sources.common.quarantine import (
     check_line_items,
     check_required_timestamp,
     check_short_strings,
+    check_types,
     screen,
 )
 from dlt_sources.square.settings import (
@@ -50,6 +51,7 @@ _CUSTOMER_CHECKS = [
     check_email("email_address"),
     check_date("birthday"),
     check_short_strings("given_name", "family_name", "email_address", "phone_number"),
+    check_types(version=int),
 ]
 _ORDER_CHECKS = [
     check_required_timestamp("updated_at"),

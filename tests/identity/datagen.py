@@ -148,6 +148,15 @@ def generate(
     pid = 0
     hid = 0
     rec_counter = {"square": 0, "shopify": 0, "hubspot": 0}
+    taken: set[str] = set()
+
+    def unique_email(local: str, domain: str) -> str:
+        """A mailbox belongs to one account: a taken address gets digits, as providers insist."""
+        email = f"{local}@{domain}"
+        while email in taken:
+            email = f"{local}{rng.randint(1, 9999)}@{domain}"
+        taken.add(email)
+        return email
     while pid < n_people:
         c = countries[nrng.choice(4, p=list(COUNTRY_WEIGHTS.values()))]
         pool = pools[c]
@@ -168,7 +177,7 @@ def generate(
         house_phone = _phone(rng, c) if rng.random() < 0.35 else None
         family_email = None
         if rng.random() < 0.25 and size > 1:
-            family_email = f"{_strip_accents(fam).lower()}.family{rng.randint(1, 99)}@{rng.choice(DOMAINS[c])}"
+            family_email = unique_email(f"{_strip_accents(fam).lower()}.family", rng.choice(DOMAINS[c]))
         parent_year = rng.randint(1950, 1992)
         used_given: set[str] = set()
         for k in range(size):
@@ -208,7 +217,7 @@ def generate(
                 phone = house_phone
             email = None
             if rng.random() < 0.8 and not (is_child and year > 2008):
-                email = f"{_email_local(rng, given.split()[-1], last)}@{rng.choice(DOMAINS[c])}"
+                email = unique_email(_email_local(rng, given.split()[-1], last), rng.choice(DOMAINS[c]))
             if family_email and (email is None or rng.random() < 0.4):
                 email = family_email
             person = dict(person_id=f"P{pid}", household_id=f"H{hid}", c=c, given=given, last=last, dob=dob,

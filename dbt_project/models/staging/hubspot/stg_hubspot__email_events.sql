@@ -9,29 +9,45 @@ source as (
 
 ),
 
+-- a STATUSCHANGE event lists the subscriptions it changed; the CDP tracks one email consent, so any
+-- UNSUBSCRIBED among them is the event's status
+subscriptions as (
+
+    select
+        _dlt_parent_id,
+        case
+            when count(case when upper(status) = 'UNSUBSCRIBED' then 1 end) > 0 then 'UNSUBSCRIBED'
+            else max(upper(status))
+        end as subscription_status
+    from {{ source('hubspot', 'email_events__subscriptions') }}
+    group by _dlt_parent_id
+
+),
+
 renamed as (
 
     select
 
         ----------  ids
-        cast(id as varchar) as email_event_id,
-        cast(email_campaign_id as varchar) as email_campaign_id,
+        cast(source.id as varchar) as email_event_id,
+        cast(source.email_campaign_id as varchar) as email_campaign_id,
 
         ----------  strings
-        upper(type) as event_type,
+        upper(source.type) as event_type,
         {{ normalize_email('recipient') }} as recipient_email,
         {{ email_key('recipient') }} as recipient_email_key,
-        url,
-        upper(subscription_status) as subscription_status,
+        source.url,
+        subscriptions.subscription_status,
 
         ----------  timestamps (epoch milliseconds)
-        {{ epoch_ms_to_timestamp('created') }} as created_at,
+        {{ epoch_ms_to_timestamp('source.created') }} as created_at,
 
         ----------  lineage
-        _dlt_load_id as load_id
+        source._dlt_load_id as load_id
 
     from source
-    qualify row_number() over (partition by id order by _dlt_load_id desc) = 1
+    left join subscriptions on source._dlt_id = subscriptions._dlt_parent_id
+    qualify row_number() over (partition by source.id order by source._dlt_load_id desc) = 1
 
 )
 

@@ -25,7 +25,7 @@ renamed as (
         ----------  timestamps
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('updated_at') }} as updated_at,
-        {{ to_utc('completed_at') }} as completed_at,
+        {{ to_utc(column_or_null(source('shopify', 'checkouts'), 'completed_at', 'timestamptz')) }} as completed_at,
 
         ----------  lineage
         _dlt_load_id as load_id

@@ -23,7 +23,10 @@ renamed as (
         {{ clean_name('last_name') }} as last_name,
         {{ normalize_email('email') }} as email,
         {{ email_key('email') }} as email_key,
-        {{ normalize_phone('coalesce(phone, default_address__phone)', 'default_address__country_code') }} as phone,
+        {{ normalize_phone(
+            'coalesce(phone, ' ~ column_or_null(source('shopify', 'customers'), 'default_address__phone') ~ ')',
+            'default_address__country_code'
+        ) }} as phone,
         {{ clean_text('default_address__address1') }} as address,
         {{ clean_text('default_address__city') }} as city,
         cdp_normalize_postcode(default_address__zip) as postcode,

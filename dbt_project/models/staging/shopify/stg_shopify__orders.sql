@@ -22,7 +22,6 @@ renamed as (
         lower(source_name) as source_name,
         upper(currency) as currency,
         upper(shipping_address__country_code) as shipping_country,
-        cancelled_at is not null as is_cancelled,
 
         ----------  numerics (decimal strings in major units)
         {{ parse_money('total_price') }} as total_amount,
@@ -33,7 +32,7 @@ renamed as (
         ----------  timestamps
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('processed_at') }} as processed_at,
-        {{ to_utc('cancelled_at') }} as cancelled_at,
+        {{ to_utc(column_or_null(source('shopify', 'orders'), 'cancelled_at', 'timestamptz')) }} as cancelled_at,
         {{ to_utc('updated_at') }} as updated_at,
 
         ----------  lineage

@@ -25,7 +25,10 @@ renamed as (
         ----------  strings
         upper(source.status) as payment_status,
         upper(source.source_type) as source_type,
-        upper(coalesce(source.card_details__card__card_brand, source.wallet_details__brand)) as brand,
+        upper(coalesce(
+            {{ column_or_null(source('square', 'payments'), 'card_details__card__card_brand') }},
+            {{ column_or_null(source('square', 'payments'), 'wallet_details__brand') }}
+        )) as brand,
         upper(source.amount_money__currency) as currency,
 
         ----------  numerics

@@ -1,0 +1,26 @@
+with
+
+source as (
+
+    select * from {{ source('shopify', 'orders__payment_gateway_names') }}
+
+),
+
+orders as (
+
+    select _dlt_id, id from {{ source('shopify', 'orders') }}
+
+),
+
+renamed as (
+
+    select
+        cast(orders.id as varchar) as order_id,
+        lower(source.value) as gateway,
+        source._dlt_list_idx as gateway_position
+    from source
+    inner join orders on source._dlt_parent_id = orders._dlt_id
+
+)
+
+select * from renamed

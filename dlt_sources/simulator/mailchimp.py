@@ -1,0 +1,433 @@
+"""Mailchimp Marketing API v3 (the email tool the CDP exports to): lists, members, tags, batches.
+
+Stateful: lists and members live in ``$CDP_HOME/simulator/mailchimp.sqlite`` and survive restarts
+and day changes. Each simulated day some subscribed members unsubscribe or bounce (status
+``unsubscribed`` / ``cleaned``), which the CDP reads back as suppressions.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .config import now_ts
+from .faults import FaultInjector
+from .simulation import Simulation
+from .web import json_body, json_response
+
+STATUSES = ("subscribed", "unsubscribed", "cleaned", "pending", "transactional", "archived")
+DAILY_UNSUBSCRIBE, DAILY_BOUNCE = 0.01, 0.005
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_ERROR_DOC = "https://mailchimp.com/developer/marketing/docs/errors/"
+_TITLES = {
+    400: "Invalid Resource",
+    401: "API Key Missing",
+    404: "Resource Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def subscriber_hash(email: str) -> str:
+    """Mailchimp's member id: md5 of the lower-cased address."""
+    return hashlib.md5(email.strip().lower().encode()).hexdigest()
+
+
+def error(status: int, detail: str, title: str | None = None) -> Response:
+    """An error as application/problem+json ``{type, title, status, detail, instance}``."""
+    body = {
+        "type": _ERROR_DOC,
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": "3f2b8c1e-7d4a-4c9b-a1e2-5b6c7d8e9f00",
+    }
+    return json_response(
+        body, status, {"Retry-After": "1"} if status == 429 else None, media_type="application/problem+json"
+    )
+
+
+def fault_response(status: int) -> Response:
+    return error(
+        status,
+        {
+            429: "You have exceeded the limit of 10 simultaneous connections.",
+            500: "An unexpected internal error has occurred.",
+            503: "This service is temporarily unavailable.",
+        }.get(status, "Error."),
+    )
+
+
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+class _Store:
+    """Lists and members in sqlite; every public method is one transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        self._db.executescript("""
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE IF NOT EXISTS lists (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS members (list_id TEXT NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL,
+                                                PRIMARY KEY (list_id, hash));
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """)
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self._db.execute("ROLLBACK" if kind else "COMMIT")
+        self._lock.release()
+
+
+def _get_member(db: sqlite3.Connection, list_id: str, hash_: str) -> dict[str, Any] | None:
+    row = db.execute("SELECT body FROM members WHERE list_id=? AND hash=?", (list_id, hash_)).fetchone()
+    return orjson.loads(row[0]) if row else None
+
+
+def _put_member(db: sqlite3.Connection, member: dict[str, Any]) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO members (list_id, hash, body) VALUES (?, ?, ?)",
+        (member["list_id"], member["id"], orjson.dumps(member)),
+    )
+
+
+class _Rejected(Exception):
+    def __init__(self, status: int, detail: str, title: str | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.title = status, detail, title
+
+
+class MailchimpApi:
+    def __init__(self, sim: Simulation, faults: FaultInjector) -> None:
+        self.sim, self.faults = sim, faults
+        self.store = _Store(sim.folder / "mailchimp.sqlite")
+
+    # ------------------------------------------------------------ helpers
+    @staticmethod
+    def _unauthorized(request: Request) -> Response | None:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                _, _, key = base64.b64decode(value).decode().partition(":")
+            except ValueError:
+                key = ""
+            if key.strip():
+                return None
+        elif scheme.lower() in ("bearer", "oauth") and value.strip():
+            return None
+        return error(401, "Your request did not include an API key.")
+
+    def _now(self) -> int:
+        return self.sim.world.now
+
+    def _churn(self, db: sqlite3.Connection) -> None:
+        """Apply the daily unsubscribes and bounces of every simulated day not applied yet."""
+        day = self.sim.world.state.day
+        row = db.execute("SELECT value FROM meta WHERE key='churn_day'").fetchone()
+        if row is None:
+            db.execute("INSERT INTO meta VALUES ('churn_day', ?)", (str(day),))
+            return
+        done = int(row[0])
+        if done >= day:
+            return
+        seed = self.sim.world.state.seed
+        for list_id, hash_, body in db.execute("SELECT list_id, hash, body FROM members").fetchall():
+            member = orjson.loads(body)
+            for d in range(done + 1, day + 1):
+                if member["status"] != "subscribed":
+                    break
+                u = int(hashlib.md5(f"{seed}:{d}:{list_id}:{hash_}".encode()).hexdigest()[:8], 16) / 2**32
+                if u < DAILY_UNSUBSCRIBE + DAILY_BOUNCE:
+                    member["status"] = "unsubscribed" if u < DAILY_UNSUBSCRIBE else "cleaned"
+                    member["unsubscribe_reason"] = "N/A (Unsubscribed by recipient)" if u < DAILY_UNSUBSCRIBE else None
+                    member["last_changed"] = _iso(now_ts(d))
+                    _put_member(db, member)
+        db.execute("UPDATE meta SET value=? WHERE key='churn_day'", (str(day),))
+
+    def _list(self, db: sqlite3.Connection, list_id: str) -> dict[str, Any]:
+        row = db.execute("SELECT body FROM lists WHERE id=?", (list_id,)).fetchone()
+        if not row:
+            raise _Rejected(404, "The requested resource could not be found.")
+        lst = orjson.loads(row[0])
+        counts = dict(
+            db.execute(
+                "SELECT json_extract(body, '$.status'), count(*) FROM members WHERE list_id=? GROUP BY 1", (list_id,)
+            ).fetchall()
+        )
+        lst["stats"] = {
+            "member_count": counts.get("subscribed", 0),
+            "unsubscribe_count": counts.get("unsubscribed", 0),
+            "cleaned_count": counts.get("cleaned", 0),
+        }
+        return lst
+
+    def _upsert(
+        self,
+        db: sqlite3.Connection,
+        list_id: str,
+        body: dict[str, Any],
+        hash_: str | None,
+        allow_new: bool,
+        allow_update: bool,
+    ) -> tuple[dict[str, Any], bool]:
+        """Create or update one member; (member, created)."""
+        email = str(body.get("email_address") or "").strip()
+        if email and not _EMAIL.match(email):
+            raise _Rejected(400, f"{email} looks fake or invalid, please enter a real email address.")
+        hash_ = hash_ or (subscriber_hash(email) if email else None)
+        if not hash_:
+            raise _Rejected(400, "The resource submitted could not be validated. email_address is required.")
+        if email and subscriber_hash(email) != hash_:
+            raise _Rejected(400, "The email address does not match the subscriber hash.")
+        member = _get_member(db, list_id, hash_)
+        status = body.get("status")
+        if status is not None and status not in STATUSES:
+            raise _Rejected(400, f"Invalid status {status!r}.")
+        now = _iso(self._now())
+        if member is None:
+            if not allow_new:
+                raise _Rejected(404, "The requested resource could not be found.")
+            status = status or body.get("status_if_new")
+            if not email or status not in STATUSES:
+                raise _Rejected(
+                    400,
+                    "The resource submitted could not be validated. "
+                    "email_address and status (or status_if_new) are required.",
+                )
+            member = {
+                "id": hash_,
+                "email_address": email,
+                "unique_email_id": hash_[:10],
+                "contact_id": hash_[::-1],
+                "email_type": "html",
+                "status": status,
+                "merge_fields": {},
+                "stats": {"avg_open_rate": 0, "avg_click_rate": 0},
+                "timestamp_signup": now,
+                "timestamp_opt": now if status == "subscribed" else "",
+                "member_rating": 2,
+                "last_changed": now,
+                "language": "",
+                "vip": False,
+                "source": "API - Generic",
+                "tags_count": 0,
+                "tags": [],
+                "list_id": list_id,
+            }
+            created = True
+        else:
+            if not allow_update:
+                raise _Rejected(400, f"{member['email_address']} is already a list member.", "Member Exists")
+            if status == "subscribed" and member["status"] in ("unsubscribed", "cleaned"):
+                raise _Rejected(
+                    400,
+                    f"{member['email_address']} is in a compliance state due to unsubscribe, bounce, "
+                    "or compliance review and cannot be subscribed.",
+                    "Member In Compliance State",
+                )
+            if status and status != member["status"]:
+                member["status"], member["last_changed"] = status, now
+            if email:
+                member["email_address"] = email
+            created = False
+        if isinstance(body.get("merge_fields"), dict):
+            member["merge_fields"] = {**member["merge_fields"], **body["merge_fields"]}
+            member["full_name"] = (
+                f"{member['merge_fields'].get('FNAME', '')} {member['merge_fields'].get('LNAME', '')}".strip()
+            )
+        if isinstance(body.get("tags"), list):
+            self._set_tags(member, [{"name": t, "status": "active"} for t in body["tags"] if isinstance(t, str)])
+        _put_member(db, member)
+        return member, created
+
+    @staticmethod
+    def _set_tags(member: dict[str, Any], changes: list[dict[str, Any]]) -> None:
+        tags = {t["name"]: t for t in member.get("tags", [])}
+        for change in changes:
+            name = str(change.get("name", "")).strip()
+            if not name:
+                raise _Rejected(400, "Tag name is required.")
+            if change.get("status", "active") == "inactive":
+                tags.pop(name, None)
+            else:
+                tags.setdefault(name, {"id": int(hashlib.md5(name.encode()).hexdigest()[:6], 16), "name": name})
+        member["tags"] = sorted(tags.values(), key=lambda t: t["name"])
+        member["tags_count"] = len(member["tags"])
+
+    async def _handle(self, request: Request, action: Any) -> Response:
+        if refused := self._unauthorized(request):
+            return refused
+        try:
+            body = await json_body(request) if request.method in ("POST", "PUT", "PATCH") else {}
+            with self.store as db:
+                self._churn(db)
+                return action(db, request.path_params, request.query_params, body)
+        except _Rejected as rejected:
+            return error(rejected.status, rejected.detail, rejected.title)
+        except ValueError as exc:
+            return error(400, str(exc), "JSON Parse Error")
+
+    # ---------------------------------------------------------- endpoints
+    def _ping(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        return json_response({"health_status": "Everything's Chimpy!"})
+
+    def _lists(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        ids = [row[0] for row in db.execute("SELECT id FROM lists ORDER BY rowid")]
+        return json_response({"lists": [self._list(db, i) for i in ids], "total_items": len(ids)})
+
+    def _create_list(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        missing = [k for k in ("name", "contact", "permission_reminder", "campaign_defaults") if not body.get(k)]
+        if missing:
+            raise _Rejected(400, f"The resource submitted could not be validated: missing {', '.join(missing)}.")
+        count = db.execute("SELECT count(*) FROM lists").fetchone()[0]
+        list_id = hashlib.md5(f"{body['name']}:{count}".encode()).hexdigest()[:10]
+        lst = {
+            "id": list_id,
+            "web_id": count + 1,
+            "name": body["name"],
+            "contact": body["contact"],
+            "permission_reminder": body["permission_reminder"],
+            "campaign_defaults": body["campaign_defaults"],
+            "email_type_option": bool(body.get("email_type_option", False)),
+            "date_created": _iso(self._now()),
+            "visibility": body.get("visibility", "pub"),
+        }
+        db.execute("INSERT INTO lists VALUES (?, ?)", (list_id, orjson.dumps(lst)))
+        return json_response(self._list(db, list_id))
+
+    def _get_list(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        return json_response(self._list(db, path["list_id"]))
+
+    def _batch(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        list_id = path["list_id"]
+        self._list(db, list_id)
+        members = body.get("members")
+        if not isinstance(members, list) or len(members) > 500:
+            raise _Rejected(400, "members must be a list of at most 500 members.")
+        created, updated, errors = [], [], []
+        for entry in members:
+            email = str((entry or {}).get("email_address", ""))
+            if self.faults.roll():
+                errors.append(
+                    {
+                        "email_address": email,
+                        "error": "Service temporarily unavailable, please retry.",
+                        "error_code": "ERROR_GENERIC",
+                    }
+                )
+                continue
+            try:
+                member, is_new = self._upsert(db, list_id, entry, None, True, bool(body.get("update_existing")))
+            except _Rejected as rejected:
+                code = "ERROR_CONTACT_EXISTS" if rejected.title == "Member Exists" else "ERROR_GENERIC"
+                errors.append({"email_address": email, "error": rejected.detail, "error_code": code})
+                continue
+            (created if is_new else updated).append(member)
+        return json_response(
+            {
+                "new_members": created,
+                "updated_members": updated,
+                "errors": errors,
+                "total_created": len(created),
+                "total_updated": len(updated),
+                "error_count": len(errors),
+            }
+        )
+
+    def _members(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        list_id = path["list_id"]
+        self._list(db, list_id)
+        count = min(1000, max(1, int(query.get("count", 10))))
+        offset = max(0, int(query.get("offset", 0)))
+        where, args = "list_id=?", [list_id]
+        if query.get("status"):
+            where, args = where + " AND json_extract(body, '$.status')=?", [*args, query["status"]]
+        else:
+            where += " AND json_extract(body, '$.status')!='archived'"
+        total = db.execute(f"SELECT count(*) FROM members WHERE {where}", args).fetchone()[0]
+        rows = db.execute(
+            f"SELECT body FROM members WHERE {where} ORDER BY rowid LIMIT ? OFFSET ?", [*args, count, offset]
+        ).fetchall()
+        return json_response({"members": [orjson.loads(r[0]) for r in rows], "list_id": list_id, "total_items": total})
+
+    def _member(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        self._list(db, path["list_id"])
+        member = _get_member(db, path["list_id"], path["hash"].lower())
+        if member is None:
+            raise _Rejected(404, "The requested resource could not be found.")
+        return json_response(member)
+
+    def _put(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        self._list(db, path["list_id"])
+        return json_response(self._upsert(db, path["list_id"], body, path["hash"].lower(), True, True)[0])
+
+    def _patch(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        self._list(db, path["list_id"])
+        return json_response(self._upsert(db, path["list_id"], body, path["hash"].lower(), False, True)[0])
+
+    def _archive(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        member = _get_member(db, path["list_id"], path["hash"].lower())
+        if member is None:
+            raise _Rejected(404, "The requested resource could not be found.")
+        member["status"], member["last_changed"] = "archived", _iso(self._now())
+        _put_member(db, member)
+        return Response(status_code=204)
+
+    def _delete_permanent(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        if _get_member(db, path["list_id"], path["hash"].lower()) is None:
+            raise _Rejected(404, "The requested resource could not be found.")
+        db.execute("DELETE FROM members WHERE list_id=? AND hash=?", (path["list_id"], path["hash"].lower()))
+        return Response(status_code=204)
+
+    def _tags(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        member = _get_member(db, path["list_id"], path["hash"].lower())
+        if member is None:
+            raise _Rejected(404, "The requested resource could not be found.")
+        if body:
+            if not isinstance(body.get("tags"), list):
+                raise _Rejected(400, "tags must be a list.")
+            self._set_tags(member, body["tags"])
+            _put_member(db, member)
+            return Response(status_code=204)
+        return json_response({"tags": member["tags"], "total_items": member["tags_count"]})
+
+    def routes(self) -> list[Route]:
+        def route(path: str, action: Any, methods: list[str]) -> Route:
+            return Route(f"/3.0{path}", partial(self._handle, action=action), methods=methods)
+
+        member = "/lists/{list_id}/members/{hash}"
+        return [
+            route("/ping", self._ping, ["GET"]),
+            route("/lists", self._lists, ["GET"]),
+            route("/lists", self._create_list, ["POST"]),
+            route("/lists/{list_id}", self._get_list, ["GET"]),
+            route("/lists/{list_id}", self._batch, ["POST"]),
+            route("/lists/{list_id}/members", self._members, ["GET"]),
+            route(member, self._member, ["GET"]),
+            route(member, self._put, ["PUT"]),
+            route(member, self._patch, ["PATCH"]),
+            route(member, self._archive, ["DELETE"]),
+            route(f"{member}/tags", self._tags, ["GET", "POST"]),
+            route(f"{member}/actions/delete-permanent", self._delete_permanent, ["POST"]),
+        ]

@@ -1,0 +1,87 @@
+"""The generator: deterministic, messy, growing day by day."""
+
+from __future__ import annotations
+
+import orjson
+
+from dlt_sources.simulator import generate
+from dlt_sources.simulator.hubspot import contact_properties
+from dlt_sources.simulator.shopify import render_customer, render_order
+from dlt_sources.simulator.square import render_customer as render_square_customer
+from dlt_sources.simulator.square import render_order as render_square_order
+from dlt_sources.simulator.state import SimState
+
+
+def _fingerprint(state: SimState) -> bytes:
+    world = generate(state)
+    return orjson.dumps(
+        [
+            [render_customer(c) for c in world.customers["shopify"]],
+            [render_square_customer(c) for c in world.customers["square"]],
+            [contact_properties(c) for c in world.customers["hubspot"]],
+            [render_order(o) for o in world.orders["shopify"]],
+            [render_square_order(o) for o in world.orders["square"]],
+            [tuple(e) for e in world.email_events],
+            world.malformed,
+        ]
+    )
+
+
+def test_same_seed_same_data() -> None:
+    assert _fingerprint(SimState(seed=1, people=300, day=2)) == _fingerprint(SimState(seed=1, people=300, day=2))
+
+
+def test_other_seed_other_data() -> None:
+    assert _fingerprint(SimState(seed=1, people=300, day=0)) != _fingerprint(SimState(seed=2, people=300, day=0))
+
+
+def test_population_shape() -> None:
+    world = generate(SimState(seed=3, people=2000, day=0))
+    counts = {system: len(records) for system, records in world.customers.items()}
+    assert 0.6 * 2000 < counts["square"] < 0.85 * 2000
+    assert 0.4 * 2000 < counts["shopify"] < 0.65 * 2000
+    assert 0.5 * 2000 < counts["hubspot"] < 0.75 * 2000
+    orders = len(world.orders["square"]) + len(world.orders["shopify"])
+    assert 7 * 2000 < orders < 13 * 2000
+    assert {p.country for p in world.people} == {"ID", "VN", "PL", "US"}
+    households = {}
+    for person in world.people:
+        households.setdefault(person.household, []).append(person)
+    assert any(len(members) >= 2 for members in households.values())
+    square_phones = [c.phone for c in world.customers["square"] if c.phone]
+    assert "0000000000" in square_phones or "-" in square_phones or "n/a" in square_phones
+    assert any(p.startswith("+") for p in square_phones) and any(p.startswith("0") for p in square_phones)
+    person_systems = {}
+    for system, records in world.customers.items():
+        for record in records:
+            person_systems.setdefault(record.person.pid, []).append(system)
+    assert any(len(set(s)) == 3 for s in person_systems.values())
+    assert any(len(s) != len(set(s)) for s in person_systems.values()), "some people appear twice in one system"
+
+
+def test_day_advance_adds_records_and_moves_updated_at() -> None:
+    before = generate(SimState(seed=5, people=300, day=0))
+    after = generate(SimState(seed=5, people=300, day=3))
+    for system in ("shopify", "square", "hubspot"):
+        assert len(after.customers[system]) >= len(before.customers[system])
+    assert sum(map(len, after.customers.values())) > sum(map(len, before.customers.values()))
+    assert len(after.orders["square"]) > len(before.orders["square"])
+    assert len(after.orders["shopify"]) > len(before.orders["shopify"])
+    assert len(after.email_events) > len(before.email_events)
+    edited = [
+        c
+        for system, records in after.customers.items()
+        for c in records[: len(before.customers[system])]
+        if c.updated >= before.now
+    ]
+    assert edited, "profile edits and consent changes move updated_at forward"
+    assert all(c.updated < after.now for records in after.customers.values() for c in records)
+    # What was visible at day 0 and untouched is unchanged at day 3.
+    untouched = [
+        i for i, c in enumerate(after.customers["square"][: len(before.customers["square"])]) if c.updated < before.now
+    ]
+    assert untouched
+    for i in untouched[:50]:
+        assert render_square_customer(after.customers["square"][i]) == render_square_customer(
+            before.customers["square"][i]
+        )

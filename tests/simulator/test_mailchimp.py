@@ -1,0 +1,92 @@
+"""The email tool's API: a stateful round trip that survives a restart."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import httpx
+
+from dlt_sources.simulator import advance_day, running_simulator
+
+AUTH = ("anystring", "test-key-us1")
+LIST = {
+    "name": "CDP",
+    "contact": {"company": "CDP", "address1": "x", "city": "x", "state": "x", "zip": "1", "country": "ID"},
+    "permission_reminder": "You bought from us.",
+    "email_type_option": False,
+    "campaign_defaults": {"from_name": "CDP", "from_email": "cdp@example.com", "subject": "", "language": "en"},
+}
+
+
+def _hash(email: str) -> str:
+    return hashlib.md5(email.lower().encode()).hexdigest()
+
+
+def test_round_trip_and_restart(tmp_path: Path) -> None:
+    with running_simulator(home=tmp_path, people=50, seed=1, faults=0.0, in_thread=True) as url:
+        mc = httpx.Client(base_url=f"{url}/3.0", auth=AUTH)
+        assert mc.get("/ping").json()["health_status"] == "Everything's Chimpy!"
+        list_id = mc.post("/lists", json=LIST).json()["id"]
+        members = [
+            {"email_address": f"Person{i}@Example.com", "status": "subscribed", "merge_fields": {"FNAME": f"P{i}"}}
+            for i in range(5)
+        ]
+        members.append({"email_address": "not-an-email", "status": "subscribed"})
+        batch = mc.post(f"/lists/{list_id}", json={"members": members, "update_existing": True}).json()
+        assert (batch["total_created"], batch["total_updated"], batch["error_count"]) == (5, 0, 1)
+        assert batch["errors"][0]["email_address"] == "not-an-email"
+        again = mc.post(f"/lists/{list_id}", json={"members": members[:2], "update_existing": True}).json()
+        assert (again["total_created"], again["total_updated"]) == (0, 2)
+        h0 = _hash("person0@example.com")
+        assert (
+            mc.post(
+                f"/lists/{list_id}/members/{h0}/tags", json={"tags": [{"name": "vip", "status": "active"}]}
+            ).status_code
+            == 204
+        )
+        assert [t["name"] for t in mc.get(f"/lists/{list_id}/members/{h0}").json()["tags"]] == ["vip"]
+        h1 = _hash("person1@example.com")
+        assert mc.patch(f"/lists/{list_id}/members/{h1}", json={"status": "unsubscribed"}).status_code == 200
+        refused = mc.put(
+            f"/lists/{list_id}/members/{h1}", json={"email_address": "person1@example.com", "status": "subscribed"}
+        )
+        assert refused.status_code == 400 and refused.json()["title"] == "Member In Compliance State"
+        put = mc.put(
+            f"/lists/{list_id}/members/{_hash('new@example.com')}",
+            json={"email_address": "new@example.com", "status_if_new": "subscribed"},
+        )
+        assert put.status_code == 200 and put.json()["status"] == "subscribed"
+        h2 = _hash("person2@example.com")
+        assert mc.post(f"/lists/{list_id}/members/{h2}/actions/delete-permanent").status_code == 204
+        assert mc.get(f"/lists/{list_id}/members/{h2}").status_code == 404
+        missing = mc.get("/lists/nope")
+        assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    with running_simulator(home=tmp_path, people=50, seed=1, faults=0.0, in_thread=True) as url:
+        mc = httpx.Client(base_url=f"{url}/3.0", auth=AUTH)
+        page = mc.get(f"/lists/{list_id}/members", params={"count": 100}).json()
+        assert page["total_items"] == 5
+        by_email = {m["email_address"].lower(): m for m in page["members"]}
+        assert [t["name"] for t in by_email["person0@example.com"]["tags"]] == ["vip"]
+        assert mc.get(f"/lists/{list_id}/members", params={"status": "unsubscribed"}).json()["total_items"] == 1
+        assert (
+            mc.post(
+                f"/lists/{list_id}/members/{h0}/tags", json={"tags": [{"name": "vip", "status": "inactive"}]}
+            ).status_code
+            == 204
+        )
+        assert mc.get(f"/lists/{list_id}/members/{h0}").json()["tags"] == []
+
+
+def test_members_unsubscribe_and_bounce_as_days_pass(tmp_path: Path) -> None:
+    with running_simulator(home=tmp_path, people=50, seed=1, faults=0.0, in_thread=True) as url:
+        mc = httpx.Client(base_url=f"{url}/3.0", auth=AUTH)
+        list_id = mc.post("/lists", json=LIST).json()["id"]
+        members = [{"email_address": f"m{i}@example.com", "status": "subscribed"} for i in range(400)]
+        assert mc.post(f"/lists/{list_id}", json={"members": members}).json()["total_created"] == 400
+        advance_day(10, home=tmp_path)
+        lost = sum(
+            mc.get(f"/lists/{list_id}/members", params={"status": s}).json()["total_items"]
+            for s in ("unsubscribed", "cleaned")
+        )
+        assert 10 < lost < 120
