@@ -20,12 +20,17 @@ def run_nightly() -> int:
     from cdp_orchestration.jobs import NIGHTLY_JOB_NAME
     from cdp_orchestration.summary import summarise
 
-    job = defs.get_job_def(NIGHTLY_JOB_NAME)
+    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    group_of_step = _stage_names(defs)
     started = time.perf_counter()
     print(f"CDP nightly run into {cdp_home()} …", flush=True)
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
-    group_of_step = _stage_names(defs)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"progress": {}}},
+        )
+        summary = summarise(result, instance, group_of_step) if result.success else None
     if not result.success:
         failure = next((e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None)
         error = failure.step_failure_data.error if failure and failure.step_failure_data else None
@@ -37,7 +42,7 @@ def run_nightly() -> int:
             file=sys.stderr,
         )
         return 1
-    summary = summarise(result, group_of_step)
+    assert summary is not None
     print("\n".join(summary.lines()))
     print(f"\nTotal wall time {time.perf_counter() - started:.1f} s")
     return 0
@@ -55,7 +60,7 @@ def _stage_names(defs) -> dict[str, str]:
     names: dict[str, str] = {}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        if node.assets_def.node_def:
+        if node.assets_def.is_executable:
             names[node.assets_def.node_def.name] = node.group_name or "default"
     return names
 

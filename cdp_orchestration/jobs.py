@@ -5,7 +5,6 @@ from __future__ import annotations
 from dagster import (
     AssetSelection,
     DagsterRunStatus,
-    RetryPolicy,
     RunRequest,
     RunsFilter,
     ScheduleEvaluationContext,
@@ -18,13 +17,10 @@ from dagster import (
 NIGHTLY_JOB_NAME = "nightly"
 
 # DuckDB allows one writer per file: the steps run one after another in one process.
-# A step that outlasts the HTTP session's own retries (a source down for a minute) is tried again;
-# dlt resumes from the last committed cursor, so a retry never loads a page twice.
 nightly_job = define_asset_job(
     NIGHTLY_JOB_NAME,
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
-    op_retry_policy=RetryPolicy(max_retries=2, delay=20),
     description="Load every source, build the models, resolve identities, compute segments and export them.",
 )
 

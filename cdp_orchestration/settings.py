@@ -29,10 +29,12 @@ def pipelines_dir() -> Path:
 
 
 def dagster_home() -> Path:
-    """Dagster's instance folder, with the empty `dagster.yaml` that silences its missing-config warning."""
+    """Dagster's instance folder; a new one gets a `dagster.yaml` that turns Dagster's usage telemetry off."""
     home = Path(os.environ.get("DAGSTER_HOME") or cdp_home() / "dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch(exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
     return home
 
 
@@ -42,3 +44,9 @@ def simulated_people() -> int:
 
 def simulated_seed() -> int:
     return int(os.environ.get("CDP_SEED", "42"))
+
+
+def logs_dir() -> Path:
+    path = cdp_home() / "logs"
+    path.mkdir(exist_ok=True)
+    return path

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import duckdb
-from dagster import ExecuteInProcessResult
+from dagster import DagsterInstance, ExecuteInProcessResult
 
 from cdp_orchestration.settings import SOURCES, warehouse_path
 
@@ -31,10 +31,11 @@ class NightSummary:
 
 
 def _stage(step_key: str, group_of_step: dict[str, str]) -> str:
-    return group_of_step.get(step_key, step_key)
+    # Steps that materialise no asset are the asset checks.
+    return group_of_step.get(step_key, "checks")
 
 
-def summarise(result: ExecuteInProcessResult, group_of_step: dict[str, str]) -> NightSummary:
+def summarise(result: ExecuteInProcessResult, instance: DagsterInstance, group_of_step: dict[str, str]) -> NightSummary:
     """Rows per source from the load assets' metadata, stage times from step events, the rest from the marts."""
     summary = NightSummary()
     for event in result.get_asset_materialization_events():
@@ -44,13 +45,15 @@ def summarise(result: ExecuteInProcessResult, group_of_step: dict[str, str]) -> 
             summary.loaded[key[1]] += int(metadata["rows_loaded"].value) if "rows_loaded" in metadata else 0
             summary.quarantined[key[1]] += int(metadata["rows_quarantined"].value)
     starts: dict[str, float] = {}
-    for event in result.all_events:
-        if event.step_key is None:
+    for entry in instance.all_logs(result.run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
             continue
         if event.event_type_value == "STEP_START":
-            starts[event.step_key] = event.timestamp
+            starts[event.step_key] = entry.timestamp
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
-            summary.stage_seconds[_stage(event.step_key, group_of_step)] += event.timestamp - starts[event.step_key]
+            stage = _stage(event.step_key, group_of_step)
+            summary.stage_seconds[stage] += entry.timestamp - starts[event.step_key]
     summary.warehouse_facts = warehouse_facts()
     return summary
 

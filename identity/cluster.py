@@ -48,7 +48,7 @@ def constrained_clusters(
     """
     n = len(record_ids)
     pos = {r: i for i, r in enumerate(record_ids)}
-    parent = np.arange(n)
+    parent = list(range(n))  # a list: numpy scalar indexing is slow in this loop
     members: dict[int, list[int]] = {}
     name_sets: dict[int, set[tuple[str, ...]]] = {}
     dob_sets: dict[int, set[str]] = {}

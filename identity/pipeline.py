@@ -129,27 +129,18 @@ def resolve(
         timings.phases["features"] = time.perf_counter() - t
 
         evidence = pd.DataFrame(columns=evidence_cols)
-        edges = pd.DataFrame({"l": pd.Series(dtype="int64"), "r": pd.Series(dtype="int64"),
-                              "w": pd.Series(dtype="float64")})
+        con.execute("create or replace temp table _edges (record_id_l varchar, record_id_r varchar, w double)")
         if present and block_keys and n > 1:
-            evidence, edges = _score(con, present, block_keys, n, model_path, retrain, match_threshold,
-                                     evidence_threshold, return_evidence, timings)
+            evidence = _score(con, present, block_keys, n, model_path, retrain, match_threshold,
+                              evidence_threshold, return_evidence, timings)
 
         t = time.perf_counter()
-        rows = con.execute("select record_id, name_toks, dob from features order by record_id").fetchall()
-        rids = [r[0] for r in rows]
-        names = [tuple(r[1]) if r[1] else None for r in rows]
-        dobs = [r[2] for r in rows]
-        del rows
-        labels = cluster.constrained_clusters(
-            rids, names, dobs, edges,
-            must_link=must_link, cannot_link=cannot_link, max_cluster_size=max_cluster_size,
-        )
-        # rids are sorted, so the first member of each label group is the smallest record ID.
-        rep = pd.Series(rids).groupby(labels).transform("min")
-        out_map = pd.Series(rep.to_numpy(), index=rids)
         out = pd.DataFrame({"record_id": norm["record_id"]})
-        out["cluster_id"] = out_map.reindex(out["record_id"]).to_numpy().astype(str)
+        out["cluster_id"] = out["record_id"]
+        rep = _cluster(con, must_link, cannot_link, max_cluster_size)
+        if len(rep):
+            mapped = out["record_id"].map(rep)
+            out["cluster_id"] = mapped.where(mapped.notna(), out["record_id"]).astype(str)
         timings.phases["cluster"] = time.perf_counter() - t
     finally:
         splink_logger.setLevel(old_level)
@@ -172,7 +163,8 @@ def _score(
     evidence_threshold: float,
     return_evidence: bool,
     timings: Timings,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> pd.DataFrame:
+    """Train or load the model, score blocked pairs into ``_edges``; return the evidence if asked."""
     from splink import DuckDBAPI, Linker
 
     t = time.perf_counter()
@@ -208,15 +200,13 @@ def _score(
 
     t = time.perf_counter()
     pt = pred.physical_name
-    edges = con.execute(
+    con.execute(
         f"""
-        with pos as (select record_id, (row_number() over (order by record_id)) - 1 as i from features)
-        select pl.i as l, pr.i as r, p.match_weight as w
-        from {pt} p join pos pl on p.record_id_l = pl.record_id join pos pr on p.record_id_r = pr.record_id
-        where p.match_probability >= {float(match_threshold)}
+        insert into _edges select record_id_l, record_id_r, match_weight from {pt}
+        where match_probability >= {float(match_threshold)}
         """
-    ).df()
-    timings.edges = len(edges)
+    )
+    timings.edges = con.execute("select count(*) from _edges").fetchall()[0][0]
     evidence = pd.DataFrame()
     if return_evidence:
         cols = [c for c in con.execute(f"select * from {pt} limit 0").df().columns
@@ -226,4 +216,51 @@ def _score(
         ).df()
     timings.pairs_kept = con.execute(f"select count(*) from {pt}").fetchall()[0][0]
     timings.phases["edges"] = time.perf_counter() - t
-    return evidence, edges
+    return evidence
+
+
+def _cluster(
+    con: duckdb.DuckDBPyConnection,
+    must_link: list[tuple[str, ...]],
+    cannot_link: list[tuple[str, ...]],
+    max_cluster_size: int,
+) -> pd.Series:
+    """Cluster ID (smallest member record ID) of every record that has an edge or an override.
+
+    Only records touched by an edge or an analyst override enter the union-find; the rest are alone.
+    """
+    overrides = pd.DataFrame({"record_id": [x for pair in [*must_link, *cannot_link] for x in pair]},
+                             dtype="object")
+    con.register("_override_ids", overrides)
+    con.execute(
+        """
+        create or replace temp table _nodes as
+        select record_id, (row_number() over (order by record_id)) - 1 as i from (
+            select record_id_l as record_id from _edges union select record_id_r from _edges
+            union select record_id from _override_ids
+        ) join features using (record_id)
+        """
+    )
+    con.unregister("_override_ids")
+    nodes = con.execute(
+        "select n.record_id, f.name_toks, f.dob from _nodes n join features f using (record_id) order by n.i"
+    ).fetchall()
+    if not nodes:
+        return pd.Series(dtype="object")
+    ids = [r[0] for r in nodes]
+    names = [tuple(r[1]) if r[1] else None for r in nodes]
+    dobs = [r[2] for r in nodes]
+    del nodes
+    edges = con.execute(
+        """
+        select nl.i as l, nr.i as r, e.w as w from _edges e
+        join _nodes nl on e.record_id_l = nl.record_id join _nodes nr on e.record_id_r = nr.record_id
+        """
+    ).df()
+    labels = cluster.constrained_clusters(
+        ids, names, dobs, edges, must_link=must_link, cannot_link=cannot_link,
+        max_cluster_size=max_cluster_size,
+    )
+    # ids are sorted, so the smallest record ID of a cluster is its first member.
+    rep = pd.Series(ids).groupby(labels).transform("first")
+    return pd.Series(rep.to_numpy(), index=ids)

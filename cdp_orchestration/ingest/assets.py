@@ -10,6 +10,7 @@ from dagster import (
     AssetsDefinition,
     AssetSpec,
     MaterializeResult,
+    RetryRequested,
 )
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
@@ -18,6 +19,7 @@ from cdp_orchestration.ingest.pipelines import (
     LOADER_FILE_FORMAT,
     SOURCE_FACTORIES,
     explain_http_failure,
+    is_transient,
     make_pipeline,
     make_source,
     raw_schema,
@@ -26,6 +28,9 @@ from cdp_orchestration.ingest.pipelines import (
 from cdp_orchestration.ingest.resources import SourceSystems, source_clock
 from cdp_orchestration.settings import SOURCES, warehouse_path
 from dlt_sources.common.quarantine import QUARANTINE_TABLE
+
+SOURCE_OUTAGE_RETRIES = 2
+SOURCE_OUTAGE_WAIT = 30
 
 
 class CdpDltTranslator(DagsterDltTranslator):
@@ -99,6 +104,10 @@ def build_source_assets(source: str) -> AssetsDefinition:
             explained = explain_http_failure(source, error)
             if explained:
                 raise explained from error
+            if is_transient(error):
+                # The source outlasted the session's own retries (down for a minute): try the step again
+                # later; dlt resumes from the last committed cursor, so no page is loaded twice.
+                raise RetryRequested(max_retries=SOURCE_OUTAGE_RETRIES, seconds_to_wait=SOURCE_OUTAGE_WAIT) from error
             raise
         seconds = round(time.perf_counter() - started, 2)
         load_ids = list(pipeline.last_trace.last_load_info.loads_ids) if pipeline.last_trace else []

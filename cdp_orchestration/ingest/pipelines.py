@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import dlt
 import requests
-from dlt.common.pipeline import LoadInfo
 from dlt.extract.source import DltSource
 from dlt.pipeline.pipeline import Pipeline
 
@@ -37,7 +36,6 @@ def make_pipeline(source: str) -> Pipeline:
         destination=dlt.destinations.duckdb(str(warehouse_path())),
         dataset_name=raw_schema(source),
         pipelines_dir=str(pipelines_dir()),
-        progress=dlt.progress.log(log_period=10),
     )
 
 
@@ -66,9 +64,16 @@ def explain_http_failure(source: str, error: BaseException) -> SourceConfigurati
     return None
 
 
-def rows_loaded(load_info: LoadInfo, pipeline: Pipeline) -> dict[str, int]:
-    """Rows normalised per table in this load, quarantine included."""
-    return dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace else {}
+def is_transient(error: BaseException) -> bool:
+    """True when dlt failed because the source kept timing out, dropping connections or answering 5xx/429."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, requests.ConnectionError | requests.Timeout):
+            return True
+        if isinstance(cause, requests.HTTPError) and cause.response is not None:
+            return cause.response.status_code == 429 or cause.response.status_code >= 500
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def type_variants(pipeline: Pipeline) -> list[str]:

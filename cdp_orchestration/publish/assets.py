@@ -27,22 +27,24 @@ def publish_copy() -> dict[str, int]:
     staging_file = target.with_suffix(".publishing.duckdb")
     staging_file.unlink(missing_ok=True)
     counts: dict[str, int] = {}
-    with duckdb.connect(str(warehouse_path()), read_only=True) as con:
+    with duckdb.connect(":memory:") as con:
+        con.execute(f"attach '{warehouse_path()}' as warehouse (read_only)")
         con.execute(f"attach '{staging_file}' as analytics (storage_version '{ANALYTICS_STORAGE_VERSION}')")
         tables = con.sql("""
             select table_schema, table_name from information_schema.tables
-            where table_catalog = current_database() order by table_schema, table_name
+            where table_catalog = 'warehouse' order by table_schema, table_name
         """).fetchall()
         for schema, table in tables:
             if table.startswith(SKIPPED_TABLE_PREFIX):
                 continue
             con.execute(f'create schema if not exists analytics."{schema}"')
             # Views become tables: the copy must not depend on the warehouse it came from.
-            con.execute(f'create table analytics."{schema}"."{table}" as select * from "{schema}"."{table}"')
+            con.execute(f'create table analytics."{schema}"."{table}" as select * from warehouse."{schema}"."{table}"')
             counts[f"{schema}.{table}"] = con.sql(f'select count(*) from analytics."{schema}"."{table}"').fetchall()[0][
                 0
             ]
         con.execute("detach analytics")
+        con.execute("detach warehouse")
     os.chmod(staging_file, 0o640)
     os.replace(staging_file, target)
     return counts

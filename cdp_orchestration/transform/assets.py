@@ -4,13 +4,26 @@ Staging and intermediate models build the person records identity resolution rea
 customer IDs it writes. Two `@dbt_assets` over the one project keep that order in one lineage.
 """
 
+import contextlib
+from collections.abc import Iterator
+
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from cdp_orchestration.settings import logs_dir
 from cdp_orchestration.transform.project import dbt_project, ensure_manifest
 from cdp_orchestration.transform.translator import CdpDbtTranslator
 
 ensure_manifest()
+
+
+def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
+    """`dbt build` of the step's selection; dbt's own output goes to a log file under CDP_HOME, not the terminal."""
+    log_file = logs_dir() / f"dbt-{context.run_id[:8]}-{context.op_def.name}.log"
+    context.log.info(f"dbt build; its output is in {log_file}")
+    with log_file.open("a") as log, contextlib.redirect_stdout(log):
+        yield from dbt.cli(["build"], context=context).stream()
+
 
 BEFORE_IDENTITY = "resource_type:seed path:models/staging path:models/intermediate path:models/quarantine"
 AFTER_IDENTITY = "path:models/marts"
@@ -25,7 +38,7 @@ AFTER_IDENTITY = "path:models/marts"
     pool="warehouse",
 )
 def dbt_staging_and_intermediate(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from build(context, dbt)
 
 
 @dbt_assets(
@@ -37,4 +50,4 @@ def dbt_staging_and_intermediate(context: AssetExecutionContext, dbt: DbtCliReso
     pool="warehouse",
 )
 def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from build(context, dbt)

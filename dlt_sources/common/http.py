@@ -6,6 +6,8 @@ JSON body was cut short, which would otherwise fail the whole load at `response.
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 from dlt.sources.helpers.requests import Client
 
@@ -25,7 +27,7 @@ def body_is_cut_short(response: requests.Response | None, exception: BaseExcepti
 
 
 def retrying_session(timeout_seconds: float = 30.0) -> requests.Session:
-    """A `requests.Session` that retries transient faults and raises on every other error status."""
+    """A `requests.Session` that retries transient faults; callers check the final status (`checked_json`)."""
     client = Client(
         request_timeout=timeout_seconds,
         request_max_attempts=MAX_ATTEMPTS,
@@ -34,5 +36,13 @@ def retrying_session(timeout_seconds: float = 30.0) -> requests.Session:
         exceptions=(requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError),
         retry_condition=body_is_cut_short,
         respect_retry_after_header=True,
+        # The REST client raises on error statuses itself, after the retries; so do the direct calls.
+        raise_for_status=False,
     )
     return client.session
+
+
+def checked_json(response: requests.Response) -> Any:
+    """The JSON body of a final answer, or the HTTP error it carries."""
+    response.raise_for_status()
+    return response.json()

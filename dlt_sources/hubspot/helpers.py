@@ -8,6 +8,7 @@ from typing import Any
 
 from dlt.sources.helpers.rest_client import RESTClient
 
+from dlt_sources.common.http import checked_json
 from dlt_sources.hubspot.settings import EVENTS_PAGE_SIZE, LIST_PAGE_SIZE, SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP
 
 
@@ -37,7 +38,7 @@ def list_objects(
     if associations:
         params["associations"] = ",".join(associations)
     while True:
-        data = client.get(f"crm/v3/objects/{object_type}", params=params).json()
+        data = checked_json(client.get(f"crm/v3/objects/{object_type}", params=params))
         yield [flatten(obj) for obj in data.get("results", [])]
         after = ((data.get("paging") or {}).get("next") or {}).get("after")
         if not after:
@@ -66,7 +67,7 @@ def search_modified_since(
         }
         last_modified = None
         while True:
-            data = client.post(f"crm/v3/objects/{object_type}/search", json=body).json()
+            data = checked_json(client.post(f"crm/v3/objects/{object_type}/search", json=body))
             results = data.get("results", [])
             if results:
                 last_modified = results[-1]["properties"][modified_property]
@@ -90,7 +91,7 @@ def email_events_since(client: RESTClient, start_ms: int, end_ms: int) -> Iterat
     """Email events created in [start_ms, end_ms), through the offset-paged events API."""
     params: dict[str, Any] = {"startTimestamp": start_ms, "endTimestamp": end_ms, "limit": EVENTS_PAGE_SIZE}
     while True:
-        data = client.get("email/public/v1/events", params=params).json()
+        data = checked_json(client.get("email/public/v1/events", params=params))
         yield data.get("events", [])
         if not data.get("hasMore") or not data.get("offset"):
             return

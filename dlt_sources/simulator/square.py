@@ -385,7 +385,7 @@ class SquareApi:
             stores = {s.index for s in STORES if s.location_id in set(location_ids)}
             states = set((filters.get("state_filter") or {}).get("states") or [])
             customers = set((filters.get("customer_filter") or {}).get("customer_ids") or [])
-            tests: list[Callable[[Order], bool]] = [lambda o: o.store in stores]
+            tests: list[Callable[[Order], bool]] = [] if len(stores) == len(STORES) else [lambda o: o.store in stores]
             if states:
                 tests.append(lambda o: ("CANCELED" if o.cancelled else "COMPLETED") in states)
             if customers:
@@ -405,7 +405,7 @@ class SquareApi:
                 descending,
                 limit,
                 _time_range(date_filters.get(own_field)),
-                lambda o: all(t(o) for t in tests),
+                (lambda o: all(t(o) for t in tests)) if tests else None,
             )
         except (ValueError, KeyError, TypeError) as exc:
             return error(400, str(exc), "INVALID_VALUE")

@@ -21,7 +21,7 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 from dlt.sources.rest_api import rest_api_resources
 
-from dlt_sources.common.http import retrying_session
+from dlt_sources.common.http import checked_json, retrying_session
 from dlt_sources.common.quarantine import (
     check_amount,
     check_date,
@@ -146,7 +146,7 @@ def _orders(client: RESTClient, start_date: str) -> DltResource:
             "updated_at", initial_value=start_date, on_cursor_value_missing="include"
         ),
     ) -> Iterator[Any]:
-        location_ids = [loc["id"] for loc in client.get("locations").json().get("locations", [])]
+        location_ids = [loc["id"] for loc in checked_json(client.get("locations")).get("locations", [])]
         for first in range(0, len(location_ids), LOCATIONS_PER_ORDER_SEARCH):
             body = {
                 "location_ids": location_ids[first : first + LOCATIONS_PER_ORDER_SEARCH],

@@ -56,11 +56,14 @@ records as (
         customer_map.customer_id,
         people.*,
         -- names: crm > ecommerce > pos, then most recently updated
-        case people.source_system when 'hubspot' then 3 when 'shopify' then 2 else 1 end * 1e11
-            + {{ epoch_seconds('people.updated_at') }} as name_priority,
+        -- (the last term breaks remaining ties by record id, so the choice is deterministic)
+        (case people.source_system when 'hubspot' then 3 when 'shopify' then 2 else 1 end * 1e11
+            + coalesce({{ epoch_seconds('people.updated_at') }}, 0)) * 1000
+            + row_number() over (partition by customer_map.customer_id order by people.record_id desc) as name_priority,
         -- everything else: most recently updated, then crm > ecommerce > pos
-        {{ epoch_seconds('people.updated_at') }} * 10
-            + case people.source_system when 'hubspot' then 3 when 'shopify' then 2 else 1 end as recency_priority
+        (coalesce({{ epoch_seconds('people.updated_at') }}, 0) * 10
+            + case people.source_system when 'hubspot' then 3 when 'shopify' then 2 else 1 end) * 1000
+            + row_number() over (partition by customer_map.customer_id order by people.record_id desc) as recency_priority
     from customer_map
     inner join people on customer_map.record_id = people.record_id
 
@@ -81,11 +84,11 @@ birth_dates as (
 
 golden_birth_date as (
 
-    select
-        customer_id,
-        {{ mode_by('date_of_birth', 'records', 'recency_priority / 1e11') }} as date_of_birth
+    select customer_id, date_of_birth
     from birth_dates
-    group by customer_id
+    qualify row_number() over (
+        partition by customer_id order by records desc, recency_priority desc, date_of_birth
+    ) = 1
 
 ),
 
@@ -139,9 +142,13 @@ rfm as (
 
     select
         order_stats.customer_id,
-        ntile(5) over (order by order_stats.last_order_at) as recency_score,
-        ntile(5) over (order by order_stats.order_count, order_stats.last_order_at) as frequency_score,
-        ntile(5) over (order by order_stats.total_spend_reporting, order_stats.last_order_at) as monetary_score
+        ntile(5) over (order by order_stats.last_order_at, order_stats.customer_id) as recency_score,
+        ntile(5) over (
+            order by order_stats.order_count, order_stats.last_order_at, order_stats.customer_id
+        ) as frequency_score,
+        ntile(5) over (
+            order by order_stats.total_spend_reporting, order_stats.last_order_at, order_stats.customer_id
+        ) as monetary_score
     from order_stats
 
 ),
@@ -207,25 +214,38 @@ category_counts as (
 
 ),
 
+{%- set favourites = [
+    ('store_counts', 'store_id', 'orders', 'favourite_store_id'),
+    ('payment_counts', 'payment_method', 'orders', 'preferred_payment_method'),
+    ('channel_counts', 'channel', 'orders', 'preferred_channel'),
+    ('day_counts', 'ordered_local_day_of_week', 'orders', 'usual_purchase_day_of_week'),
+    ('hour_counts', 'ordered_local_hour', 'orders', 'usual_purchase_hour'),
+    ('product_counts', 'product_name', 'units', 'favourite_product'),
+    ('category_counts', 'category', 'units', 'favourite_category'),
+] %}
+
+-- each favourite: the value with most orders (or units), ties to the most recent, then the smallest value
+{% for counts, value, weight, trait in favourites %}
+{{ trait }} as (
+
+    select customer_id, {{ value }} as {{ trait }}
+    from {{ counts }}
+    qualify row_number() over (partition by customer_id order by {{ weight }} desc, latest desc, {{ value }}) = 1
+
+),
+
+{% endfor %}
 preferences as (
 
     select
-        customer_map.customer_id,
-        (select {{ mode_by('store_id', 'orders', 'latest') }} from store_counts s
-            where s.customer_id = customer_map.customer_id) as favourite_store_id,
-        (select {{ mode_by('payment_method', 'orders', 'latest') }} from payment_counts s
-            where s.customer_id = customer_map.customer_id) as preferred_payment_method,
-        (select {{ mode_by('channel', 'orders', 'latest') }} from channel_counts s
-            where s.customer_id = customer_map.customer_id) as preferred_channel,
-        (select {{ mode_by('ordered_local_day_of_week', 'orders', 'latest') }} from day_counts s
-            where s.customer_id = customer_map.customer_id) as usual_purchase_day_of_week,
-        (select {{ mode_by('ordered_local_hour', 'orders', 'latest') }} from hour_counts s
-            where s.customer_id = customer_map.customer_id) as usual_purchase_hour,
-        (select {{ mode_by('product_name', 'units', 'latest') }} from product_counts s
-            where s.customer_id = customer_map.customer_id) as favourite_product,
-        (select {{ mode_by('category', 'units', 'latest') }} from category_counts s
-            where s.customer_id = customer_map.customer_id) as favourite_category
-    from (select distinct customer_id from customer_map) as customer_map
+        customers.customer_id
+        {%- for counts, value, weight, trait in favourites %},
+        {{ trait }}.{{ trait }}
+        {%- endfor %}
+    from (select distinct customer_id from customer_map) as customers
+    {%- for counts, value, weight, trait in favourites %}
+    left join {{ trait }} on customers.customer_id = {{ trait }}.customer_id
+    {%- endfor %}
 
 ),
 
