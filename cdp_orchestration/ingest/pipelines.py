@@ -39,8 +39,10 @@ def make_pipeline(source: str) -> Pipeline:
     )
 
 
-def make_source(connection: Connection) -> DltSource:
-    return SOURCE_FACTORIES[connection.source](base_url=connection.base_url, access_token=connection.access_token)
+def make_source(connection: Connection, request_timeout: float = 30.0) -> DltSource:
+    return SOURCE_FACTORIES[connection.source](
+        base_url=connection.base_url, access_token=connection.access_token, request_timeout=request_timeout
+    )
 
 
 def explain_http_failure(source: str, error: BaseException) -> SourceConfigurationError | None:

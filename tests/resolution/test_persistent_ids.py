@@ -14,8 +14,10 @@ def ids(assignment: pd.DataFrame) -> dict[str, str]:
 
 
 def changes(history: pd.DataFrame) -> set[tuple]:
-    return {(r.old_customer_id, None if pd.isna(r.new_customer_id) else r.new_customer_id, r.change)
-            for r in history.itertuples()}
+    return {
+        (r.old_customer_id, None if pd.isna(r.new_customer_id) else r.new_customer_id, r.change)
+        for r in history.itertuples()
+    }
 
 
 def test_first_run_numbers_clusters_by_their_smallest_record():

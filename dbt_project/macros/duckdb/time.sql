@@ -14,3 +14,8 @@
 {% macro to_utc(column) -%}
     try_cast({{ column }} as timestamptz)
 {%- endmacro %}
+
+{#- dlt's load id (epoch seconds as text) as the UTC time of the load. -#}
+{% macro load_id_to_timestamp(column) -%}
+    to_timestamp(cast({{ column }} as double))
+{%- endmacro %}

@@ -41,5 +41,5 @@ select
     reason,
     payload,
     load_id,
-    to_timestamp(cast(load_id as double)) as loaded_at
+    {{ load_id_to_timestamp('load_id') }} as loaded_at
 from unioned

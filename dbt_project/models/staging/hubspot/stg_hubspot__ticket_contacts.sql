@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('hubspot', 'tickets__associated_contacts_ids') }}
+    {{ optional_source('hubspot', 'tickets__associated_contacts_ids', {'value': 'varchar', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar'}) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('shopify', 'checkouts__line_items') }}
+    {{ optional_source('shopify', 'checkouts__line_items', {'product_id': 'bigint', 'variant_id': 'bigint', 'sku': 'varchar', 'title': 'varchar', 'variant_title': 'varchar', 'quantity': 'bigint', 'price': 'varchar', '_dlt_list_idx': 'bigint', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar'}) }}
 
 ),
 

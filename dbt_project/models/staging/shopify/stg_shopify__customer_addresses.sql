@@ -5,7 +5,7 @@ with
 
 source as (
 
-    select * from {{ source('shopify', 'customers__addresses') }}
+    {{ optional_source('shopify', 'customers__addresses', {'id': 'bigint', 'address1': 'varchar', 'city': 'varchar', 'zip': 'varchar', 'country_code': 'varchar', 'phone': 'varchar', 'default': 'boolean', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar'}) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('shopify', 'orders__payment_gateway_names') }}
+    {{ optional_source('shopify', 'orders__payment_gateway_names', {'value': 'varchar', '_dlt_list_idx': 'bigint', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar'}) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('square', 'orders__tenders') }}
+    {{ optional_source('square', 'orders__tenders', {'id': 'varchar', 'type': 'varchar', 'payment_id': 'varchar', 'amount_money__amount': 'bigint', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar'}) }}
 
 ),
 

@@ -1,0 +1,52 @@
+"""Loading the simulator's sources with the project's own pipelines, and what the simulator says they hold."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+
+from cdp_orchestration.ingest.pipelines import make_pipeline, make_source
+from cdp_orchestration.ingest.resources import Connection
+from cdp_orchestration.settings import SOURCES
+from dlt_sources.simulator import SimState, generate
+
+# Defects that make an order unusable: the loader rejects those records into quarantine.
+REJECTING_DEFECTS = {"negative_amount", "wrong_type"}
+
+
+def load_all(base_url: str, token: str = "test-token", request_timeout: float = 30.0) -> dict[str, dict[str, int]]:
+    """One load of every source; rows normalised per table."""
+    rows = {}
+    for source in SOURCES:
+        pipeline = make_pipeline(source)
+        connection = Connection(source, base_url, token, simulated=True)
+        pipeline.run(make_source(connection, request_timeout), loader_file_format="parquet")
+        rows[source] = dict(pipeline.last_trace.last_normalize_info.row_counts)
+    return rows
+
+
+def expected_counts(home: Path) -> dict[str, int]:
+    """Rows each raw table must hold for the simulator's current day, from its own world."""
+    state = SimState(**json.loads((home / "simulator" / "state.json").read_text()))
+    world = generate(state)
+    rejected = Counter((system, entity) for system, entity, _, defect in world.malformed if defect in REJECTING_DEFECTS)
+    return {
+        "raw_shopify.customers": len(world.customers["shopify"]),
+        "raw_square.customers": len(world.customers["square"]),
+        "raw_hubspot.contacts": len(world.customers["hubspot"]),
+        "raw_shopify.orders": len(world.orders["shopify"]) - rejected[("shopify", "order")],
+        "raw_square.orders": len(world.orders["square"]) - rejected[("square", "order")],
+        "raw_square.payments": len(world.orders["square"]),
+        "raw_shopify.checkouts": len(world.checkouts) - rejected[("shopify", "checkout")],
+        "raw_hubspot.tickets": len(world.tickets),
+        "raw_hubspot.email_events": len(world.email_events),
+    }
+
+
+def warehouse_counts(warehouse: Path, tables: list[str]) -> dict[str, tuple[int, int]]:
+    """(rows, distinct ids) per table."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {t: tuple(con.sql(f"select count(*), count(distinct id) from {t}").fetchall()[0]) for t in tables}
