@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from identity.normalize import names_compatible
+
 # A value (email, phone) used by this many different names is a placeholder or a shop's own number.
 PLACEHOLDER_MIN_NAMES = 6
 PLACEHOLDER_MIN_RECORDS = 40
@@ -74,6 +76,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str, target: str = "f
             from _named where {c} is not null group by {c}
             """
         )
+        _count_people_by_name(con, c)
     con.execute(
         f"""
         create or replace temp table _feat0 as
@@ -104,6 +107,35 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str, target: str = "f
     for t in ("_names", "_named", "_share_email", "_share_phone", "_feat0"):
         con.execute(f"drop table if exists {t}")
     return [k.name for k in keys]
+
+
+def distinct_people(name_keys: list[str]) -> int:
+    """How many people the names stand for at least: names that could be one person's (a nickname, a
+    typo, a missing middle name) count once."""
+    reps: list[tuple[str, ...]] = []
+    for key in sorted(name_keys, key=lambda k: (-len(k.split(" ")), k)):
+        toks = tuple(key.split(" "))
+        if not any(names_compatible(toks, r) for r in reps):
+            reps.append(toks)
+    return len(reps)
+
+
+def _count_people_by_name(con: duckdb.DuckDBPyConnection, col: str) -> None:
+    """Replace the distinct-name count of values used under several names by a count of people."""
+    rows = con.execute(
+        f"""
+        select v, list(distinct n.name_key) from _share_{col} s join _named n on n.{col} = s.v
+        where s.n_names between 2 and {PLACEHOLDER_MIN_NAMES * 4} and n.name_key is not null group by v
+        """
+    ).fetchall()
+    if not rows:
+        return
+    import pandas as pd
+
+    people = pd.DataFrame({"v": [r[0] for r in rows], "n": [distinct_people(r[1]) for r in rows]})
+    con.register("_people", people)
+    con.execute(f"update _share_{col} s set n_names = p.n from _people p where s.v = p.v")
+    con.unregister("_people")
 
 
 def present_columns(con: duckdb.DuckDBPyConnection, table: str = "features") -> set[str]:

@@ -578,7 +578,8 @@ def _tokens_match(a: str, b: str) -> bool:
         return True
     if len(a) == 1 or len(b) == 1:  # initial
         return a[0] == b[0]
-    if min(len(a), len(b)) >= 4 and _edit_distance_le1(a, b):
+    # One typo is tolerated in longer names only: Hung/Tung, Hong/Huong are different people.
+    if min(len(a), len(b)) >= 5 and _edit_distance_le1(a, b):
         return True
     # one is a prefix of the other ("kat" / "katarzyna") only for clear abbreviations
     short, long_ = (a, b) if len(a) < len(b) else (b, a)

@@ -62,6 +62,7 @@ def comparisons(present: set[str]) -> list[CustomComparison]:
             _lvl(f"len(name_toks_l) >= 2 AND len(name_toks_r) >= 2 AND {_SUBSET}", "one name within the other"),
             _lvl("identity_name_typo(name_toks_l, name_toks_r)", "one name token mistyped"),
             _lvl(_SUBSET, "single name token within the other"),
+            _lvl("jaro_winkler_similarity(name_key_l, name_key_r) >= 0.92", "similar names"),
             _lvl("len(list_intersect(name_toks_l, name_toks_r)) >= 1", "one shared token"),
             _ELSE,
         ]))

@@ -7,6 +7,7 @@ full refresh of the models and only ever changed here.
 from __future__ import annotations
 
 import csv
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +17,11 @@ import pandas as pd
 from cdp_orchestration.settings import REPO_ROOT
 
 OVERRIDES_FILE = REPO_ROOT / "dbt_project" / "seeds" / "identity_overrides.csv"
+
+
+def overrides_file() -> Path:
+    """The version-controlled overrides; `CDP_IDENTITY_OVERRIDES` points elsewhere (a test, a trial)."""
+    return Path(os.environ.get("CDP_IDENTITY_OVERRIDES") or OVERRIDES_FILE)
 
 DDL = """
 create schema if not exists identity;
@@ -34,8 +40,9 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
 
 
-def read_overrides(path: Path = OVERRIDES_FILE) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def read_overrides(path: Path | None = None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Analysts' decisions: pairs of record IDs forced together (`same`) or apart (`different`)."""
+    path = path or overrides_file()
     must, cannot = [], []
     if not path.exists():
         return must, cannot
