@@ -16,6 +16,10 @@ def run_nightly() -> int:
     os.environ["DAGSTER_HOME"] = str(dagster_home())
     from dagster import DagsterInstance
 
+    from cdp_orchestration.transform.project import ensure_manifest
+
+    # The models may have changed since the last parse (a new segment file): parse before loading the graph.
+    ensure_manifest(fresh=True)
     from cdp_orchestration.definitions import defs
     from cdp_orchestration.jobs import NIGHTLY_JOB_NAME
     from cdp_orchestration.summary import summarise

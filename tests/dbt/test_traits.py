@@ -198,9 +198,7 @@ def test_sample_reaches_multi_source_customers(sample: pd.DataFrame, cdp_home: P
 
 def test_order_count_and_spend(sample: pd.DataFrame, customer_map: pd.DataFrame, raw_orders: pd.DataFrame) -> None:
     orders = raw_orders.merge(customer_map, on="record_id")
-    per_customer = orders.groupby("customer_id").agg(
-        order_count=("amount_usd", "size"), total=("amount_usd", "sum")
-    )
+    per_customer = orders.groupby("customer_id").agg(order_count=("amount_usd", "size"), total=("amount_usd", "sum"))
     mismatches = []
     for row in sample.itertuples():
         expected_count = int(per_customer["order_count"].get(row.customer_id, 0))

@@ -22,18 +22,55 @@ from faker import Faker
 LOCALES = {"ID": "id_ID", "VN": "vi_VN", "PL": "pl_PL", "US": "en_US"}
 COUNTRY_WEIGHTS = {"ID": 0.3, "VN": 0.25, "PL": 0.2, "US": 0.25}
 
-VN_FAMILY = (["Nguyễn"] * 38 + ["Trần"] * 11 + ["Lê"] * 9 + ["Phạm"] * 7 + ["Hoàng"] * 5 + ["Huỳnh"] * 5
-             + ["Phan"] * 4 + ["Vũ"] * 4 + ["Võ"] * 3 + ["Đặng"] * 2 + ["Bùi"] * 2 + ["Đỗ"] * 2 + ["Hồ"] * 2
-             + ["Ngô", "Dương", "Lý", "Đinh", "Trương", "Lâm", "Mai", "Tô", "Cao", "Đoàn"])
+VN_FAMILY = (
+    ["Nguyễn"] * 38
+    + ["Trần"] * 11
+    + ["Lê"] * 9
+    + ["Phạm"] * 7
+    + ["Hoàng"] * 5
+    + ["Huỳnh"] * 5
+    + ["Phan"] * 4
+    + ["Vũ"] * 4
+    + ["Võ"] * 3
+    + ["Đặng"] * 2
+    + ["Bùi"] * 2
+    + ["Đỗ"] * 2
+    + ["Hồ"] * 2
+    + ["Ngô", "Dương", "Lý", "Đinh", "Trương", "Lâm", "Mai", "Tô", "Cao", "Đoàn"]
+)
 VN_MIDDLE_M = ["Văn"] * 6 + ["Đức", "Minh", "Quang", "Hữu", "Thành", "Công", "Xuân"]
 VN_MIDDLE_F = ["Thị"] * 6 + ["Ngọc", "Thu", "Thanh", "Kim", "Minh", "Hồng", "Phương"]
 NICK = {
-    "William": "Bill", "Robert": "Bob", "Richard": "Rick", "James": "Jim", "Michael": "Mike",
-    "Thomas": "Tom", "Christopher": "Chris", "Daniel": "Dan", "Matthew": "Matt", "Anthony": "Tony",
-    "Elizabeth": "Liz", "Margaret": "Maggie", "Katherine": "Kate", "Jennifer": "Jen", "Joseph": "Joe",
-    "Katarzyna": "Kasia", "Małgorzata": "Gosia", "Aleksandra": "Ola", "Agnieszka": "Aga", "Magdalena": "Magda",
-    "Joanna": "Asia", "Zofia": "Zosia", "Krzysztof": "Krzysiek", "Tomasz": "Tomek", "Jakub": "Kuba",
-    "Wojciech": "Wojtek", "Bartłomiej": "Bartek", "Muhammad": "Muh.", "Anna": "Ania", "Piotr": "Piotrek",
+    "William": "Bill",
+    "Robert": "Bob",
+    "Richard": "Rick",
+    "James": "Jim",
+    "Michael": "Mike",
+    "Thomas": "Tom",
+    "Christopher": "Chris",
+    "Daniel": "Dan",
+    "Matthew": "Matt",
+    "Anthony": "Tony",
+    "Elizabeth": "Liz",
+    "Margaret": "Maggie",
+    "Katherine": "Kate",
+    "Jennifer": "Jen",
+    "Joseph": "Joe",
+    "Katarzyna": "Kasia",
+    "Małgorzata": "Gosia",
+    "Aleksandra": "Ola",
+    "Agnieszka": "Aga",
+    "Magdalena": "Magda",
+    "Joanna": "Asia",
+    "Zofia": "Zosia",
+    "Krzysztof": "Krzysiek",
+    "Tomasz": "Tomek",
+    "Jakub": "Kuba",
+    "Wojciech": "Wojtek",
+    "Bartłomiej": "Bartek",
+    "Muhammad": "Muh.",
+    "Anna": "Ania",
+    "Piotr": "Piotrek",
 }
 DOMAINS = {
     "ID": ["gmail.com"] * 6 + ["yahoo.co.id", "yahoo.com", "hotmail.com", "outlook.com"],
@@ -84,11 +121,11 @@ def _typo(rng: random.Random, s: str) -> str:
     i = rng.randrange(1, len(s) - 1)
     op = rng.random()
     if op < 0.35:
-        return s[:i] + s[i + 1:]
+        return s[:i] + s[i + 1 :]
     if op < 0.65:
-        return s[:i] + s[i + 1] + s[i] + s[i + 2:]
+        return s[:i] + s[i + 1] + s[i] + s[i + 2 :]
     if op < 0.85:
-        return s[:i] + rng.choice("aeioumnrst") + s[i + 1:]
+        return s[:i] + rng.choice("aeioumnrst") + s[i + 1 :]
     return s[:i] + s[i] + s[i:]
 
 
@@ -97,8 +134,9 @@ def _phone(rng: random.Random, c: str) -> str:
     if c == "ID":
         return "8" + rng.choice("1235") + rng.choice("123456789") + "".join(rng.choices("0123456789", k=8))
     if c == "VN":
-        return rng.choice(["90", "91", "93", "94", "96", "97", "98", "86", "88", "32", "33", "35", "70", "77"]) + \
-            "".join(rng.choices("0123456789", k=7))
+        return rng.choice(
+            ["90", "91", "93", "94", "96", "97", "98", "86", "88", "32", "33", "35", "70", "77"]
+        ) + "".join(rng.choices("0123456789", k=7))
     if c == "PL":
         return rng.choice("5678") + rng.choice("0123456789") + "".join(rng.choices("0123456789", k=7))
     return rng.choice(US_AREA) + str(rng.randint(2, 9)) + "".join(rng.choices("0123456789", k=6))
@@ -123,10 +161,17 @@ def _format_phone(rng: random.Random, nsn: str, c: str, style: str) -> str:
 def _email_local(rng: random.Random, first: str, last: str) -> str:
     f, la = _strip_accents(first).lower().replace(" ", ""), _strip_accents(last).lower().replace(" ", "")
     la = la or f
-    return rng.choice([
-        f"{f}.{la}", f"{f}{la}", f"{f}{rng.randint(1, 99)}", f"{f[0]}{la}", f"{f}_{la}{rng.randint(70, 99)}",
-        f"{la}.{f}", f"{f}{la}{rng.randint(1, 2020)}",
-    ])
+    return rng.choice(
+        [
+            f"{f}.{la}",
+            f"{f}{la}",
+            f"{f}{rng.randint(1, 99)}",
+            f"{f[0]}{la}",
+            f"{f}_{la}{rng.randint(70, 99)}",
+            f"{la}.{f}",
+            f"{f}{la}{rng.randint(1, 2020)}",
+        ]
+    )
 
 
 def generate(
@@ -157,6 +202,7 @@ def generate(
             email = f"{local}{rng.randint(1, 9999)}@{domain}"
         taken.add(email)
         return email
+
     while pid < n_people:
         c = countries[nrng.choice(4, p=list(COUNTRY_WEIGHTS.values()))]
         pool = pools[c]
@@ -170,10 +216,16 @@ def generate(
             street = f"Jl. {rng.choice(pool['street'])} No. {rng.randint(1, 250)}"
         elif c == "PL":
             street = f"ul. {rng.choice(pool['street'])} {rng.randint(1, 120)}" + (
-                f"/{rng.randint(1, 60)}" if rng.random() < 0.5 else "")
+                f"/{rng.randint(1, 60)}" if rng.random() < 0.5 else ""
+            )
         city = rng.choice(pool["city"])
-        postcode = (f"{rng.randint(0, 99):02d}-{rng.randint(0, 999):03d}" if c == "PL"
-                    else f"{rng.randint(10000, 99999)}" if c in ("ID", "US") else f"{rng.randint(100000, 999999)}")
+        postcode = (
+            f"{rng.randint(0, 99):02d}-{rng.randint(0, 999):03d}"
+            if c == "PL"
+            else f"{rng.randint(10000, 99999)}"
+            if c in ("ID", "US")
+            else f"{rng.randint(100000, 999999)}"
+        )
         house_phone = _phone(rng, c) if rng.random() < 0.35 else None
         family_email = None
         if rng.random() < 0.25 and size > 1:
@@ -186,8 +238,11 @@ def generate(
             pid += 1
             g = rng.choice("mf")
             is_child = k >= 2
-            year = rng.randint(parent_year + 20, min(parent_year + 40, 2012)) if is_child else \
-                parent_year + rng.randint(-4, 4)
+            year = (
+                rng.randint(parent_year + 20, min(parent_year + 40, 2012))
+                if is_child
+                else parent_year + rng.randint(-4, 4)
+            )
             dob = f"{year:04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
             # Twins happen: same household, same birth date, different given names.
             if is_child and k >= 3 and rng.random() < 0.15:
@@ -220,8 +275,19 @@ def generate(
                 email = unique_email(_email_local(rng, given.split()[-1], last), rng.choice(DOMAINS[c]))
             if family_email and (email is None or rng.random() < 0.4):
                 email = family_email
-            person = dict(person_id=f"P{pid}", household_id=f"H{hid}", c=c, given=given, last=last, dob=dob,
-                          phone=phone, email=email, street=street, city=city, postcode=postcode)
+            person = dict(
+                person_id=f"P{pid}",
+                household_id=f"H{hid}",
+                c=c,
+                given=given,
+                last=last,
+                dob=dob,
+                phone=phone,
+                email=email,
+                street=street,
+                city=city,
+                postcode=postcode,
+            )
             systems = _systems(rng)
             for sysname in systems:
                 rec_counter[sysname] += 1
@@ -270,6 +336,7 @@ def _record(rng: random.Random, p: dict, system: str, n: int) -> dict:
             last_f = None
         if first_f and rng.random() < 0.25 and c != "VN":
             first_f = first_f.split()[0]
+
     # strip accents/case
     def styl(s: str | None) -> str | None:
         if not s:
@@ -278,6 +345,7 @@ def _record(rng: random.Random, p: dict, system: str, n: int) -> dict:
             s = _strip_accents(s)
         r = rng.random()
         return s.upper() if r < 0.1 else s.lower() if r < 0.2 else s
+
     first_f, last_f = styl(first_f), styl(last_f)
     if system == "square" and rng.random() < 0.02:
         first_f = rng.choice(PLACEHOLDER_NAMES)
@@ -286,8 +354,11 @@ def _record(rng: random.Random, p: dict, system: str, n: int) -> dict:
     if p["phone"]:
         keep = {"square": 0.9, "shopify": 0.6, "hubspot": 0.7}[system]
         if rng.random() < keep:
-            style = rng.choice(["local", "local", "intl", "nocc"]) if system == "square" else \
-                rng.choice(["intl", "intl", "local"])
+            style = (
+                rng.choice(["local", "local", "intl", "nocc"])
+                if system == "square"
+                else rng.choice(["intl", "intl", "local"])
+            )
             phone = _format_phone(rng, p["phone"], c, style)
             if rng.random() < 0.02:
                 digits = list(phone)

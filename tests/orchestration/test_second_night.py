@@ -64,7 +64,6 @@ def test_new_records_get_new_ids(two_nights):
     _, before, after, *_ = two_nights
     new = set(after) - set(before)
     assert new, "a new simulated day brings new customers"
-    assert not ({after[r] for r in new} & set(before.values())) or True  # a new record may join a known customer
     assert all(after[r].startswith("cus_") for r in new)
 
 
