@@ -1,7 +1,7 @@
 """Accuracy of ``identity.resolve`` beside plain deterministic stitching (exact email or phone).
 
     .venv/bin/python benchmarks/identity_eval.py                       # the test generator, 5,000 people
-    .venv/bin/python benchmarks/identity_eval.py --people 20000 --no-contact
+    .venv/bin/python benchmarks/identity_eval.py --people 20000 --no-contact --no-till
     .venv/bin/python benchmarks/identity_eval.py records.parquet --truth person_id
 
 Prints pairwise precision, recall, F1, clusters mixing different people and the largest cluster.
@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     ap.add_argument("--people", type=int, default=5000, help="people to synthesise when no path is given")
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--no-contact", action="store_true", help="drop email and phone columns entirely")
+    ap.add_argument("--no-till", action="store_true",
+                    help="drop the till's records (first name + phone), leaving web shop and CRM")
     args = ap.parse_args(argv)
 
     from identity import resolve
@@ -85,6 +87,8 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         from datagen import generate
 
         records = generate(args.people, seed=args.seed)
+    if args.no_till and "source_system" in records.columns:
+        records = records[records["source_system"] != "square"].reset_index(drop=True)
     if args.no_contact:
         records = records.drop(columns=[c for c in ("email", "phone") if c in records.columns])
     records["record_id"] = records["record_id"].astype(str)

@@ -65,8 +65,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     ap.add_argument("--accuracy", action="store_true", help="also print pairwise accuracy (needs person_id)")
     args = ap.parse_args(argv)
 
-    from identity import resolve
-    from identity import pipeline
+    from identity import pipeline, resolve
 
     t = time.perf_counter()
     if args.parquet:

@@ -69,30 +69,35 @@ def _stage_names(defs) -> dict[str, str]:
     return names
 
 
-def dev() -> int:
+def dev(port: int) -> int:
     """`dagster dev` on the repository's workspace, with the instance under CDP_HOME."""
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home())}
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
-    return subprocess.call([dagster, "dev", "-w", str(REPO_ROOT / "workspace.yaml")], cwd=REPO_ROOT, env=env)
+    command = [dagster, "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-p", str(port)]
+    return subprocess.call(command, cwd=REPO_ROOT, env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdp", description="Customer data platform")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the nightly job headless and print a summary")
-    commands.add_parser("dev", help="start the Dagster UI (dagster dev)")
+    dev_command = commands.add_parser("dev", help="start the Dagster UI (dagster dev)")
+    dev_command.add_argument("--port", type=int, default=3000)
     simulator = commands.add_parser("simulator", help="the bundled simulator of the source systems")
     simulator_commands = simulator.add_subparsers(dest="simulator_command", required=True)
     serve = simulator_commands.add_parser("serve", help="serve every simulated API on one loopback port")
     serve.add_argument("--port", type=int, default=None)
     advance = commands.add_parser("advance-day", help="move the simulator's clock N days on")
     advance.add_argument("days", type=int, nargs="?", default=1)
+    sync = commands.add_parser("sync", help="send the segments to their destinations (what the nightly run does last)")
+    sync.add_argument("--dry-run", action="store_true", help="print the planned adds/updates/removals, send nothing")
+    sync.add_argument("--destination", action="append", help="only this destination (repeatable)")
     args = parser.parse_args(argv)
 
     if args.command == "run":
         return run_nightly()
     if args.command == "dev":
-        return dev()
+        return dev(args.port)
     if args.command == "simulator":
         from dlt_sources.simulator import serve as serve_simulator
 
@@ -103,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
 
         advance_day(args.days, home=cdp_home())
         return 0
+    if args.command == "sync":
+        from cdp_orchestration.exports.command import sync_command
+
+        return sync_command(dry_run=args.dry_run, only=args.destination)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -2,18 +2,23 @@
 
 from dagster import Definitions
 
-from cdp_orchestration.ingest.definitions import defs as ingest_defs
+# Modules, not their `defs`: Dagster refuses a module holding more than one Definitions object.
+from cdp_orchestration.exports import definitions as exports
+from cdp_orchestration.ingest import definitions as ingest
 from cdp_orchestration.jobs import nightly_job, nightly_schedule
 from cdp_orchestration.progress import progress_logger
-from cdp_orchestration.publish.definitions import defs as publish_defs
-from cdp_orchestration.resolution.definitions import defs as resolution_defs
-from cdp_orchestration.transform.definitions import defs as transform_defs
+from cdp_orchestration.publish import definitions as publish
+from cdp_orchestration.resolution import definitions as resolution
+from cdp_orchestration.segments import definitions as segments
+from cdp_orchestration.transform import definitions as transform
 
 defs = Definitions.merge(
-    ingest_defs,
-    transform_defs,
-    resolution_defs,
-    publish_defs,
+    ingest.defs,
+    transform.defs,
+    resolution.defs,
+    segments.defs,
+    exports.defs,
+    publish.defs,
     # `progress` is what `cdp run` shows at the terminal; `dagster dev` keeps Dagster's console logger.
     Definitions(jobs=[nightly_job], schedules=[nightly_schedule], loggers={"progress": progress_logger}),
 )

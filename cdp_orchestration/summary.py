@@ -54,7 +54,7 @@ def summarise(result: ExecuteInProcessResult, instance: DagsterInstance, group_o
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
             stage = _stage(event.step_key, group_of_step)
             summary.stage_seconds[stage] += entry.timestamp - starts[event.step_key]
-    summary.warehouse_facts = warehouse_facts()
+    summary.warehouse_facts = warehouse_facts() + rows_sent_per_destination(result.run_id)
     return summary
 
 
@@ -79,3 +79,21 @@ def warehouse_facts() -> list[tuple[str, str]]:
         except duckdb.CatalogException:
             pass
     return facts
+
+
+def rows_sent_per_destination(run_id: str) -> list[tuple[str, str]]:
+    """Records each destination acknowledged in this run (marts.export_log), failures noted beside them."""
+    try:
+        with duckdb.connect(str(warehouse_path()), read_only=True) as con:
+            rows = con.execute(
+                """select destination,
+                          count(*) filter (where status = 'sent'), count(*) filter (where status = 'failed')
+                   from marts.export_log where run_id = ? group by 1 order by 1""",
+                [run_id],
+            ).fetchall()
+    except duckdb.CatalogException:
+        return []
+    return [
+        (f"rows sent to {destination}", f"{sent:,}" + (f" ({failed:,} failed, retried next run)" if failed else ""))
+        for destination, sent, failed in rows
+    ]

@@ -5,7 +5,6 @@ the staging layer can register them as DuckDB functions and cleaning logic lives
 """
 
 from identity.normalize import (
-    register_udfs,
     canonical_name,
     fold_accents,
     is_placeholder,
@@ -18,6 +17,7 @@ from identity.normalize import (
     normalize_phone,
     normalize_postcode,
     phone_key,
+    register_udfs,
 )
 from identity.pipeline import resolve
 

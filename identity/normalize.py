@@ -251,11 +251,11 @@ def canonical_name(s: object) -> str | None:
 # --- email -------------------------------------------------------------------------------------------
 _EMAIL_RE = re.compile(r"^[a-z0-9._%+\-']+@[a-z0-9\-]+(\.[a-z0-9\-]+)+$")
 _PLACEHOLDER_LOCAL = {
-    "no", "none", "noemail", "no-email", "no_email", "no.email", "nomail", "no-mail", "nomail",
-    "noreply", "no-reply", "donotreply", "do-not-reply", "test", "testing", "email", "mail", "null",
-    "na", "n-a", "unknown", "customer", "guest", "x", "xx", "xxx", "xxxx", "abc", "asdf", "a", "aa",
-    "aaa", "example", "sample", "dummy", "fake", "brak", "tidakada", "khongco", "info", "noname",
-    "notprovided", "not-provided", "noemailaddress", "none.none", "123", "1234", "12345",
+    "no", "none", "noemail", "no-email", "no_email", "no.email", "nomail", "no-mail", "noreply", "no-reply",
+    "donotreply", "do-not-reply", "test", "testing", "email", "mail", "null", "na", "n-a", "unknown",
+    "customer", "guest", "x", "xx", "xxx", "xxxx", "abc", "asdf", "a", "aa", "aaa", "example", "sample",
+    "dummy", "fake", "brak", "tidakada", "khongco", "info", "noname", "notprovided", "not-provided",
+    "noemailaddress", "none.none", "123", "1234", "12345",
 }
 _PLACEHOLDER_DOMAINS = {
     "example.com", "example.org", "example.net", "test.com", "email.com.invalid", "invalid", "none.com",
@@ -578,8 +578,11 @@ def _tokens_match(a: str, b: str) -> bool:
         return True
     if len(a) == 1 or len(b) == 1:  # initial
         return a[0] == b[0]
-    # One typo is tolerated in longer names only: Hung/Tung, Hong/Huong are different people.
+    # One typo is tolerated in longer names only (Hung/Tung, Hong/Huong are different people); swapped
+    # neighbouring letters (Hugn/Hung) make no new name, so they are tolerated from four letters.
     if min(len(a), len(b)) >= 5 and _edit_distance_le1(a, b):
+        return True
+    if len(a) == len(b) >= 4 and sorted(a) == sorted(b) and _edit_distance_le1(a, b):
         return True
     # one is a prefix of the other ("kat" / "katarzyna") only for clear abbreviations
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
@@ -647,3 +650,10 @@ def register_udfs(con: object, prefix: str = "identity_") -> list[str]:
                         ["VARCHAR", "VARCHAR"], "BOOLEAN", null_handling="special", side_effects=False)
     names.append(f"{prefix}is_placeholder")
     return names
+
+
+def clear_caches() -> None:
+    """Drop the per-value memo tables (they can hold a million entries after a large run)."""
+    for fn in (fold_accents, normalize_name, canonical_name, normalize_email, _parse_phone, _phone_parts,
+               normalize_date, normalize_address, normalize_postcode, normalize_city, normalize_country):
+        fn.cache_clear()

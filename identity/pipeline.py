@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from identity import blocking, cluster, prepare, settings, train
+from identity import normalize as nz
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,8 @@ def resolve(
         raise ValueError("a pair is in both must_link and cannot_link")
 
     norm = prepare.normalise_records(records)
+    if len(norm) > 100_000:  # per-value caches have served this call; do not hold them in a long process
+        nz.clear_caches()
     timings.phases["normalise"] = time.perf_counter() - t0
     n = len(norm)
     evidence_cols = ["record_id_l", "record_id_r", "match_weight", "match_probability"]
@@ -209,8 +212,9 @@ def _score(
     timings.edges = con.execute("select count(*) from _edges").fetchall()[0][0]
     evidence = pd.DataFrame()
     if return_evidence:
+        keep = ("record_id_l", "record_id_r", "match_weight", "match_probability")
         cols = [c for c in con.execute(f"select * from {pt} limit 0").df().columns
-                if c in ("record_id_l", "record_id_r", "match_weight", "match_probability") or c.startswith("gamma_")]
+                if c in keep or c.startswith("gamma_")]
         evidence = con.execute(
             f"select {', '.join(cols)} from {pt} order by record_id_l, record_id_r"
         ).df()

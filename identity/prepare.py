@@ -6,7 +6,7 @@ records cost seconds; everything per-row afterwards is SQL in DuckDB.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 

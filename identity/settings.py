@@ -19,8 +19,10 @@ def _null(col: str) -> dict[str, Any]:
 
 
 def _tf(cond: str, label: str, col: str) -> dict[str, Any]:
+    # Each level's own u is the base of its term-frequency adjustment; Splink would otherwise borrow the u
+    # of whichever level is a plain equality on the column (the "shared value" level here).
     return {"sql_condition": cond, "label_for_charts": label, "tf_adjustment_column": col,
-            "tf_adjustment_weight": 1.0}
+            "tf_adjustment_weight": 1.0, "disable_tf_exact_match_detection": True}
 
 
 def _lvl(cond: str, label: str) -> dict[str, Any]:

@@ -28,7 +28,8 @@ def data_profile(con: duckdb.DuckDBPyConnection, present: set[str], table: str =
     row = con.execute(
         f"select count(*), {', '.join(f'avg(({c} is not null)::int)' for c in cols)} from {table}"
     ).fetchall()[0]
-    return {"version": MODEL_VERSION, "columns": cols, "fill": {c: round(v, 4) for c, v in zip(cols, row[1:], strict=True)}}
+    fill = {c: round(v, 4) for c, v in zip(cols, row[1:], strict=True)}
+    return {"version": MODEL_VERSION, "columns": cols, "fill": fill}
 
 
 def drifted(saved: dict[str, Any] | None, current: dict[str, Any]) -> str | None:

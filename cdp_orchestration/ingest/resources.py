@@ -1,4 +1,4 @@
-"""Where each source system is reached: its configured base URL and token, or the bundled simulator."""
+"""Where each source system and the email tool are reached: their configured URL and credential, or the simulator."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from cdp_orchestration.settings import SOURCES, cdp_home, simulated_people, simu
 
 # The simulator accepts any token; a recognisable one keeps logs honest about what was used.
 SIMULATOR_TOKEN = "simulator-token"
+# API destinations resolved like the sources; each is served by the simulator under its real path prefix.
+DESTINATIONS = {"mailchimp": "/3.0"}
 
 
 class SourceConfigurationError(RuntimeError):
@@ -46,6 +48,21 @@ def configured_connection(source: str) -> Connection | None:
     return Connection(source, str(base_url), str(token), simulated=False)
 
 
+def configured_destination(destination: str) -> Connection | None:
+    """The API destination configured the dlt way (`destinations.<name>.base_url` / `api_key`), or None."""
+    base_url = dlt.config.get(f"destinations.{destination}.base_url")
+    if not base_url:
+        return None
+    key = dlt.secrets.get(f"destinations.{destination}.api_key")
+    if not key:
+        raise SourceConfigurationError(
+            f"destinations.{destination}.base_url is set to {base_url} but destinations.{destination}.api_key is "
+            f"not. Put the key in .dlt/secrets.toml under [destinations.{destination}] or in "
+            f"DESTINATIONS__{destination.upper()}__API_KEY, or unset the base URL to use the simulator."
+        )
+    return Connection(destination, str(base_url).rstrip("/"), str(key), simulated=False)
+
+
 def source_clock(connection: Connection, timeout_seconds: float = 15.0) -> datetime:
     """The source's own time, from the HTTP `Date` header of its answer (the wall clock if it sends none).
 
@@ -63,15 +80,17 @@ def source_clock(connection: Connection, timeout_seconds: float = 15.0) -> datet
 
 
 class SourceSystems(ConfigurableResource):
-    """The three source systems for one run; starts the bundled simulator for any that is not configured."""
+    """The source systems and the email tool for one run; one bundled simulator serves whichever is not configured."""
 
     _connections: dict[str, Connection] = PrivateAttr(default_factory=dict)
+    _destinations: dict[str, Connection] = PrivateAttr(default_factory=dict)
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[SourceSystems]:
         with ExitStack() as stack:
             connections = {source: configured_connection(source) for source in SOURCES}
-            if not all(connections.values()):
+            destinations = {name: configured_destination(name) for name in DESTINATIONS}
+            if not all(connections.values()) or not all(destinations.values()):
                 from dlt_sources.simulator import running_simulator
 
                 base_url = stack.enter_context(
@@ -82,8 +101,18 @@ class SourceSystems(ConfigurableResource):
                 for source, connection in connections.items():
                     if connection is None:
                         connections[source] = Connection(source, base_url, SIMULATOR_TOKEN, simulated=True)
+                for name, destination in destinations.items():
+                    if destination is None:
+                        destinations[name] = Connection(
+                            name, base_url + DESTINATIONS[name], SIMULATOR_TOKEN, simulated=True
+                        )
             self._connections = connections  # type: ignore[assignment]
+            self._destinations = destinations  # type: ignore[assignment]
             yield self
 
     def connection(self, source: str) -> Connection:
         return self._connections[source]
+
+    def destination(self, name: str) -> Connection:
+        """The API destination `name` (e.g. mailchimp): its base URL (…/3.0) and API key."""
+        return self._destinations[name]

@@ -1,0 +1,124 @@
+"""Export state: what each destination has acknowledged, the suppressions, and the export log.
+
+All of it is history no model can rebuild (CONTRACT §4), so Python owns these tables and a dbt full refresh leaves
+them alone. State changes are committed per acknowledged batch, together with their log rows: a sync that stops
+midway resumes from exactly what the destination confirmed, and nobody acknowledged is sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import pandas as pd
+
+from cdp_orchestration.exports.config import Destination
+
+# A destination's list membership itself (status and fields) rather than one of its segments.
+LIST_ROW = "*"
+
+DDL = """
+create schema if not exists exports;
+create schema if not exists marts;
+create table if not exists marts.export_log (
+    sync_id varchar not null, run_id varchar, destination varchar not null, segment varchar, customer_id varchar,
+    record_key varchar, action varchar not null, status varchar not null, error varchar, sent_at timestamptz not null);
+create table if not exists exports.suppressed (
+    kind varchar not null, value varchar not null, source varchar not null, reason varchar,
+    recorded_at timestamptz not null, primary key (kind, value, source));
+create table if not exists exports.syncs (
+    sync_id varchar primary key, run_id varchar, destination varchar, started_at timestamptz,
+    finished_at timestamptz, sent bigint, failed bigint, skipped bigint);
+"""
+
+STATE_COLUMNS = "segment, record_key, customer_id, email, phone, fields_hash, sync_id, acknowledged_at"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one planned row: sent (acknowledged), failed (retry next sync) or skipped (nothing to send)."""
+
+    segment: str
+    record_key: str
+    customer_id: str | None
+    action: str
+    status: str
+    error: str | None = None
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, destinations: Iterable[Destination] = ()) -> None:
+    con.execute(DDL)
+    for destination in destinations:
+        con.execute(f"""
+            create table if not exists {destination.state_table} (
+                segment varchar not null, record_key varchar not null, customer_id varchar, email varchar,
+                phone varchar, fields_hash varchar, sync_id varchar, acknowledged_at timestamptz,
+                primary key (segment, record_key))
+        """)
+
+
+def start_sync(con: duckdb.DuckDBPyConnection, sync_id: str, run_id: str, destination: str) -> None:
+    con.execute("insert into exports.syncs values (?, ?, ?, ?, null, 0, 0, 0)", [sync_id, run_id, destination, _now()])
+
+
+def finish_sync(con: duckdb.DuckDBPyConnection, sync_id: str, counts: dict[str, int]) -> None:
+    con.execute(
+        "update exports.syncs set finished_at = ?, sent = ?, failed = ?, skipped = ? where sync_id = ?",
+        [_now(), counts.get("sent", 0), counts.get("failed", 0), counts.get("skipped", 0), sync_id],
+    )
+
+
+def acknowledge(
+    con: duckdb.DuckDBPyConnection,
+    destination: Destination,
+    plan: pd.DataFrame,
+    outcomes: list[Outcome],
+    sync_id: str,
+    run_id: str,
+) -> None:
+    """Applies what the destination confirmed to its state and logs every outcome, in one transaction.
+
+    `plan` holds the planned rows (columns of planning.PLAN_COLUMNS); acknowledged adds and updates take the
+    planned values into the state, acknowledged or skipped removals leave it. Failed rows change nothing.
+    """
+    if not outcomes:
+        return
+    now = _now()
+    frame = pd.DataFrame([o.__dict__ for o in outcomes])
+    con.register("outcomes_in", frame)
+    con.register("plan_in", plan)
+    con.execute("begin transaction")
+    try:
+        con.execute(f"""
+            delete from {destination.state_table} as state
+            using outcomes_in as o
+            where o.status in ('sent', 'skipped') and state.segment = o.segment and state.record_key = o.record_key
+        """)
+        con.execute(
+            f"""insert into {destination.state_table} ({STATE_COLUMNS})
+                select p.segment, p.record_key, p.customer_id, p.email, p.phone, p.fields_hash, ?, ?
+                from plan_in as p
+                join outcomes_in as o using (segment, record_key)
+                where o.status = 'sent' and o.action in ('add', 'update')""",
+            [sync_id, now],
+        )
+        con.execute(
+            """insert into marts.export_log
+               select ?, ?, ?, nullif(segment, ?), customer_id, record_key, action, status, error, ?
+               from outcomes_in""",
+            [sync_id, run_id, destination.name, LIST_ROW, now],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("outcomes_in")
+        con.unregister("plan_in")
+
+
+def _now() -> datetime:
+    # When a record was sent is a fact about the wall clock, unlike segment entries (the sources' as-of time).
+    return datetime.now(UTC)

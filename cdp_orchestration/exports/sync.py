@@ -1,0 +1,116 @@
+"""One sync of one destination: refresh suppressions, plan the difference, send it, log every record.
+
+API destinations get the plan in up to `ROUNDS` passes within the sync: each pass re-plans from the acknowledged
+state, so it carries only what is still missing (per-member errors of the previous pass). What still fails is logged
+`failed` and planned again by the next sync. File destinations get a full snapshot and their diff is logged.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from cdp_orchestration.exports import ad_audiences, klaviyo_csv, mailchimp, planning, state, suppression
+from cdp_orchestration.exports.config import Destination
+from cdp_orchestration.ingest.resources import Connection
+
+ROUNDS = 3
+FILE_WRITERS = {
+    "klaviyo_csv": klaviyo_csv.write_snapshot,
+    "google_customer_match": ad_audiences.write_snapshot,
+    "meta_custom_audience": ad_audiences.write_snapshot,
+}
+
+
+class ExportError(RuntimeError):
+    """A destination refused every record of a sync: its configuration or the service needs attention."""
+
+
+@dataclass
+class SyncResult:
+    destination: str
+    sync_id: str | None
+    planned: pd.DataFrame
+    counts: dict[str, int] = field(default_factory=dict)
+    newly_suppressed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rows_sent(self) -> int:
+        return self.counts.get("sent", 0)
+
+
+def sync_destination(
+    con: duckdb.DuckDBPyConnection,
+    destination: Destination,
+    run_id: str,
+    connection: Connection | None = None,
+    dry_run: bool = False,
+) -> SyncResult:
+    """Syncs `destination` (API destinations need `connection`); a dry run only plans, from the stored state."""
+    started = time.perf_counter()
+    state.ensure_tables(con, [destination])
+    if dry_run:
+        planned = planning.plan(con, destination)
+        return SyncResult(destination.name, None, planned, seconds=time.perf_counter() - started)
+    suppression.refresh_file(con)
+    sync_id = uuid.uuid4().hex
+    state.start_sync(con, sync_id, run_id, destination.name)
+    counts: dict[str, int] = {}
+
+    def acknowledge(plan: pd.DataFrame, outcomes: list[state.Outcome]) -> None:
+        state.acknowledge(con, destination, plan, outcomes, sync_id, run_id)
+        for outcome in outcomes:
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+
+    if destination.is_api:
+        if connection is None:
+            raise ValueError(f"destination {destination.name} is an API destination: a connection is required")
+        client = mailchimp.MailchimpClient(connection.base_url, connection.access_token)
+        list_id = client.list_id(destination.options["list_name"], destination.options)
+        newly = suppression.record_reported(con, destination.name, client.reported(list_id))
+        planned = planning.plan(con, destination)
+        failures = _send_in_rounds(con, destination, client, list_id, planned, acknowledge)
+        acknowledge(planned, failures)
+        if failures and not counts.get("sent") and not counts.get("skipped"):
+            raise ExportError(
+                f"{destination.name} accepted none of {len(failures)} records; first error: {failures[0].error}. "
+                f"Check destinations.{destination.kind}.base_url and api_key, then run again: nothing is sent twice."
+            )
+    else:
+        newly = 0
+        planned = planning.plan(con, destination)
+        FILE_WRITERS[destination.kind](destination, planning.desired_rows(con))
+        acknowledge(
+            planned,
+            [state.Outcome(r.segment, r.record_key, r.customer_id, r.action, "sent") for r in planned.itertuples()],
+        )
+    state.finish_sync(con, sync_id, counts)
+    return SyncResult(destination.name, sync_id, planned, counts, newly, time.perf_counter() - started)
+
+
+def _send_in_rounds(
+    con: duckdb.DuckDBPyConnection,
+    destination: Destination,
+    client: mailchimp.MailchimpClient,
+    list_id: str,
+    planned: pd.DataFrame,
+    acknowledge: Callable[[pd.DataFrame, list[state.Outcome]], None],
+) -> list[state.Outcome]:
+    """Passes over what is still unacknowledged; returns the outcomes still failed after the last one."""
+    failures: dict[tuple[str, str], state.Outcome] = {}
+    plan = planned
+    for _ in range(ROUNDS):
+        if plan.empty:
+            break
+        round_failures = mailchimp.send(client, list_id, plan, lambda outcomes, p=plan: acknowledge(p, outcomes))
+        failures = {(f.segment, f.record_key): f for f in round_failures}
+        if not failures:
+            break
+        plan = planning.plan(con, destination)
+    return list(failures.values())
