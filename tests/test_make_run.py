@@ -1,8 +1,8 @@
 """The contract of `make run`: exit 0, a summary, and a state folder that passes the shared contract check."""
 
 import subprocess
-from pathlib import Path
 import sys
+from pathlib import Path
 
 from tests.conftest import REPO_ROOT
 
