@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
@@ -33,8 +34,6 @@ def members(home: Path, list_name: str) -> dict[str, tuple[str, set[str]]]:
         row = db.execute("select id from lists where json_extract(body, '$.name') = ?", (list_name,)).fetchone()
         assert row, f"no list {list_name!r} in the simulator"
         bodies = db.execute("select json(body) from members where list_id = ?", (row[0],)).fetchall()
-    import json
-
     found = {}
     for (body,) in bodies:
         member = json.loads(body)
@@ -81,7 +80,8 @@ def test_list_equals_segments_after_the_nightly_run(home: Path) -> None:
 
 
 def test_no_contact_without_consent_reaches_the_list(home: Path, warehouse: duckdb.DuckDBPyConnection) -> None:
-    consenting = {e for (e,) in warehouse.sql("select lower(email) from marts.customer_360 where email_consent").fetchall()}
+    consenting = warehouse.sql("select lower(email) from marts.customer_360 where email_consent").fetchall()
+    consenting = {email for (email,) in consenting}
     listed = members(home, MAILCHIMP.options["list_name"])
     assert listed and set(listed) <= consenting
 
@@ -105,7 +105,8 @@ def test_suppression_list_is_honoured_everywhere(home: Path) -> None:
     listed = sorted(e for e, (status, tags) in members(home, MAILCHIMP.options["list_name"]).items() if tags)
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         by_phone = con.execute(
-            """select lower(c.email), c.phone from marts.customer_360 c join marts.segment_membership m using (customer_id)
+            """select lower(c.email), c.phone
+               from marts.customer_360 c join marts.segment_membership m using (customer_id)
                where m.segment = 'vip' and c.email_consent and c.phone is not null and lower(c.email) <> ?
                order by 1 limit 1""",
             [listed[0]],
@@ -140,7 +141,8 @@ def test_next_night_sends_exactly_the_changes(home: Path) -> None:
             "select sync_id from exports.syncs where destination = 'mailchimp' order by started_at desc limit 1"
         ).fetchall()[0][0]
         logged = con.execute(
-            "select segment, record_key, action, status from marts.export_log where sync_id = ? and segment is not null",
+            """select segment, record_key, action, status from marts.export_log
+               where sync_id = ? and segment is not null""",
             [sync_id],
         ).fetchall()
     by_key = {hashlib.md5(e.encode()).hexdigest(): e for _, e in before | after}
