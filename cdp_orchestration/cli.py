@@ -77,6 +77,20 @@ def dev(port: int) -> int:
     return subprocess.call(command, cwd=REPO_ROOT, env=env)
 
 
+def _add_privacy_commands(commands) -> None:
+    forget = commands.add_parser("forget", help="erase one person everywhere the CDP keeps them (right to be forgotten)")
+    export = commands.add_parser("export-person", help="everything held about one person, as one JSON document")
+    for command in (forget, export):
+        who = command.add_mutually_exclusive_group(required=True)
+        who.add_argument("--email")
+        who.add_argument("--phone")
+        who.add_argument("--record", help="SOURCE:ID, e.g. shopify:7210000000000")
+        who.add_argument("--customer-id")
+    forget.add_argument("--requested-by", default=os.environ.get("USER", "unknown"), help="who asked (logged)")
+    forget.add_argument("--lift", action="store_true", help="stop screening a forgotten person out of new loads")
+    export.add_argument("--out", help="write the JSON here (default: standard output)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdp", description="Customer data platform")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -92,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     sync = commands.add_parser("sync", help="send the segments to their destinations (what the nightly run does last)")
     sync.add_argument("--dry-run", action="store_true", help="print the planned adds/updates/removals, send nothing")
     sync.add_argument("--destination", action="append", help="only this destination (repeatable)")
+    _add_privacy_commands(commands)
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -112,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         from cdp_orchestration.exports.command import sync_command
 
         return sync_command(dry_run=args.dry_run, only=args.destination)
+    if args.command in ("forget", "export-person"):
+        from cdp_orchestration.privacy.command import privacy_command
+
+        return privacy_command(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -171,8 +171,10 @@ _DIGITS = re.compile(r"\D+")
 def _clean_str(s: object) -> str | None:
     if s is None:
         return None
-    if isinstance(s, float):  # NaN from pandas
-        return None
+    if isinstance(s, float):  # NaN from pandas, or a phone a CSV reader turned into a number
+        if s != s:
+            return None
+        s = str(int(s)) if s.is_integer() else str(s)
     s = str(s).strip()
     return s or None
 

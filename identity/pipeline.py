@@ -176,6 +176,8 @@ def _score(
     sdf = db_api.register("features", dataset_display_name="features")
     profile = train.data_profile(con, present)
     model = None if retrain else train.load_model(model_path, profile)
+    if model is None and n < train.MIN_RECORDS_TO_TRAIN:
+        model = train.default_model(present, block_keys, profile)
     if model is not None:
         model["blocking_rules_to_generate_predictions"] = (
             settings.settings(present, block_keys).get_settings("duckdb").as_dict()[

@@ -37,7 +37,8 @@ def normalise_records(records: pd.DataFrame) -> pd.DataFrame:
 
     def col(name: str) -> pd.Series:
         if name in records.columns:
-            return records[name].reset_index(drop=True)
+            c = records[name].reset_index(drop=True).astype("object")
+            return c.where(c.notna(), None)  # pd.NA / NaN / NaT -> None
         return pd.Series([None] * n, dtype="object")
 
     out["source_system"] = col("source_system").astype("object")
@@ -63,8 +64,7 @@ def normalise_records(records: pd.DataFrame) -> pd.DataFrame:
             for p, c in zip(pairs["p"], pairs["c"], strict=True)
         }
         out["phone"] = [
-            mapping.get((p, c)) if p is not None and p == p else None
-            for p, c in zip(phone, out["country"], strict=True)
+            mapping.get((p, c)) if p is not None else None for p, c in zip(phone, out["country"], strict=True)
         ]
     else:
         out["phone"] = None

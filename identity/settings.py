@@ -86,9 +86,11 @@ def comparisons(present: set[str]) -> list[CustomComparison]:
             _tf("email_l = email_r", "same email, shared by several names", "email"),
             # Only a typo within one domain: equal local parts at two providers are often two people
             # whose addresses were both made from a common name.
+            # ... and not when only digits differ: robert_jackson70@ and robert_jackson90@ are two men.
             _lvl(
                 "split_part(email_l, '@', 2) = split_part(email_r, '@', 2) "
-                "AND damerau_levenshtein(email_l, email_r) <= 1",
+                "AND damerau_levenshtein(email_l, email_r) <= 1 "
+                "AND regexp_replace(email_l, '[0-9]', '', 'g') <> regexp_replace(email_r, '[0-9]', '', 'g')",
                 "email typo",
             ),
             _ELSE,
@@ -117,7 +119,7 @@ def comparisons(present: set[str]) -> list[CustomComparison]:
         if "postcode" in present:
             levels.append(_tf("postcode_l = postcode_r", "same postcode", "postcode"))
         if "city" in present:
-            levels.append(_lvl("city_l = city_r", "same city"))
+            levels.append(_tf("city_l = city_r", "same city", "city"))
         levels.append(_ELSE)
         out.append(CustomComparison(output_column_name="place", comparison_levels=levels))
     return out

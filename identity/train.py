@@ -29,7 +29,7 @@ def data_profile(con: duckdb.DuckDBPyConnection, present: set[str], table: str =
         f"select count(*), {', '.join(f'avg(({c} is not null)::int)' for c in cols)} from {table}"
     ).fetchall()[0]
     fill = {c: round(v, 4) for c, v in zip(cols, row[1:], strict=True)}
-    return {"version": MODEL_VERSION, "columns": cols, "fill": fill}
+    return {"version": MODEL_VERSION, "columns": cols, "fill": fill, "records": int(row[0])}
 
 
 def drifted(saved: dict[str, Any] | None, current: dict[str, Any]) -> str | None:
@@ -51,10 +51,16 @@ def load_model(model_path: str | os.PathLike[str] | None, profile: dict[str, Any
     if not model_path or not Path(model_path).exists():
         return None
     model = json.loads(Path(model_path).read_text())
-    reason = drifted(model.pop(PROFILE_KEY, None), profile)
+    saved = model.pop(PROFILE_KEY, None)
+    reason = drifted(saved, profile)
     if reason:
         log.info("identity: retraining, saved model does not fit the data (%s)", reason)
         return None
+    # Matches grow with the records, pairs with their square: the prior scales with 1 / records.
+    trained_on = (saved or {}).get("records")
+    if trained_on and profile.get("records"):
+        model["probability_two_random_records_match"] = min(
+            0.5, model["probability_two_random_records_match"] * trained_on / profile["records"])
     return model
 
 
@@ -71,6 +77,41 @@ def save_model(model: dict[str, Any], model_path: str | os.PathLike[str], profil
 # zero (weight -40 or worse), which vetoes any pair where someone moved house or changed phone.
 M_ELSE_FLOOR = {"name": 0.01, "dob": 0.01, "email": 0.05, "phone": 0.05, "place": 0.05}
 M_FLOOR = 1e-3
+
+
+# Below this many records there is too little to learn m and u from: a default model is used instead.
+MIN_RECORDS_TO_TRAIN = 2000
+DEFAULT_MODEL = Path(__file__).with_name("default_model.json")
+
+
+def default_model(present: set[str], block_keys: list[str], profile: dict[str, Any]) -> dict[str, Any] | None:
+    """Settings for this data's columns with m and u taken, level by level, from the bundled model
+    (trained on synthetic multi-locale retail records with all columns); prior rescaled to the records."""
+    from identity.settings import settings
+
+    if not DEFAULT_MODEL.exists():
+        return None
+    default = json.loads(DEFAULT_MODEL.read_text())
+    saved = default.pop(PROFILE_KEY, {})
+    params = {
+        (c["output_column_name"], lv.get("label_for_charts")): lv
+        for c in default["comparisons"] for lv in c["comparison_levels"]
+    }
+    model = settings(present, block_keys).get_settings("duckdb").as_dict()
+    if not model["comparisons"]:
+        return None
+    for comp in model["comparisons"]:
+        for lv in comp["comparison_levels"]:
+            src = params.get((comp["output_column_name"], lv.get("label_for_charts")))
+            if src and not lv.get("is_null_level"):
+                for k in ("m_probability", "u_probability"):
+                    if src.get(k) is not None:
+                        lv[k] = src[k]
+    model["probability_two_random_records_match"] = default["probability_two_random_records_match"]
+    if saved.get("records") and profile.get("records"):
+        model["probability_two_random_records_match"] = min(
+            0.5, model["probability_two_random_records_match"] * saved["records"] / profile["records"])
+    return regularise(model)
 
 
 def regularise(model: dict[str, Any]) -> dict[str, Any]:
@@ -99,9 +140,9 @@ def train(linker: Any, present: set[str], n_records: int, seed: int = 42) -> Non
     rules = deterministic_rules(present)
     if rules:
         linker.training.estimate_probability_two_random_records_match(rules, recall=0.7)
-    max_u_pairs = min(5e6, max(1e5, n_records * 20.0))
+    max_u_pairs = min(2e6, max(1e5, n_records * 20.0))
     linker.training.estimate_u_using_random_sampling(max_pairs=max_u_pairs, seed=seed)
-    max_em_pairs = 2e6 if n_records > 100_000 else None
+    max_em_pairs = 1e6 if n_records > 100_000 else None
     for rule in em_rules(present):
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(

@@ -28,7 +28,7 @@ def export_asset(destination: Destination) -> AssetsDefinition:
     def _export(context: AssetExecutionContext, sources: SourceSystems) -> MaterializeResult:
         connection = sources.destination(destination.kind) if destination.is_api else None
         with duckdb.connect(str(warehouse_path())) as con:
-            result = sync_destination(con, destination, context.run_id, connection)
+            result = sync_destination(con, destination, context.run.run_id, connection)
         planned = summarise(result.planned)
         context.log.info(
             f"{destination.name}: {result.rows_sent} sent, {result.counts.get('failed', 0)} failed, "

@@ -9,17 +9,22 @@ A retried request may reach Mailchimp twice when its answer was lost; upserts an
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import requests
 
-from cdp_orchestration.exports.state import LIST_ROW, Outcome
+from cdp_orchestration.exports.state import LIST_ROW, Outcome, outcome
 from dlt_sources.common.http import checked_json, retrying_session
 
 BATCH_SIZE = 500  # Mailchimp's limit for POST /lists/{id}
+# Mailchimp allows 10 simultaneous connections per account; tag removals use fewer and commit every chunk.
+REMOVAL_WORKERS = 6
+REMOVAL_CHUNK = 100
 PAGE_SIZE = 1000
 REPORTED_STATUSES = ("unsubscribed", "cleaned")
 
@@ -109,28 +114,27 @@ class MailchimpClient:
         return True
 
 
-def _upsert_payload(rows: pd.DataFrame) -> dict[str, Any] | None:
+def _upsert_payload(rows: list[Any]) -> dict[str, Any] | None:
     """The batch entry for one member from its planned rows, or None when it needs no upsert."""
-    list_rows = rows[rows["segment"] == LIST_ROW]
-    tag_adds = rows[(rows["segment"] != LIST_ROW) & (rows["action"] == "add")]
-    payload: dict[str, Any] = {"email_address": rows["email"].iloc[0]}
-    if not list_rows.empty:
-        row = list_rows.iloc[0]
-        if row["action"] == "remove":
-            if row["reported"]:
+    list_row = next((row for row in rows if row.segment == LIST_ROW), None)
+    tag_adds = sorted(row.segment for row in rows if row.segment != LIST_ROW and row.action == "add")
+    payload: dict[str, Any] = {"email_address": rows[0].email}
+    if list_row is not None:
+        if list_row.action == "remove":
+            if list_row.reported:
                 return None
             payload["status"] = "unsubscribed"
         else:
-            payload["merge_fields"] = json.loads(row["fields"])
-            if row["action"] == "add":
+            payload["merge_fields"] = json.loads(list_row.fields)
+            if list_row.action == "add":
                 payload["status"] = "subscribed"
-    if not tag_adds.empty:
-        payload["tags"] = sorted(tag_adds["segment"])
+    if tag_adds:
+        payload["tags"] = tag_adds
         payload.setdefault("status_if_new", "subscribed")
     return payload if len(payload) > 1 else None
 
 
-def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -142,44 +146,54 @@ def send(
     acknowledge: Callable[[list[Outcome]], None],
 ) -> list[Outcome]:
     """Sends the plan; `acknowledge` commits each batch's outcomes before the next. Returns the failures."""
+    by_member: dict[str, list[Any]] = defaultdict(list)
+    for row in plan.itertuples(index=False):
+        by_member[row.record_key].append(row)
     failures: list[Outcome] = []
 
-    def outcome(row: Any, status: str, error: str | None = None) -> Outcome:
-        return Outcome(row.segment, row.record_key, row.customer_id, row.action, status, error)
-
-    upserts: list[tuple[dict[str, Any], pd.DataFrame]] = []
+    upserts: list[tuple[dict[str, Any], list[Any]]] = []
     skipped: list[Outcome] = []
-    for _, rows in plan.groupby("record_key", sort=True):
+    removals: list[tuple[str, list[Any]]] = []
+    for record_key, rows in sorted(by_member.items()):
+        upsert_rows = [row for row in rows if row.segment == LIST_ROW or row.action == "add"]
+        tag_removals = [row for row in rows if row.segment != LIST_ROW and row.action == "remove"]
         payload = _upsert_payload(rows)
-        upsert_rows = rows[(rows["segment"] == LIST_ROW) | (rows["action"] == "add")]
         if payload is not None:
             upserts.append((payload, upsert_rows))
         else:
-            skipped += [outcome(r, "skipped", "reported by the destination") for r in upsert_rows.itertuples()]
+            skipped += [outcome(row, "skipped", "reported by the destination") for row in upsert_rows]
+        if tag_removals:
+            removals.append((record_key, tag_removals))
     acknowledge(skipped)
 
-    for batch in _batches(upserts, BATCH_SIZE):
+    for batch in _chunks(upserts, BATCH_SIZE):
         try:
             done, errors = client.batch_upsert(list_id, [payload for payload, _ in batch])
         except (MailchimpError, requests.RequestException) as error:
-            done, errors = set(), {payload["email_address"]: str(error) for payload, _ in batch}
+            done, errors = set(), {payload["email_address"].lower(): str(error) for payload, _ in batch}
         sent: list[Outcome] = []
         for payload, rows in batch:
             email = payload["email_address"].lower()
-            for row in rows.itertuples():
+            for row in rows:
                 if email in done:
                     sent.append(outcome(row, "sent"))
                 else:
                     failures.append(outcome(row, "failed", errors.get(email, "not acknowledged")))
         acknowledge(sent)
 
-    removals = plan[(plan["segment"] != LIST_ROW) & (plan["action"] == "remove")]
-    for record_key, rows in removals.groupby("record_key", sort=True):
+    def remove(item: tuple[str, list[Any]]) -> list[Outcome]:
+        record_key, rows = item
         try:
-            existed = client.remove_tags(list_id, str(record_key), sorted(rows["segment"]))
+            existed = client.remove_tags(list_id, record_key, sorted(row.segment for row in rows))
         except (MailchimpError, requests.RequestException) as error:
-            failures += [outcome(r, "failed", str(error)) for r in rows.itertuples()]
-            continue
+            return [outcome(row, "failed", str(error)) for row in rows]
         status, note = ("sent", None) if existed else ("skipped", "not a member of the list")
-        acknowledge([outcome(r, status, note) for r in rows.itertuples()])
+        return [outcome(row, status, note) for row in rows]
+
+    # Tag removals are one call per member: a few run at once, and each chunk is committed before the next starts.
+    with ThreadPoolExecutor(max_workers=REMOVAL_WORKERS) as pool:
+        for chunk in _chunks(removals, REMOVAL_CHUNK):
+            results = [o for outcomes in pool.map(remove, chunk) for o in outcomes]
+            failures += [o for o in results if o.status == "failed"]
+            acknowledge([o for o in results if o.status != "failed"])
     return failures

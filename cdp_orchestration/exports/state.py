@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -38,7 +39,10 @@ STATE_COLUMNS = "segment, record_key, customer_id, email, phone, fields_hash, sy
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one planned row: sent (acknowledged), failed (retry next sync) or skipped (nothing to send)."""
+    """What became of one planned row: sent (acknowledged), failed (retry next sync) or skipped (nothing to send).
+
+    It carries the row's planned values, which an acknowledged add or update writes into the state.
+    """
 
     segment: str
     record_key: str
@@ -46,6 +50,16 @@ class Outcome:
     action: str
     status: str
     error: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    fields_hash: str | None = None
+
+
+def outcome(row: Any, status: str, error: str | None = None) -> Outcome:
+    """The outcome of a planned row (a tuple from `plan.itertuples()`)."""
+    return Outcome(
+        row.segment, row.record_key, row.customer_id, row.action, status, error, row.email, row.phone, row.fields_hash
+    )
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, destinations: Iterable[Destination] = ()) -> None:
@@ -73,22 +87,20 @@ def finish_sync(con: duckdb.DuckDBPyConnection, sync_id: str, counts: dict[str, 
 def acknowledge(
     con: duckdb.DuckDBPyConnection,
     destination: Destination,
-    plan: pd.DataFrame,
     outcomes: list[Outcome],
     sync_id: str,
     run_id: str,
 ) -> None:
     """Applies what the destination confirmed to its state and logs every outcome, in one transaction.
 
-    `plan` holds the planned rows (columns of planning.PLAN_COLUMNS); acknowledged adds and updates take the
-    planned values into the state, acknowledged or skipped removals leave it. Failed rows change nothing.
+    Acknowledged adds and updates take their planned values into the state, acknowledged or skipped removals leave
+    it. Failed rows change nothing but the log.
     """
     if not outcomes:
         return
     now = _now()
-    frame = pd.DataFrame([o.__dict__ for o in outcomes])
+    frame = pd.DataFrame([o.__dict__ for o in outcomes], dtype=object)
     con.register("outcomes_in", frame)
-    con.register("plan_in", plan)
     con.execute("begin transaction")
     try:
         con.execute(f"""
@@ -98,10 +110,9 @@ def acknowledge(
         """)
         con.execute(
             f"""insert into {destination.state_table} ({STATE_COLUMNS})
-                select p.segment, p.record_key, p.customer_id, p.email, p.phone, p.fields_hash, ?, ?
-                from plan_in as p
-                join outcomes_in as o using (segment, record_key)
-                where o.status = 'sent' and o.action in ('add', 'update')""",
+                select segment, record_key, customer_id, email, phone, fields_hash, ?, ?
+                from outcomes_in
+                where status = 'sent' and action in ('add', 'update')""",
             [sync_id, now],
         )
         con.execute(
@@ -116,7 +127,6 @@ def acknowledge(
         raise
     finally:
         con.unregister("outcomes_in")
-        con.unregister("plan_in")
 
 
 def _now() -> datetime:

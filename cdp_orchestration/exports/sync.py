@@ -63,8 +63,8 @@ def sync_destination(
     state.start_sync(con, sync_id, run_id, destination.name)
     counts: dict[str, int] = {}
 
-    def acknowledge(plan: pd.DataFrame, outcomes: list[state.Outcome]) -> None:
-        state.acknowledge(con, destination, plan, outcomes, sync_id, run_id)
+    def acknowledge(outcomes: list[state.Outcome]) -> None:
+        state.acknowledge(con, destination, outcomes, sync_id, run_id)
         for outcome in outcomes:
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
 
@@ -76,7 +76,7 @@ def sync_destination(
         newly = suppression.record_reported(con, destination.name, client.reported(list_id))
         planned = planning.plan(con, destination)
         failures = _send_in_rounds(con, destination, client, list_id, planned, acknowledge)
-        acknowledge(planned, failures)
+        acknowledge(failures)
         if failures and not counts.get("sent") and not counts.get("skipped"):
             raise ExportError(
                 f"{destination.name} accepted none of {len(failures)} records; first error: {failures[0].error}. "
@@ -86,10 +86,7 @@ def sync_destination(
         newly = 0
         planned = planning.plan(con, destination)
         FILE_WRITERS[destination.kind](destination, planning.desired_rows(con))
-        acknowledge(
-            planned,
-            [state.Outcome(r.segment, r.record_key, r.customer_id, r.action, "sent") for r in planned.itertuples()],
-        )
+        acknowledge([state.outcome(row, "sent") for row in planned.itertuples()])
     state.finish_sync(con, sync_id, counts)
     return SyncResult(destination.name, sync_id, planned, counts, newly, time.perf_counter() - started)
 
@@ -100,7 +97,7 @@ def _send_in_rounds(
     client: mailchimp.MailchimpClient,
     list_id: str,
     planned: pd.DataFrame,
-    acknowledge: Callable[[pd.DataFrame, list[state.Outcome]], None],
+    acknowledge: Callable[[list[state.Outcome]], None],
 ) -> list[state.Outcome]:
     """Passes over what is still unacknowledged; returns the outcomes still failed after the last one."""
     failures: dict[tuple[str, str], state.Outcome] = {}
@@ -108,7 +105,7 @@ def _send_in_rounds(
     for _ in range(ROUNDS):
         if plan.empty:
             break
-        round_failures = mailchimp.send(client, list_id, plan, lambda outcomes, p=plan: acknowledge(p, outcomes))
+        round_failures = mailchimp.send(client, list_id, plan, acknowledge)
         failures = {(f.segment, f.record_key): f for f in round_failures}
         if not failures:
             break

@@ -40,9 +40,13 @@ def make_pipeline(source: str) -> Pipeline:
 
 
 def make_source(connection: Connection, request_timeout: float = 30.0) -> DltSource:
-    return SOURCE_FACTORIES[connection.source](
+    """The source's dlt source, screened so people erased with `cdp forget` land in quarantine, not in profiles."""
+    from cdp_orchestration.privacy.screen import screen_source
+
+    source = SOURCE_FACTORIES[connection.source](
         base_url=connection.base_url, access_token=connection.access_token, request_timeout=request_timeout
     )
+    return screen_source(source, connection.source)
 
 
 def explain_http_failure(source: str, error: BaseException) -> SourceConfigurationError | None:

@@ -72,6 +72,10 @@ NICK = {
     "Anna": "Ania",
     "Piotr": "Piotrek",
 }
+# Spelling variants and short forms that parents would not give to two children of one family.
+_NICK_OF = {**{v: k for k, v in NICK.items()}, "Kim": "Kimberly", "Steven": "Stephen", "Jon": "John",
+            "Catherine": "Katherine", "Kathryn": "Katherine", "Christina": "Christine", "Debra": "Deborah",
+            "Ben": "Benjamin", "Sam": "Samuel", "Chris": "Christopher", "Alex": "Alexander"}
 DOMAINS = {
     "ID": ["gmail.com"] * 6 + ["yahoo.co.id", "yahoo.com", "hotmail.com", "outlook.com"],
     "VN": ["gmail.com"] * 7 + ["yahoo.com", "yahoo.com.vn", "hotmail.com"],
@@ -196,11 +200,15 @@ def generate(
     taken: set[str] = set()
 
     def unique_email(local: str, domain: str) -> str:
-        """A mailbox belongs to one account: a taken address gets digits, as providers insist."""
+        """A mailbox belongs to one account: a taken address gets digits, as providers insist (gmail
+        ignores dots, so ``a.b@`` and ``ab@`` are one mailbox)."""
+        def mailbox(e: str) -> str:
+            lo, dom = e.split("@")
+            return (lo.replace(".", "") if dom == "gmail.com" else lo) + "@" + dom
         email = f"{local}@{domain}"
-        while email in taken:
+        while mailbox(email) in taken:
             email = f"{local}{rng.randint(1, 9999)}@{domain}"
-        taken.add(email)
+        taken.add(mailbox(email))
         return email
 
     while pid < n_people:
@@ -249,9 +257,10 @@ def generate(
                 dob = prev_dob  # noqa: F821 - set on the previous child
             prev_dob = dob  # noqa: F841
             given = rng.choice(pool[g])
-            while given in used_given:  # parents do not give two children one name
+            # parents do not give two children one name, nor Kim and Kimberly, nor Stephen and Steven
+            while given in used_given or _NICK_OF.get(given, given) in used_given:
                 given = rng.choice(pool[g])
-            used_given.add(given)
+            used_given.update({given, _NICK_OF.get(given, given)})
             if c == "VN":
                 given = f"{rng.choice(VN_MIDDLE_M if g == 'm' else VN_MIDDLE_F)} {given}"
                 last = fam

@@ -1,0 +1,43 @@
+"""The `cdp forget` and `cdp export-person` commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def identifier_of(args: argparse.Namespace) -> tuple[str, str]:
+    for kind in ("email", "phone", "record", "customer_id"):
+        value = getattr(args, kind, None)
+        if value:
+            return kind, value
+    raise ValueError("name the person with --email, --phone, --record or --customer-id")
+
+
+def privacy_command(args: argparse.Namespace) -> int:
+    kind, value = identifier_of(args)
+    if args.command == "export-person":
+        from cdp_orchestration.privacy.subject_access import export_person
+
+        document = export_person(kind, value)
+        if args.out:
+            out = Path(args.out)
+            out.write_text(document, encoding="utf-8")
+            os.chmod(out, 0o600)
+            print(f"Wrote {out}", file=sys.stderr)
+        else:
+            print(document)
+        return 0
+    if args.lift:
+        from cdp_orchestration.privacy.forget import lift_suppression
+
+        removed = lift_suppression(kind, value, args.requested_by)
+        print(f"Lifted: {removed} erased identifier(s) no longer screened; the next load keeps this person again.")
+        return 0 if removed else 1
+    from cdp_orchestration.privacy.forget import forget
+
+    result = forget(kind, value, args.requested_by)
+    print("\n".join(result.lines()))
+    return 0

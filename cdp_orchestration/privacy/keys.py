@@ -1,0 +1,48 @@
+"""The CDP's hashing key: one secret per installation that turns identifiers into keyed hashes (HMAC-SHA256).
+
+A plain SHA-256 of an email can be reversed by hashing a list of candidate emails; a keyed hash cannot without
+the key. The key lives beside the warehouse, owner-only, and must be backed up with it: without it the erased
+identifiers no longer match, and a forgotten person would be loaded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from cdp_orchestration.settings import cdp_home
+
+KEY_BYTES = 32
+
+
+def key_path() -> Path:
+    return cdp_home() / "secrets" / "hash_key"
+
+
+@lru_cache(maxsize=4)
+def _key_at(path: Path) -> bytes:
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(path.parent, 0o700)
+        # O_EXCL: two processes creating the key at once must not end with two different keys.
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_bytes().strip()
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(KEY_BYTES))
+    return path.read_bytes().strip()
+
+
+def hash_key() -> bytes:
+    """The installation's key, created (mode 0600) on first use."""
+    return _key_at(key_path())
+
+
+def keyed_hash(value: str) -> str:
+    """HMAC-SHA256 of `value` under the installation's key, hex-encoded."""
+    return hmac.new(hash_key(), value.encode("utf-8"), hashlib.sha256).hexdigest()
