@@ -205,7 +205,7 @@ def test_small_input_uses_default_model() -> None:
     # too few records to train on: the bundled model still joins the obvious and keeps strangers apart
     df = pd.DataFrame({
         "record_id": ["a", "b", "c", "d"],
-        "first_name": ["Ann", "ANNA", "Ann", "Piotr"],
+        "first_name": ["Anna", "ANNA", "Ania", "Piotr"],
         "last_name": ["Nowak", "Nowak", None, "Nowak"],
         "phone": ["601 234 567", "+48 601 234 567", "+48601234567", "+48 601 234 567"],
         "date_of_birth": ["1980-01-02", "1980-01-02", None, "1978-05-05"],
