@@ -11,12 +11,11 @@ from typing import Any
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
-from dagster_dbt import DbtCliResource, dbt_assets
 
 from cdp_orchestration.segments.catalog import is_segment_model, segments_in_manifest
 from cdp_orchestration.segments.store import apply_candidates
 from cdp_orchestration.settings import warehouse_path
-from cdp_orchestration.transform.assets import build
+from cdp_orchestration.transform.assets import dbt_step
 from cdp_orchestration.transform.project import dbt_project
 from cdp_orchestration.transform.translator import CdpDbtTranslator
 
@@ -50,16 +49,7 @@ class SegmentUnionTranslator(CdpDbtTranslator):
         return GROUP
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=SEGMENT_UNION_SELECTION,
-    name="dbt_segment_candidates",
-    dagster_dbt_translator=SegmentUnionTranslator(),
-    pool="warehouse",
-)
-def dbt_segment_candidates(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from build(context, dbt)
+dbt_segment_candidates = dbt_step("dbt_segment_candidates", SEGMENT_UNION_SELECTION, SegmentUnionTranslator())
 
 
 def _run_as_of(con: duckdb.DuckDBPyConnection):

@@ -7,7 +7,7 @@ customer IDs it writes. Two `@dbt_assets` over the one project keep that order i
 import contextlib
 from collections.abc import Iterator
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from cdp_orchestration.settings import logs_dir
@@ -25,29 +25,25 @@ def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
         yield from dbt.cli(["build"], context=context).stream()
 
 
+def dbt_step(name: str, select: str, translator: CdpDbtTranslator | None = None) -> AssetsDefinition:
+    """One `dbt build` step over a selection of the project, as a multi-asset in the warehouse's pool."""
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        select=select,
+        name=name,
+        dagster_dbt_translator=translator or CdpDbtTranslator(),
+        pool="warehouse",
+    )
+    def step(context: AssetExecutionContext, dbt: DbtCliResource):
+        yield from build(context, dbt)
+
+    return step
+
+
 BEFORE_IDENTITY = "resource_type:seed path:models/staging path:models/intermediate path:models/quarantine"
 AFTER_IDENTITY = "path:models/marts"
 
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=BEFORE_IDENTITY,
-    name="dbt_staging_and_intermediate",
-    dagster_dbt_translator=CdpDbtTranslator(),
-    pool="warehouse",
-)
-def dbt_staging_and_intermediate(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from build(context, dbt)
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=AFTER_IDENTITY,
-    name="dbt_marts",
-    dagster_dbt_translator=CdpDbtTranslator(),
-    pool="warehouse",
-)
-def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from build(context, dbt)
+dbt_staging_and_intermediate = dbt_step("dbt_staging_and_intermediate", BEFORE_IDENTITY)
+dbt_marts = dbt_step("dbt_marts", AFTER_IDENTITY)
