@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     if args.path:
         records = pd.read_parquet(args.path) if args.path.endswith(".parquet") else pd.read_csv(args.path, dtype=str)
     else:
-        from datagen import generate
+        from identity_datagen import generate
 
         records = generate(args.people, seed=args.seed)
     if args.no_till and "source_system" in records.columns:

@@ -3,13 +3,14 @@
     .venv/bin/python benchmarks/identity_scale.py --records 1000000
     .venv/bin/python benchmarks/identity_scale.py --parquet records.parquet
 
-Synthesises realistic multi-locale records (tests/identity/datagen.py) unless a parquet file is given.
+Synthesises realistic multi-locale records (tests/identity/identity_datagen.py) unless a parquet file is given.
 Target (CONTRACT §5): 1,000,000 records on 2 cores within 5 minutes and 8 GB peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import threading
@@ -57,7 +58,8 @@ class RssSampler(threading.Thread):
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--records", type=int, default=200_000, help="records to synthesise (default 200000)")
+    ap.add_argument("--records", type=int, default=None,
+                    help="records to synthesise (default: CDP_BENCH_PEOPLE people if set, else 200000 records)")
     ap.add_argument("--parquet", help="read records from this parquet file instead")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--save", help="write the synthesised records to this parquet file")
@@ -72,9 +74,11 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         records = pd.read_parquet(args.parquet)
         print(f"read {len(records):,} records from {args.parquet} in {time.perf_counter() - t:.1f}s")
     else:
-        from datagen import generate
+        from identity_datagen import generate
 
-        records = generate(int(args.records / RECORDS_PER_PERSON), seed=args.seed)
+        people = int(args.records / RECORDS_PER_PERSON) if args.records else int(
+            os.environ.get("CDP_BENCH_PEOPLE") or 200_000 / RECORDS_PER_PERSON)
+        records = generate(people, seed=args.seed)
         print(f"synthesised {len(records):,} records in {time.perf_counter() - t:.1f}s")
         if args.save:
             records.to_parquet(args.save)

@@ -78,7 +78,7 @@ def dev(port: int) -> int:
 
 
 def _add_privacy_commands(commands) -> None:
-    forget = commands.add_parser("forget", help="erase one person everywhere the CDP keeps them (right to be forgotten)")
+    forget = commands.add_parser("forget", help="erase one person everywhere the CDP keeps them (right to erasure)")
     export = commands.add_parser("export-person", help="everything held about one person, as one JSON document")
     for command in (forget, export):
         who = command.add_mutually_exclusive_group(required=True)

@@ -40,6 +40,8 @@ BLOCK_KEYS: tuple[BlockKey, ...] = (
     BlockKey("bk_tb_addr", "name_toks[-1] || '|' || address", ("name_key", "address"), 30),
     BlockKey("bk_dob_pc", "dob || '|' || postcode", ("dob", "postcode"), 30),
     BlockKey("bk_dob_addr", "dob || '|' || address", ("dob", "address"), 30),
+    BlockKey("bk_dob_city", "dob || '|' || city", ("dob", "city"), 30),
+    BlockKey("bk_addr_pc", "address || '|' || postcode", ("address", "postcode"), 30),
     BlockKey("bk_email_local", "split_part(email, '@', 1) || '|' || name_toks[1]", ("email", "name_key"), 20),
     BlockKey("bk_name", "name_key", ("name_key",), 8),
 )

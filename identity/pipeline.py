@@ -186,9 +186,8 @@ def _score(
         model["retain_matching_columns"] = True  # gamma_* columns, the evidence, come with them
         linker = Linker(sdf, model, log_level=None)
     else:
-        linker = Linker(sdf, settings.settings(present, block_keys), log_level=None)
-        train.train(linker, present, n)
-        model = train.regularise(linker.misc.save_model_to_json())
+        model = train.train(lambda s: Linker(sdf, s, log_level=None), settings.settings(present, block_keys),
+                            present, n)
         linker = Linker(sdf, model, log_level=None)
         timings.trained = True
         if model_path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,9 @@ def default_model(present: set[str], block_keys: list[str], profile: dict[str, A
         return None
     for comp in model["comparisons"]:
         for lv in comp["comparison_levels"]:
+            # Term frequencies from a few hundred records call every value common: leave them out.
+            for k in ("tf_adjustment_column", "tf_adjustment_weight", "disable_tf_exact_match_detection"):
+                lv.pop(k, None)
             src = params.get((comp["output_column_name"], lv.get("label_for_charts")))
             if src and not lv.get("is_null_level"):
                 for k in ("m_probability", "u_probability"):
@@ -133,10 +137,16 @@ def regularise(model: dict[str, Any]) -> dict[str, Any]:
     return model
 
 
-def train(linker: Any, present: set[str], n_records: int, seed: int = 42) -> None:
-    """Estimate prior, u and m on ``linker``'s data in place."""
+def train(make_linker: Callable[[Any], Any], initial: Any, present: set[str], n_records: int,
+          seed: int = 42) -> dict[str, Any]:
+    """Estimate prior, u and m; return the regularised Splink settings dict.
+
+    ``make_linker(settings)`` builds a Linker on the data. An EM round that fails (no pairs, or a level
+    whose m underflows) is retried once from regularised parameters, then skipped.
+    """
     from identity.settings import deterministic_rules, em_rules
 
+    linker = make_linker(initial)
     rules = deterministic_rules(present)
     if rules:
         linker.training.estimate_probability_two_random_records_match(rules, recall=0.7)
@@ -144,9 +154,15 @@ def train(linker: Any, present: set[str], n_records: int, seed: int = 42) -> Non
     linker.training.estimate_u_using_random_sampling(max_pairs=max_u_pairs, seed=seed)
     max_em_pairs = 1e6 if n_records > 100_000 else None
     for rule in em_rules(present):
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True, max_pairs=max_em_pairs
-            )
-        except Exception as exc:  # a rule may find no pairs on tiny or odd data
-            log.warning("identity: EM on %s skipped: %s", rule, exc)
+        for attempt in (1, 2):
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, estimate_without_term_frequencies=True, max_pairs=max_em_pairs
+                )
+                break
+            except Exception as exc:  # a rule may find no pairs on tiny or odd data
+                if attempt == 2:
+                    log.warning("identity: EM round skipped: %s", str(exc).splitlines()[0][:200])
+                else:
+                    linker = make_linker(regularise(linker.misc.save_model_to_json()))
+    return regularise(linker.misc.save_model_to_json())

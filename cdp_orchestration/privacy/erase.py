@@ -26,7 +26,9 @@ _SOURCE_ID_COLUMN = re.compile(r"(^|_)(customer|contact)(_id|__id|_ids)$|^source
 _MIN_SUBSTRING = 6
 
 
-def erase_rows(con: duckdb.DuckDBPyConnection, subject: Subject, kept: set[tuple[str, str]] = frozenset()) -> dict[str, int]:
+def erase_rows(
+    con: duckdb.DuckDBPyConnection, subject: Subject, kept: set[tuple[str, str]] = frozenset()
+) -> dict[str, int]:
     """Deletes the subject's rows everywhere but `kept` tables; returns rows deleted per `schema.table`."""
     _register_tokens(con, subject)
     person_names = {(t.schema, t.name) for t in person_tables(con)}

@@ -30,7 +30,8 @@ def file_tokens(subject: Subject) -> set[str]:
     digits = {re.sub(r"\D", "", p) for p in subject.phones} - {""}
     variants = plain | digits | {"+" + d for d in digits}
     # Google's rule drops the dots of a Gmail mailbox before hashing; dropping them for any domain costs nothing.
-    undotted = {f"{local.replace('.', '')}@{domain}" for local, _, domain in (e.rpartition("@") for e in plain) if local}
+    parts = (e.rpartition("@") for e in plain)
+    undotted = {f"{local.replace('.', '')}@{domain}" for local, _, domain in parts if local}
     return variants | {_sha(v) for v in variants | undotted}
 
 

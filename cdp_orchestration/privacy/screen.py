@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import duckdb
+import orjson
 from dlt.extract.source import DltSource
 
 from cdp_orchestration.privacy.keys import keyed_hash
@@ -63,25 +64,39 @@ def candidates(source: str, record: Any) -> Iterator[str]:
     yield from walk(record, "", 0, False)
 
 
-def erased_screen(source: str, entity: str, hashes: frozenset[str]) -> Callable[[Any], Iterator[Any]]:
-    """A dlt `yield_map` step: passes records of people not forgotten; quarantines the others without payload."""
+def erased_screen(source: str, entity: str, hashes: frozenset[str]) -> Callable[[Any, Any], Iterator[Any]]:
+    """A dlt `yield_map` step: passes records of people not forgotten; quarantines the others without payload.
 
-    def step(record: Any) -> Iterator[Any]:
+    It runs after the source's own checks, so it also sees their quarantine rows (`meta` set): those of a forgotten
+    person carry the record as payload and are replaced too.
+    """
+
+    def step(record: Any, meta: Any = None) -> Iterator[Any]:
         if isinstance(record, dict):
-            for identifier in candidates(source, record):
+            is_quarantine_row = meta is not None and isinstance(record.get("payload"), str)
+            inner = _payload(record["payload"]) if is_quarantine_row else record
+            record_id = record.get("source_record_id") if is_quarantine_row else record.get("id")
+            for identifier in candidates(source, inner):
                 digest = keyed_hash(identifier)
                 if digest in hashes:
-                    yield quarantine_row(entity, record.get("id"), REJECTED, ERASED, {"identifier_hash": digest})
+                    yield quarantine_row(entity, record_id, REJECTED, ERASED, {"identifier_hash": digest})
                     return
         yield record
 
     return step
 
 
+def _payload(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return {}
+
+
 def screen_source(dlt_source: DltSource, source: str, hashes: frozenset[str] | None = None) -> DltSource:
-    """Puts the erased-people screen first on every resource of the source (before any other check sees a record)."""
+    """Adds the erased-people screen as the last step of every resource of the source."""
     hashes = load_erased_hashes() if hashes is None else hashes
     if hashes:
         for name, resource in dlt_source.resources.items():
-            resource.add_yield_map(erased_screen(source, name, hashes), insert_at=1)
+            resource.add_yield_map(erased_screen(source, name, hashes))
     return dlt_source

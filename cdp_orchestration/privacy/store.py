@@ -17,7 +17,8 @@ create table if not exists privacy.requests (
     request_id varchar primary key, requested_by varchar, requested_at timestamptz not null, action varchar not null,
     kind varchar not null, identifier_hash varchar not null, customers bigint, records bigint, counts varchar);
 create table if not exists privacy.erased_identifiers (
-    identifier_hash varchar not null, kind varchar not null, request_id varchar not null, erased_at timestamptz not null);
+    identifier_hash varchar not null, kind varchar not null, request_id varchar not null,
+    erased_at timestamptz not null);
 """
 
 

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from datagen import generate  # noqa: E402
+from identity_datagen import generate  # noqa: E402
 
 N_PEOPLE = 2500
 

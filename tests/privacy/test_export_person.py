@@ -1,0 +1,43 @@
+"""`cdp export-person` and the pseudonymised analytics copy, on the session warehouse (read-only)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+
+from tests.conftest import run_cdp
+from tests.privacy.conftest import pick_person
+
+
+def test_export_person_gathers_records_profile_segments_consent_and_exports(
+    nightly_run, cdp_home: Path, tmp_path: Path
+) -> None:
+    customer_id, email, _, records = pick_person(cdp_home / "warehouse.duckdb")
+    out = tmp_path / "person.json"
+    result = run_cdp(cdp_home, "export-person", "--email", email, "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    document = json.loads(out.read_text())
+    assert document["customer_ids"] == [customer_id]
+    assert sum(len(rows) for rows in document["source_records"].values()) == len(records)
+    assert document["profiles"][0]["email"] == email
+    assert document["segments"] and document["exports"]
+    assert all(e["customer_id"] == customer_id for e in document["exports"])
+
+
+def test_analytics_copy_hashes_personal_columns_and_drops_raw_data(nightly_run, cdp_home: Path) -> None:
+    with duckdb.connect(str(cdp_home / "analytics.duckdb"), read_only=True) as con:
+        schemas = {s for (s,) in con.sql("select distinct table_schema from information_schema.tables").fetchall()}
+        emails = [e for (e,) in con.sql("select email from marts.customer_360 where email is not null").fetchall()]
+        payloads = con.sql("select count(*) from information_schema.columns where column_name = 'payload'").fetchall()[
+            0
+        ][0]
+        joined = con.sql("""
+            select count(*) from marts.customer_360 as c join intermediate.int_person_records as p on p.email = c.email
+        """).fetchall()[0][0]
+    assert not any(s.startswith("raw_") for s in schemas)
+    assert emails and all(re.fullmatch(r"[0-9a-f]{64}", e) for e in emails)
+    assert payloads == 0
+    assert joined > 0  # the same keyed hash everywhere: joins on hashed columns still work
