@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import BEARER, PEOPLE, SHOPIFY, SHOPIFY_AUTH, Walker, wait_for
+from tests.simulator.conftest import BEARER, PEOPLE, SHOPIFY, SHOPIFY_AUTH, Walker, wait_for
 
 from dlt_sources.simulator import advance_day, running_simulator
 
