@@ -108,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("--destination", action="append", help="only this destination (repeatable)")
     _add_privacy_commands(commands)
     args = parser.parse_args(argv)
+    # Everything the CDP writes holds personal data: files and folders are its owner's alone (the analytics
+    # copy is opened to a group on purpose, in publish/copy.py).
+    os.umask(0o077)
 
     if args.command == "run":
         return run_nightly()

@@ -19,7 +19,7 @@ import pandas as pd
 import requests
 
 from cdp_orchestration.exports.state import LIST_ROW, Outcome, outcome
-from dlt_sources.common.http import checked_json, retrying_session
+from dlt_sources.common.http import checked_json, refuse_plain_http, retrying_session
 
 BATCH_SIZE = 500  # Mailchimp's limit for POST /lists/{id}
 # Mailchimp allows 10 simultaneous connections per account; tag removals use fewer and commit every chunk.
@@ -40,6 +40,7 @@ class MailchimpClient:
     timeout_seconds: float = 30.0
 
     def __post_init__(self) -> None:
+        refuse_plain_http(self.base_url)
         self.session = retrying_session(self.timeout_seconds)
         self.session.auth = ("cdp", self.api_key)
 

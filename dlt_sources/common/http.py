@@ -7,6 +7,7 @@ JSON body was cut short, which would otherwise fail the whole load at `response.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
 import requests
 from dlt.sources.helpers.requests import Client
@@ -46,3 +47,13 @@ def checked_json(response: requests.Response) -> Any:
     """The JSON body of a final answer, or the HTTP error it carries."""
     response.raise_for_status()
     return response.json()
+
+
+LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
+
+
+def refuse_plain_http(url: str) -> None:
+    """Personal data leaves this machine only encrypted: plain `http://` is for loopback (the simulator) alone."""
+    parsed = urlparse(url)
+    if parsed.scheme == "http" and parsed.hostname not in LOOPBACK_HOSTS:
+        raise ValueError(f"Refusing to send personal data over plain http to {parsed.hostname}: use https://.")
