@@ -26,6 +26,7 @@ from cdp_orchestration.ingest.pipelines import (
     type_variants,
 )
 from cdp_orchestration.ingest.resources import SourceSystems, source_clock
+from cdp_orchestration.privacy.retention import apply_retention
 from cdp_orchestration.settings import SOURCES, warehouse_path
 from dlt_sources.common.quarantine import QUARANTINE_TABLE
 
@@ -112,6 +113,10 @@ def build_source_assets(source: str) -> AssetsDefinition:
         seconds = round(time.perf_counter() - started, 2)
         load_ids = list(pipeline.last_trace.last_load_info.loads_ids) if pipeline.last_trace else []
         quarantined = quarantined_in_load(source, load_ids)
+        with duckdb.connect(str(warehouse_path())) as con:
+            expired = apply_retention(con, source)
+        if any(expired.values()):
+            context.log.info(f"{source}: retention deleted " + ", ".join(f"{n:,} rows of {t}" for t, n in expired.items()))
         variants = type_variants(pipeline)
         if variants:
             context.log.warning(f"{source}: fields changed type (kept in variant columns): {', '.join(variants)}")
@@ -122,6 +127,7 @@ def build_source_assets(source: str) -> AssetsDefinition:
                 metadata={
                     **(result.metadata or {}),
                     "rows_quarantined": quarantined.get(entity, 0),
+                    "rows_expired": sum(n for t, n in expired.items() if t.split(".")[-1].startswith(entity)),
                     "load_seconds": seconds,
                     "simulated_source": connection.simulated,
                     "type_changes": ", ".join(v for v in variants if v.split(".")[0].startswith(entity)) or "none",
