@@ -69,6 +69,8 @@ def forget(kind: str, identifier: str, requested_by: str) -> ForgetResult:
     counts |= files.rewrite_exports(home / "exports", subject)
     counts["logs (identifiers redacted)"] = sum(files.redact_logs(home, subject).values())
     counts["dlt load packages"] = files.drop_loaded_packages(home)
+    # The identity report names record IDs; the next night writes it anew without the person.
+    (home / "identity" / "report.html").unlink(missing_ok=True)
     if analytics_path().exists():
         from cdp_orchestration.publish.copy import publish_copy
 

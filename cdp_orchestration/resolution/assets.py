@@ -1,15 +1,21 @@
 """Identity resolution between the canonical person records and the marts, with stable customer IDs."""
 
+import logging
 import time
 from datetime import UTC, datetime
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, multi_asset
 
+from cdp_orchestration.resolution.report import write_report
 from cdp_orchestration.resolution.store import ensure_tables, read_overrides, save_resolution
 from cdp_orchestration.settings import cdp_home, warehouse_path
 from identity import resolve
 from identity.persistent_ids import assign_customer_ids
+from identity.pipeline import MATCH_THRESHOLD
+
+# Splink warns about levels a small population never shows; the run summary is the place for figures.
+logging.getLogger("splink").setLevel(logging.ERROR)
 
 PERSON_RECORDS = AssetKey(["intermediate", "int_person_records"])
 ASSIGNMENTS = AssetKey(["identity", "customer_assignments"])
@@ -92,6 +98,21 @@ def resolve_identities(context: AssetExecutionContext, config: ResolutionConfig)
                 seconds,
             ],
         )
+    report = model_path.parent / "report.html"
+    write_report(
+        report,
+        model_path,
+        evidence,
+        MATCH_THRESHOLD,
+        {
+            "records": len(records),
+            "customers": customers,
+            "pairs kept as evidence": len(evidence),
+            "largest customer (records)": largest,
+            "model trained this run": trained,
+        },
+    )
+    context.log.info(f"Identity report: {report}")
     yield MaterializeResult(
         asset_key=ASSIGNMENTS,
         metadata={

@@ -23,6 +23,7 @@ def overrides_file() -> Path:
     """The version-controlled overrides; `CDP_IDENTITY_OVERRIDES` points elsewhere (a test, a trial)."""
     return Path(os.environ.get("CDP_IDENTITY_OVERRIDES") or OVERRIDES_FILE)
 
+
 DDL = """
 create schema if not exists identity;
 create table if not exists identity.customer_assignments (
