@@ -1,6 +1,6 @@
 """The CDP's one `Definitions`, merged from one small package per area."""
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
 # Modules, not their `defs`: Dagster refuses a module holding more than one Definitions object.
 from cdp_orchestration.exports import definitions as exports
@@ -20,5 +20,12 @@ defs = Definitions.merge(
     exports.defs,
     publish.defs,
     # `progress` is what `cdp run` shows at the terminal; `dagster dev` keeps Dagster's console logger.
-    Definitions(jobs=[nightly_job], schedules=[nightly_schedule], loggers={"progress": progress_logger}),
+    # In one process, one step at a time: DuckDB takes one writer per file, and "Materialize all" in
+    # `dagster dev` runs the implicit asset job with this executor.
+    Definitions(
+        jobs=[nightly_job],
+        schedules=[nightly_schedule],
+        loggers={"progress": progress_logger},
+        executor=in_process_executor,
+    ),
 )

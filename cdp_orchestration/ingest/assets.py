@@ -11,8 +11,9 @@ from dagster import (
     AssetSpec,
     MaterializeResult,
     RetryRequested,
+    multi_asset,
 )
-from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator, build_dlt_asset_specs
 from dagster_dlt.translator import DltResourceTranslatorData
 
 from cdp_orchestration.ingest.pipelines import (
@@ -79,13 +80,21 @@ def quarantined_in_load(source: str, load_ids: list[str]) -> dict[str, int]:
 def build_source_assets(source: str) -> AssetsDefinition:
     factory = SOURCE_FACTORIES[source]
 
-    @dlt_assets(
+    resource_specs = build_dlt_asset_specs(
         dlt_source=factory(base_url="http://configured-at-run-time", access_token="-"),
         dlt_pipeline=make_pipeline(source),
-        name=f"load_{source}",
         dagster_dlt_translator=CdpDltTranslator(),
-        pool="warehouse",
     )
+    # The quarantine table is written by every resource of the load: an asset of the same step.
+    quarantine_key = AssetKey(["dlt", source, QUARANTINE_TABLE])
+    quarantine_spec = AssetSpec(
+        quarantine_key,
+        group_name="ingest",
+        description=f"Records of {source} rejected or flagged at load, with their reason and raw payload.",
+        kinds={"dlt", "duckdb"},
+    )
+
+    @multi_asset(specs=[*resource_specs, quarantine_spec], name=f"load_{source}", pool="warehouse")
     def load(context: AssetExecutionContext, dlt: DagsterDltResource, sources: SourceSystems) -> Iterator:
         connection = sources.connection(source)
         record_source_clock(source, source_clock(connection), context.run_id)
@@ -116,7 +125,8 @@ def build_source_assets(source: str) -> AssetsDefinition:
         with duckdb.connect(str(warehouse_path())) as con:
             expired = apply_retention(con, source)
         if any(expired.values()):
-            context.log.info(f"{source}: retention deleted " + ", ".join(f"{n:,} rows of {t}" for t, n in expired.items()))
+            deleted = ", ".join(f"{n:,} rows of {t}" for t, n in expired.items())
+            context.log.info(f"{source}: retention deleted {deleted}")
         variants = type_variants(pipeline)
         if variants:
             context.log.warning(f"{source}: fields changed type (kept in variant columns): {', '.join(variants)}")
@@ -133,6 +143,10 @@ def build_source_assets(source: str) -> AssetsDefinition:
                     "type_changes": ", ".join(v for v in variants if v.split(".")[0].startswith(entity)) or "none",
                 },
             )
+        yield MaterializeResult(
+            asset_key=quarantine_key,
+            metadata={"rows_this_load": sum(quarantined.values()), "by_entity": str(dict(quarantined))},
+        )
 
     return load
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunRequest, SkipReason, build_schedule_context
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    DagsterRunStatus,
+    RunRequest,
+    SkipReason,
+    build_schedule_context,
+    instance_for_test,
+)
 from dagster._core.storage.dagster_run import DagsterRun
 
 from cdp_orchestration.definitions import defs
@@ -53,12 +61,12 @@ def test_the_nightly_job_covers_the_whole_graph(graph):
 
 
 def test_a_schedule_tick_requests_a_run():
-    with DagsterInstance.ephemeral() as instance:
+    with instance_for_test() as instance:
         assert isinstance(nightly_schedule(build_schedule_context(instance=instance)), RunRequest)
 
 
 def test_a_schedule_tick_skips_while_the_last_night_still_runs():
-    with DagsterInstance.ephemeral() as instance:
+    with instance_for_test() as instance:
         instance.add_run(DagsterRun(job_name=NIGHTLY_JOB_NAME, run_id="still-running", status=DagsterRunStatus.STARTED))
         assert isinstance(nightly_schedule(build_schedule_context(instance=instance)), SkipReason)
 

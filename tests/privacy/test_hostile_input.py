@@ -29,6 +29,8 @@ HOSTILE = [
     "x" * 100_000,
 ]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Credentials recognisable anywhere they might leak: logs, the warehouse, run metadata, exports.
+SECRETS = {name: f"canary-secret-{name.lower()}-7f3a9c" for name in ("SHOPIFY", "SQUARE", "HUBSPOT", "MAILCHIMP")}
 
 
 def plant(values: list[str]):
@@ -45,32 +47,44 @@ def plant(values: list[str]):
     return generate
 
 
-@settings(max_examples=1, derandomize=True, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=1,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(drawn=st.lists(st.text(min_size=1, max_size=40), min_size=10, max_size=10))
-def test_hostile_values_pass_through_the_whole_night(drawn, tmp_path_factory, monkeypatch):
+def test_hostile_values_pass_through_the_whole_night(drawn, tmp_path_factory, monkeypatch, capsys):
     from cdp_orchestration.cli import run_nightly
 
     home = tmp_path_factory.mktemp("hostile")
     values = HOSTILE + drawn
     monkeypatch.setattr(simulation, "generate", plant(values))
     with running_simulator(home=home, people=120, seed=9, in_thread=True) as base_url:
-        env = {"CDP_HOME": str(home), "CDP_PEOPLE": "120", "CDP_SEED": "9",
-               "DESTINATIONS__MAILCHIMP__BASE_URL": f"{base_url}/3.0", "DESTINATIONS__MAILCHIMP__API_KEY": "k"}
+        env = {
+            "CDP_HOME": str(home),
+            "CDP_PEOPLE": "120",
+            "CDP_SEED": "9",
+            "DESTINATIONS__MAILCHIMP__BASE_URL": f"{base_url}/3.0",
+            "DESTINATIONS__MAILCHIMP__API_KEY": SECRETS["MAILCHIMP"],
+        }
         for source in ("SHOPIFY", "SQUARE", "HUBSPOT"):
             env[f"SOURCES__{source}__BASE_URL"] = base_url
-            env[f"SOURCES__{source}__ACCESS_TOKEN"] = "token"
+            env[f"SOURCES__{source}__ACCESS_TOKEN"] = SECRETS[source]
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         monkeypatch.delenv("DAGSTER_HOME", raising=False)
         with duckdb.connect(str(home / "warehouse.duckdb")) as con:
             con.execute("create table canary as select 1 as alive")
         assert run_nightly() == 0
+    printed = capsys.readouterr()
 
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         assert con.sql("select alive from canary").fetchall() == [(1,)], "a planted statement was executed"
-        truth = con.sql(f"select count(*) from read_csv('{home / 'simulator' / 'truth.csv'}') "
-                        "where source_system = 'shopify'").fetchall()[0][0]
+        truth = con.sql(
+            f"select count(*) from read_csv('{home / 'simulator' / 'truth.csv'}') where source_system = 'shopify'"
+        ).fetchall()[0][0]
         assert con.sql("select count(*) from raw_shopify.customers").fetchall()[0][0] == truth
         # Nothing lost or altered: every planted value arrived exactly as the source sent it.
         names = {row[0] for row in con.sql("select first_name from raw_shopify.customers").fetchall()}
@@ -83,6 +97,17 @@ def test_hostile_values_pass_through_the_whole_night(drawn, tmp_path_factory, mo
                 for cell in row:
                     assert not (cell.startswith(FORMULA_PREFIXES) and not _is_number(cell)), (export, cell[:60])
     assert (home / "analytics.duckdb").exists()
+
+    # The same run, with known tokens: none of them is written anywhere or printed.
+    leaks = [
+        str(path.relative_to(home))
+        for path in home.rglob("*")
+        if path.is_file()
+        and "simulator" not in path.parts
+        and any(secret.encode() in path.read_bytes() for secret in SECRETS.values())
+    ]
+    assert not leaks, f"a credential was written to {leaks}"
+    assert not any(secret in printed.out + printed.err for secret in SECRETS.values())
 
 
 def _is_number(cell: str) -> bool:
