@@ -9,6 +9,7 @@ import duckdb
 from dagster import DagsterInstance, ExecuteInProcessResult
 
 from cdp_orchestration.settings import SOURCES, warehouse_path
+from dlt_sources.common.quarantine import QUARANTINE_TABLE
 
 
 @dataclass
@@ -41,9 +42,10 @@ def summarise(result: ExecuteInProcessResult, instance: DagsterInstance, group_o
     for event in result.get_asset_materialization_events():
         key = event.asset_key.path
         metadata = event.materialization.metadata
-        if key[0] == "dlt":
+        if key[0] == "dlt" and key[2] == QUARANTINE_TABLE:
+            summary.quarantined[key[1]] += int(metadata["rows_this_load"].value)
+        elif key[0] == "dlt":
             summary.loaded[key[1]] += int(metadata["rows_loaded"].value) if "rows_loaded" in metadata else 0
-            summary.quarantined[key[1]] += int(metadata["rows_quarantined"].value)
     starts: dict[str, float] = {}
     for entry in instance.all_logs(result.run_id):
         event = entry.dagster_event

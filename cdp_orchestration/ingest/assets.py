@@ -97,7 +97,7 @@ def build_source_assets(source: str) -> AssetsDefinition:
     @multi_asset(specs=[*resource_specs, quarantine_spec], name=f"load_{source}", pool="warehouse")
     def load(context: AssetExecutionContext, dlt: DagsterDltResource, sources: SourceSystems) -> Iterator:
         connection = sources.connection(source)
-        record_source_clock(source, source_clock(connection), context.run_id)
+        record_source_clock(source, source_clock(connection), context.run.run_id)
         pipeline = make_pipeline(source)
         started = time.perf_counter()
         try:

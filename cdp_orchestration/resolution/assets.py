@@ -78,7 +78,7 @@ def resolve_identities(context: AssetExecutionContext, config: ResolutionConfig)
         if trained:
             context.log.info(f"Trained the match model afresh and saved it to {model_path}")
         assignment, history = assign_customer_ids(clusters, previous, retired)
-        save_resolution(con, records, assignment, history, evidence, context.run_id, datetime.now(UTC))
+        save_resolution(con, records, assignment, history, evidence, context.run.run_id, datetime.now(UTC))
         customers = assignment["customer_id"].nunique()
         largest = int(assignment["customer_id"].value_counts().max()) if len(assignment) else 0
         changes = history["change"].value_counts().to_dict()
@@ -86,7 +86,7 @@ def resolve_identities(context: AssetExecutionContext, config: ResolutionConfig)
         con.execute(
             "insert into identity.resolution_runs values (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                context.run_id,
+                context.run.run_id,
                 len(records),
                 customers,
                 changes.get("merge", 0),

@@ -19,7 +19,7 @@ ensure_manifest()
 
 def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
     """`dbt build` of the step's selection; dbt's own output goes to a log file under CDP_HOME, not the terminal."""
-    log_file = logs_dir() / f"dbt-{context.run_id[:8]}-{context.op_def.name}.log"
+    log_file = logs_dir() / f"dbt-{context.run.run_id[:8]}-{context.op_def.name}.log"
     context.log.info(f"dbt build; its output is in {log_file}")
     with log_file.open("a") as log, contextlib.redirect_stdout(log):
         yield from dbt.cli(["build"], context=context).stream()
