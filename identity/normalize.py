@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from functools import lru_cache
 
 import phonenumbers
@@ -465,9 +466,12 @@ def normalize_date(s: object) -> str | None:
         if not m:
             return None
         d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    if not (1900 <= y <= 2030 and 1 <= mo <= 12 and 1 <= d <= 31):
+    if not 1900 <= y <= 2030:
         return None
-    iso = f"{y:04d}-{mo:02d}-{d:02d}"
+    try:
+        iso = date(y, mo, d).isoformat()  # a real calendar day: 1990-02-30 is not
+    except ValueError:
+        return None
     return None if iso in _PLACEHOLDER_DATES else iso
 
 

@@ -120,7 +120,8 @@ def resolve(
     con, tmpdir = _connect(n, memory_limit, threads)
     splink_logger = logging.getLogger("splink")
     old_level = splink_logger.level
-    splink_logger.setLevel(logging.WARNING)
+    # Splink warns of every comparison level EM never saw; train.py fills those on purpose, so only errors show.
+    splink_logger.setLevel(logging.ERROR)
     try:
         t = time.perf_counter()
         con.register("_norm_df", norm)

@@ -1,6 +1,5 @@
 """Identity resolution between the canonical person records and the marts, with stable customer IDs."""
 
-import logging
 import time
 from datetime import UTC, datetime
 
@@ -13,9 +12,6 @@ from cdp_orchestration.settings import cdp_home, warehouse_path
 from identity import resolve
 from identity.persistent_ids import assign_customer_ids
 from identity.pipeline import MATCH_THRESHOLD
-
-# Splink warns about levels a small population never shows; the run summary is the place for figures.
-logging.getLogger("splink").setLevel(logging.ERROR)
 
 PERSON_RECORDS = AssetKey(["intermediate", "int_person_records"])
 ASSIGNMENTS = AssetKey(["identity", "customer_assignments"])

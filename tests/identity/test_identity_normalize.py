@@ -108,3 +108,11 @@ def test_functions_register_as_duckdb_udfs() -> None:
         "identity_canonical_name('Kasia')"
     ).fetchall()
     assert rows == [("ab@gmail.com", "+6281234567890", None, True, "katarzyna")]
+
+
+def test_impossible_calendar_dates_are_dropped():
+    from identity.normalize import normalize_date
+
+    assert normalize_date("1962-02-30") is None
+    assert normalize_date("31/04/1990") is None
+    assert normalize_date("2000-02-29") == "2000-02-29"
