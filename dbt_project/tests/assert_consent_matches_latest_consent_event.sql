@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'customer_360'}}}) }}  {# the asset this check belongs to in Dagster #}
 -- customer_360's email consent is the state of the customer's latest consent event in the timeline
 -- (a withdrawal wins a tie), and a customer without any consent event has no consent.
 with

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_orders'}}}) }}  {# the asset this check belongs to in Dagster #}
 -- Money never goes below zero: loaders reject negative amounts, so one here means a conversion went wrong.
 select 'fct_orders' as model, order_id as id, total_amount as amount
 from {{ ref('fct_orders') }}

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'customer_360'}}}) }}  {# the asset this check belongs to in Dagster #}
 -- A customer's orders come after their first appearance in any source (the earliest created_at of their
 -- records), allowing a minute for a till that creates the customer while ringing up the sale.
 select

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'customer_360'}}}) }}  {# the asset this check belongs to in Dagster #}
 -- customer_360's order count and spend add up to the customer's revenue orders in fct_orders.
 with
 
