@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/identity_eval.py                       # the test generator, 5,000 people
     .venv/bin/python benchmarks/identity_eval.py --people 20000 --no-contact --no-till
     .venv/bin/python benchmarks/identity_eval.py records.parquet --truth person_id
+    .venv/bin/python benchmarks/identity_eval.py --warehouse $CDP_HOME   # the simulator's records after a run
 
 Prints pairwise precision, recall, F1, clusters mixing different people and the largest cluster.
 """
@@ -67,6 +68,19 @@ def _fmt(name: str, m: dict[str, float], secs: float) -> str:
             f"{m['mixed_clusters']:>9,}{m['largest_cluster']:>9,}{secs:>9.1f}")
 
 
+def simulator_records(home: Path) -> pd.DataFrame:
+    """The pipeline's person records (the input `resolve` gets in the nightly run) with the simulator's truth."""
+    import duckdb
+
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return con.sql(f"""
+            select r.*, t.person_id, t.household_id
+            from intermediate.int_person_records r
+            join read_csv('{home / "simulator" / "truth.csv"}', all_varchar = true) t
+              on t.source_system = r.source_system and t.source_record_id = cast(r.source_record_id as varchar)
+        """).df()
+
+
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("path", nargs="?", help="records parquet or CSV with a truth column")
@@ -76,12 +90,15 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     ap.add_argument("--no-contact", action="store_true", help="drop email and phone columns entirely")
     ap.add_argument("--no-till", action="store_true",
                     help="drop the till's records (first name + phone), leaving web shop and CRM")
+    ap.add_argument("--warehouse", help="a CDP_HOME after `cdp run` on the simulator: its person records and truth")
     args = ap.parse_args(argv)
 
     from identity import resolve
     from identity.evaluate import pairwise_metrics
 
-    if args.path:
+    if args.warehouse:
+        records = simulator_records(Path(args.warehouse))
+    elif args.path:
         records = pd.read_parquet(args.path) if args.path.endswith(".parquet") else pd.read_csv(args.path, dtype=str)
     else:
         from identity_datagen import generate
