@@ -11,7 +11,6 @@ from dlt.pipeline.pipeline import Pipeline
 
 from cdp_orchestration.ingest.resources import Connection, SourceConfigurationError
 from cdp_orchestration.settings import pipelines_dir, warehouse_path
-from dlt_sources.common.quarantine import QUARANTINE_TABLE
 from dlt_sources.hubspot import hubspot_source
 from dlt_sources.shopify import shopify_source
 from dlt_sources.square import square_source
@@ -91,5 +90,3 @@ def type_variants(pipeline: Pipeline) -> list[str]:
         if "__v_" in column
     )
 
-
-__all__ = ["QUARANTINE_TABLE", "make_pipeline", "make_source", "raw_schema", "SOURCE_FACTORIES"]
