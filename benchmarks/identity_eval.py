@@ -44,9 +44,14 @@ def stitch_exact(records: pd.DataFrame, normalised: bool = False) -> pd.DataFram
         if normalised:
             from identity import normalize_email, phone_key
 
-            vals = vals.map(normalize_email) if col == "email" else pd.Series(
-                [phone_key(p, c) for p, c in zip(vals, records.get("country", pd.Series([None] * n)), strict=True)],
-                index=records.index)
+            vals = (
+                vals.map(normalize_email)
+                if col == "email"
+                else pd.Series(
+                    [phone_key(p, c) for p, c in zip(vals, records.get("country", pd.Series([None] * n)), strict=True)],
+                    index=records.index,
+                )
+            )
         else:
             vals = vals.where(vals.notna() & (vals.astype(str).str.strip() != ""), None)
         first_pos: dict[object, int] = {}
@@ -64,8 +69,10 @@ def stitch_exact(records: pd.DataFrame, normalised: bool = False) -> pd.DataFram
 
 
 def _fmt(name: str, m: dict[str, float], secs: float) -> str:
-    return (f"{name:<28}{m['precision']:>10.4f}{m['recall']:>9.4f}{m['f1']:>9.4f}"
-            f"{m['mixed_clusters']:>9,}{m['largest_cluster']:>9,}{secs:>9.1f}")
+    return (
+        f"{name:<28}{m['precision']:>10.4f}{m['recall']:>9.4f}{m['f1']:>9.4f}"
+        f"{m['mixed_clusters']:>9,}{m['largest_cluster']:>9,}{secs:>9.1f}"
+    )
 
 
 def simulator_records(home: Path) -> pd.DataFrame:
@@ -88,8 +95,9 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     ap.add_argument("--people", type=int, default=5000, help="people to synthesise when no path is given")
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--no-contact", action="store_true", help="drop email and phone columns entirely")
-    ap.add_argument("--no-till", action="store_true",
-                    help="drop the till's records (first name + phone), leaving web shop and CRM")
+    ap.add_argument(
+        "--no-till", action="store_true", help="drop the till's records (first name + phone), leaving web shop and CRM"
+    )
     ap.add_argument("--warehouse", help="a CDP_HOME after `cdp run` on the simulator: its person records and truth")
     args = ap.parse_args(argv)
 
@@ -111,8 +119,10 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     records["record_id"] = records["record_id"].astype(str)
     truth = records[["record_id", args.truth]].rename(columns={args.truth: "person_id"})
 
-    print(f"{len(records):,} records, {truth['person_id'].nunique():,} people; columns: "
-          f"{', '.join(c for c in records.columns if c not in ('record_id', args.truth, 'household_id'))}")
+    print(
+        f"{len(records):,} records, {truth['person_id'].nunique():,} people; columns: "
+        f"{', '.join(c for c in records.columns if c not in ('record_id', args.truth, 'household_id'))}"
+    )
     print(f"{'method':<28}{'precision':>10}{'recall':>9}{'F1':>9}{'mixed':>9}{'largest':>9}{'secs':>9}")
     results = {}
     for name, fn in (

@@ -58,8 +58,12 @@ class RssSampler(threading.Thread):
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--records", type=int, default=None,
-                    help="records to synthesise (default: CDP_BENCH_PEOPLE people if set, else 200000 records)")
+    ap.add_argument(
+        "--records",
+        type=int,
+        default=None,
+        help="records to synthesise (default: CDP_BENCH_PEOPLE people if set, else 200000 records)",
+    )
     ap.add_argument("--parquet", help="read records from this parquet file instead")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--save", help="write the synthesised records to this parquet file")
@@ -76,8 +80,11 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     else:
         from identity_datagen import generate
 
-        people = int(args.records / RECORDS_PER_PERSON) if args.records else int(
-            os.environ.get("CDP_BENCH_PEOPLE") or 200_000 / RECORDS_PER_PERSON)
+        people = (
+            int(args.records / RECORDS_PER_PERSON)
+            if args.records
+            else int(os.environ.get("CDP_BENCH_PEOPLE") or 200_000 / RECORDS_PER_PERSON)
+        )
         records = generate(people, seed=args.seed)
         print(f"synthesised {len(records):,} records in {time.perf_counter() - t:.1f}s")
         if args.save:
@@ -92,9 +99,11 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     sampler.stop()
     timings = pipeline.last_timings
 
-    print(f"\nresolve() on {len(records):,} records: {wall:.1f}s wall, "
-          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB "
-          f"(process incl. input data; {rss_before:,.0f} MB before the call)")
+    print(
+        f"\nresolve() on {len(records):,} records: {wall:.1f}s wall, "
+        f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB "
+        f"(process incl. input data; {rss_before:,.0f} MB before the call)"
+    )
     print(f"{'phase':<12}{'seconds':>10}{'peak RSS MB':>14}")
     start = t0
     for phase, secs in timings.phases.items():
@@ -102,8 +111,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             continue
         print(f"{phase:<12}{secs:>10.1f}{sampler.peak(start, start + secs):>14,.0f}")
         start += secs
-    print(f"pairs kept (p>=0.5): {timings.pairs_kept:,}; merge edges: {timings.edges:,}; "
-          f"trained: {timings.trained}; clusters: {out['cluster_id'].nunique():,}")
+    print(
+        f"pairs kept (p>=0.5): {timings.pairs_kept:,}; merge edges: {timings.edges:,}; "
+        f"trained: {timings.trained}; clusters: {out['cluster_id'].nunique():,}"
+    )
     result: dict[str, object] = {"records": len(records), "wall_s": wall, "phases": dict(timings.phases)}
     if args.accuracy and "person_id" in records.columns:
         from identity.evaluate import pairwise_metrics

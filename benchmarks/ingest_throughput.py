@@ -42,8 +42,15 @@ def walk_square(http: httpx.Client) -> int:
     locations = [loc["id"] for loc in orjson.loads(http.get("/v2/locations").content)["locations"]]
     for path, key, body in (
         ("/v2/customers/search", "customers", {"limit": 100}),
-        ("/v2/orders/search", "orders", {"limit": 500, "location_ids": locations,
-                                         "query": {"sort": {"sort_field": "UPDATED_AT", "sort_order": "ASC"}}}),
+        (
+            "/v2/orders/search",
+            "orders",
+            {
+                "limit": 500,
+                "location_ids": locations,
+                "query": {"sort": {"sort_field": "UPDATED_AT", "sort_order": "ASC"}},
+            },
+        ),
     ):
         cursor = None
         while True:
@@ -114,18 +121,36 @@ def main() -> None:
                 fetched = walk(http)
                 raw_seconds = time.perf_counter() - started
                 print(f"  {source}: raw fetch {fetched:,} records in {raw_seconds:.1f} s", flush=True)
-                out = subprocess.run([sys.executable, "-c", LOAD_ONE, source, base_url], env=env, check=True,
-                                     capture_output=True, text=True).stdout
+                out = subprocess.run(
+                    [sys.executable, "-c", LOAD_ONE, source, base_url],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
                 load = json.loads(out.strip().splitlines()[-1])
                 print(f"  {source}: dlt load {load['records']:,} records in {load['seconds']:.1f} s", flush=True)
-                rows.append((source, fetched, fetched / raw_seconds, load["records"], load["rows"],
-                             load["records"] / load["seconds"], load["peak_mb"]))
+                rows.append(
+                    (
+                        source,
+                        fetched,
+                        fetched / raw_seconds,
+                        load["records"],
+                        load["rows"],
+                        load["records"] / load["seconds"],
+                        load["peak_mb"],
+                    )
+                )
     print(f"\nIngestion throughput, {people:,} simulated people")
-    print(f"{'source':<8} {'records':>10} {'raw rec/s':>10} {'loaded':>10} {'rows incl. children':>20} "
-          f"{'dlt rec/s':>10} {'ratio':>6} {'peak MB':>8}")
+    print(
+        f"{'source':<8} {'records':>10} {'raw rec/s':>10} {'loaded':>10} {'rows incl. children':>20} "
+        f"{'dlt rec/s':>10} {'ratio':>6} {'peak MB':>8}"
+    )
     for source, fetched, raw_rate, records, all_rows, rate, peak in rows:
-        print(f"{source:<8} {fetched:>10,} {raw_rate:>10,.0f} {records:>10,} {all_rows:>20,} {rate:>10,.0f} "
-              f"{rate / raw_rate:>6.2f} {peak:>8,.0f}")
+        print(
+            f"{source:<8} {fetched:>10,} {raw_rate:>10,.0f} {records:>10,} {all_rows:>20,} {rate:>10,.0f} "
+            f"{rate / raw_rate:>6.2f} {peak:>8,.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -21,8 +21,9 @@ STAGE_LINE = re.compile(r"^\s{2}(\S+)\s+([\d.]+) s$")
 def cdp(home: str, people: int, *args: str) -> tuple[float, dict[str, float]]:
     env = {**os.environ, "CDP_HOME": home, "CDP_PEOPLE": str(people)}
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "cdp_orchestration.cli", *args], env=env, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "cdp_orchestration.cli", *args], env=env, capture_output=True, text=True
+    )
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"cdp {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
@@ -47,8 +48,11 @@ def main() -> None:
     for people, full, full_stages, incremental, incremental_stages in rows:
         for label, total, per_stage in (("full", full, full_stages), ("incremental", incremental, incremental_stages)):
             share = f"{incremental / full:>6.2f}" if label == "incremental" else f"{'':>6}"
-            print(f"{people:>8,} {label:<12} {total:>8.1f} "
-                  + " ".join(f"{per_stage.get(s, 0):>10.1f}" for s in stages) + f" {share}")
+            print(
+                f"{people:>8,} {label:<12} {total:>8.1f} "
+                + " ".join(f"{per_stage.get(s, 0):>10.1f}" for s in stages)
+                + f" {share}"
+            )
 
 
 if __name__ == "__main__":

@@ -40,7 +40,10 @@ def test_the_analytics_copy_opens_read_only_with_the_same_customers(built_wareho
 def test_the_duckdb_cli_opens_the_analytics_copy(nightly_run, cdp_home):
     """The copy is in a storage version the DuckDB CLI on the package registry can open (CONTRACT §4)."""
     cli = Path(sys.executable).parent / "duckdb"
-    result = subprocess.run([str(cli), "-readonly", "-csv", str(cdp_home / "analytics.duckdb"),
-                             "select count(*) from marts.customer_360"], capture_output=True, text=True)
+    result = subprocess.run(
+        [str(cli), "-readonly", "-csv", str(cdp_home / "analytics.duckdb"), "select count(*) from marts.customer_360"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.split()[-1]) > 0

@@ -89,4 +89,3 @@ def type_variants(pipeline: Pipeline) -> list[str]:
         for column in table["columns"]
         if "__v_" in column
     )
-

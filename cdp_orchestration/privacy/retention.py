@@ -33,8 +33,11 @@ def retention_rules(path: Path | None = None) -> list[RetentionRule]:
 
 def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     schema, table = qualified.split(".")
-    return bool(con.sql("select 1 from information_schema.tables where table_schema = ? and table_name = ?",
-                        params=[schema, table]).fetchall())
+    return bool(
+        con.sql(
+            "select 1 from information_schema.tables where table_schema = ? and table_name = ?", params=[schema, table]
+        ).fetchall()
+    )
 
 
 def apply_retention(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, int]:
@@ -52,9 +55,13 @@ def apply_retention(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, in
             count = con.execute(f"delete from {spec['table']} where {condition}", [cutoff]).fetchall()[0][0]
             deleted[spec["table"]] = count
             schema, table = spec["table"].split(".")
-            for (child,) in con.sql("select table_name from information_schema.tables where table_schema = ? "
-                                    "and starts_with(table_name, ?)", params=[schema, f"{table}__"]).fetchall():
-                orphans = con.execute(f"delete from {schema}.{child} where _dlt_parent_id not in "
-                                      f"(select _dlt_id from {spec['table']})").fetchall()[0][0]
+            for (child,) in con.sql(
+                "select table_name from information_schema.tables where table_schema = ? "
+                "and starts_with(table_name, ?)",
+                params=[schema, f"{table}__"],
+            ).fetchall():
+                orphans = con.execute(
+                    f"delete from {schema}.{child} where _dlt_parent_id not in (select _dlt_id from {spec['table']})"
+                ).fetchall()[0][0]
                 deleted[f"{schema}.{child}"] = orphans
     return deleted

@@ -73,9 +73,20 @@ NICK = {
     "Piotr": "Piotrek",
 }
 # Spelling variants and short forms that parents would not give to two children of one family.
-_NICK_OF = {**{v: k for k, v in NICK.items()}, "Kim": "Kimberly", "Steven": "Stephen", "Jon": "John",
-            "Catherine": "Katherine", "Kathryn": "Katherine", "Christina": "Christine", "Debra": "Deborah",
-            "Ben": "Benjamin", "Sam": "Samuel", "Chris": "Christopher", "Alex": "Alexander"}
+_NICK_OF = {
+    **{v: k for k, v in NICK.items()},
+    "Kim": "Kimberly",
+    "Steven": "Stephen",
+    "Jon": "John",
+    "Catherine": "Katherine",
+    "Kathryn": "Katherine",
+    "Christina": "Christine",
+    "Debra": "Deborah",
+    "Ben": "Benjamin",
+    "Sam": "Samuel",
+    "Chris": "Christopher",
+    "Alex": "Alexander",
+}
 DOMAINS = {
     "ID": ["gmail.com"] * 6 + ["yahoo.co.id", "yahoo.com", "hotmail.com", "outlook.com"],
     "VN": ["gmail.com"] * 7 + ["yahoo.com", "yahoo.com.vn", "hotmail.com"],
@@ -202,9 +213,11 @@ def generate(
     def unique_email(local: str, domain: str) -> str:
         """A mailbox belongs to one account: a taken address gets digits, as providers insist (gmail
         ignores dots, so ``a.b@`` and ``ab@`` are one mailbox)."""
+
         def mailbox(e: str) -> str:
             lo, dom = e.split("@")
             return (lo.replace(".", "") if dom == "gmail.com" else lo) + "@" + dom
+
         email = f"{local}@{domain}"
         while mailbox(email) in taken:
             email = f"{local}{rng.randint(1, 9999)}@{domain}"

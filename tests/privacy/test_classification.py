@@ -13,8 +13,10 @@ PII_KINDS = {"email", "phone", "name", "address", "birth_date"}
 # `meta: {pii: none}` records the decision that a column named like personal data is not (a store's address).
 CLASSIFICATIONS = PII_KINDS | {"none"}
 # Names that say what a column holds, whatever its values look like today.
-PII_NAME = re.compile(r"^(first_name|last_name|full_name|email|phone|address|street|postcode|zip|date_of_birth|"
-                      r"birthday)$|_(email|phone|address)$")
+PII_NAME = re.compile(
+    r"^(first_name|last_name|full_name|email|phone|address|street|postcode|zip|date_of_birth|"
+    r"birthday)$|_(email|phone|address)$"
+)
 EMAIL_VALUE = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
 # International (+…) or national (0…) numbers; bare digit strings are too often IDs to say.
 PHONE_VALUE = r"^(\+|0)[0-9][0-9 ()-]{7,}$"
@@ -37,8 +39,12 @@ def classified(columns: dict[str, dict], column: str) -> bool:
 
 
 def test_columns_named_for_personal_data_are_classified(mart_columns):
-    missing = [f"{table}.{column}" for table, columns in mart_columns.items()
-               for column in columns if PII_NAME.search(column) and not classified(columns, column)]
+    missing = [
+        f"{table}.{column}"
+        for table, columns in mart_columns.items()
+        for column in columns
+        if PII_NAME.search(column) and not classified(columns, column)
+    ]
     assert not missing, f"classify these in the marts YAML with meta: {{pii: ...}}: {missing}"
 
 
@@ -60,8 +66,11 @@ def test_columns_holding_emails_or_phones_are_classified(built_warehouse, mart_c
 
 
 def test_state_files_are_not_readable_by_others(nightly_run, cdp_home):
-    readable = [str(p.relative_to(cdp_home)) for p in cdp_home.rglob("*")
-                if p.stat().st_mode & 0o007 and not p.is_symlink() and "simulator" not in p.parts]
+    readable = [
+        str(p.relative_to(cdp_home))
+        for p in cdp_home.rglob("*")
+        if p.stat().st_mode & 0o007 and not p.is_symlink() and "simulator" not in p.parts
+    ]
     assert not readable, f"world-accessible under CDP_HOME: {readable[:10]}"
 
 

@@ -36,18 +36,39 @@ def test_events_past_the_window_are_deleted_everywhere_and_nothing_else(nightly_
         cutoff = as_of - timedelta(days=10)
         old_raw, total_raw = con.execute(
             "select count(*) filter (where to_timestamp(created / 1000) < ?), count(*) from raw_hubspot.email_events",
-            [cutoff]).fetchall()[0]
+            [cutoff],
+        ).fetchall()[0]
         other_events = con.sql(
-            "select count(*) from marts.fct_customer_events where not starts_with(event_type, 'email_')").fetchall()[0][0]
+            "select count(*) from marts.fct_customer_events where not starts_with(event_type, 'email_')"
+        ).fetchall()[0][0]
         assert 0 < old_raw < total_raw, "the session's data should straddle the test window"
         deleted = apply_retention(con, "hubspot")
         assert deleted["raw_hubspot.email_events"] == old_raw
-        assert con.execute("select count(*) from raw_hubspot.email_events where to_timestamp(created / 1000) < ?",
-                           [cutoff]).fetchall()[0][0] == 0
-        assert con.execute("select count(*) from marts.fct_customer_events where starts_with(event_type, 'email_') "
-                           "and event_at < ?", [cutoff]).fetchall()[0][0] == 0
-        assert con.sql("select count(*) from marts.fct_customer_events "
-                       "where not starts_with(event_type, 'email_')").fetchall()[0][0] == other_events
-        assert con.sql("select count(*) from raw_hubspot.email_events__subscriptions where _dlt_parent_id not in "
-                       "(select _dlt_id from raw_hubspot.email_events)").fetchall()[0][0] == 0
+        assert (
+            con.execute(
+                "select count(*) from raw_hubspot.email_events where to_timestamp(created / 1000) < ?", [cutoff]
+            ).fetchall()[0][0]
+            == 0
+        )
+        assert (
+            con.execute(
+                "select count(*) from marts.fct_customer_events where starts_with(event_type, 'email_') "
+                "and event_at < ?",
+                [cutoff],
+            ).fetchall()[0][0]
+            == 0
+        )
+        assert (
+            con.sql(
+                "select count(*) from marts.fct_customer_events where not starts_with(event_type, 'email_')"
+            ).fetchall()[0][0]
+            == other_events
+        )
+        assert (
+            con.sql(
+                "select count(*) from raw_hubspot.email_events__subscriptions where _dlt_parent_id not in "
+                "(select _dlt_id from raw_hubspot.email_events)"
+            ).fetchall()[0][0]
+            == 0
+        )
         assert apply_retention(con, "square") == {}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
+import dlt
 import pytest
 
 from cdp_orchestration.ingest.pipelines import make_source
@@ -15,6 +17,9 @@ from tests.privacy.conftest import Forgotten
 
 
 def _items(home: Path, source: str, resource: str) -> list:
+    # Outside a pipeline, dlt keeps incremental cursors in the active pipeline's state: start from an empty one,
+    # whatever pipeline an earlier test left active in this process.
+    dlt.pipeline(pipeline_name=f"screen_{uuid.uuid4().hex}", pipelines_dir=str(home / "screen_pipelines"))
     with running_simulator(home=home, people=int(SESSION_PEOPLE), seed=int(SESSION_SEED)) as base_url:
         dlt_source = make_source(Connection(source, base_url, "simulator-token", simulated=True))
         return list(dlt_source.with_resources(resource))
