@@ -33,34 +33,29 @@ class Connection:
     simulated: bool
 
 
-def configured_connection(source: str) -> Connection | None:
-    """The connection configured the dlt way for `source`, or None when its base URL is not set."""
-    base_url = dlt.config.get(f"sources.{source}.base_url")
+def _configured(section: str, name: str, secret: str) -> Connection | None:
+    """`<section>.<name>.base_url` and its secret, configured the dlt way; None when no base URL is set."""
+    base_url = dlt.config.get(f"{section}.{name}.base_url")
     if not base_url:
         return None
-    token = dlt.secrets.get(f"sources.{source}.access_token")
-    if not token:
+    credential = dlt.secrets.get(f"{section}.{name}.{secret}")
+    if not credential:
         raise SourceConfigurationError(
-            f"sources.{source}.base_url is set to {base_url} but sources.{source}.access_token is not. "
-            f"Put the token in .dlt/secrets.toml under [sources.{source}] or in "
-            f"SOURCES__{source.upper()}__ACCESS_TOKEN, or unset the base URL to use the simulator."
+            f"{section}.{name}.base_url is set to {base_url} but {section}.{name}.{secret} is not. "
+            f"Put it in .dlt/secrets.toml under [{section}.{name}] or in "
+            f"{section.upper()}__{name.upper()}__{secret.upper()}, or unset the base URL to use the simulator."
         )
-    return Connection(source, str(base_url), str(token), simulated=False)
+    return Connection(name, str(base_url).rstrip("/"), str(credential), simulated=False)
+
+
+def configured_connection(source: str) -> Connection | None:
+    """The source system configured in `sources.<source>` (base_url, access_token), or None."""
+    return _configured("sources", source, "access_token")
 
 
 def configured_destination(destination: str) -> Connection | None:
-    """The API destination configured the dlt way (`destinations.<name>.base_url` / `api_key`), or None."""
-    base_url = dlt.config.get(f"destinations.{destination}.base_url")
-    if not base_url:
-        return None
-    key = dlt.secrets.get(f"destinations.{destination}.api_key")
-    if not key:
-        raise SourceConfigurationError(
-            f"destinations.{destination}.base_url is set to {base_url} but destinations.{destination}.api_key is "
-            f"not. Put the key in .dlt/secrets.toml under [destinations.{destination}] or in "
-            f"DESTINATIONS__{destination.upper()}__API_KEY, or unset the base URL to use the simulator."
-        )
-    return Connection(destination, str(base_url).rstrip("/"), str(key), simulated=False)
+    """The API destination configured in `destinations.<name>` (base_url, api_key), or None."""
+    return _configured("destinations", destination, "api_key")
 
 
 def source_clock(connection: Connection, timeout_seconds: float = 15.0) -> datetime:

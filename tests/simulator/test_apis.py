@@ -7,9 +7,8 @@ from collections import Counter
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from tests.simulator.conftest import BEARER, SHOPIFY, SHOPIFY_AUTH, Walker
-
 from dlt_sources.simulator.state import read_state, state_path
+from tests.simulator.conftest import BEARER, SHOPIFY, SHOPIFY_AUTH, Walker
 
 LOCATIONS = {"location_ids": []}
 

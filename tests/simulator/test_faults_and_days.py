@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.simulator.conftest import BEARER, PEOPLE, SHOPIFY, SHOPIFY_AUTH, Walker, wait_for
 
 from dlt_sources.simulator import advance_day, running_simulator
+from tests.simulator.conftest import BEARER, PEOPLE, SHOPIFY, SHOPIFY_AUTH, Walker, wait_for
 
 
 def _everything(sim: Walker) -> dict[str, list]:
