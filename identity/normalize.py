@@ -325,23 +325,16 @@ def _phone_placeholder(digits: str) -> bool:
 
 
 @lru_cache(maxsize=1_000_000)
-def _parse_phone(s: object, country: object = None, other_countries: tuple[str, ...] = ()) -> object | None:
-    s = _clean_str(s)
-    if s is None:
-        return None
-    low = s.lower()
-    raw = re.split(r"ext|x|#", low)[0] if ("x" in low or "#" in low) else s
-    digits = _DIGITS.sub("", raw)
+def _parse_phone(digits: str, has_plus: bool, country: str | None, other_countries: tuple[str, ...]) -> object | None:
+    """phonenumbers' full parse of a number `_phone_parts` already cleaned to digits (and whether it had a +)."""
     if _phone_placeholder(digits):
         return None
-    stripped = raw.lstrip()
-    has_plus = stripped.startswith("+") or stripped.startswith("00")
-    if stripped.startswith("00"):
-        raw = "+" + digits[2:]
+    if not has_plus and digits.startswith("00"):
+        has_plus, digits = True, digits[2:]
+    raw = ("+" if has_plus else "") + digits
     regions: list[str | None] = []
-    c = normalize_country(country)
-    if c:
-        regions.append(c)
+    if country:
+        regions.append(country)
     regions.extend(r for r in other_countries if r and r not in regions)
     regions.extend(r for r in _PHONE_FALLBACK_REGIONS if r not in regions)
     if has_plus:
@@ -422,7 +415,7 @@ def _phone_parts(s: object, country: object = None, other_countries: tuple[str, 
     fast = _fast_phone(digits, has_plus, c)
     if fast is not None:
         return fast
-    p = _parse_phone(("+" if has_plus else "") + digits, c, tuple(other_countries))
+    p = _parse_phone(digits, has_plus, c, tuple(other_countries))
     if p is None:
         return None
     return str(p.country_code), phonenumbers.national_significant_number(p)

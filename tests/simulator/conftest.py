@@ -58,26 +58,18 @@ class Walker:
         return self._square("orders", "/v2/orders/search", body)
 
     def _square(self, key: str, path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = []
-        cursor = None
-        while True:
-            response = self.request(
-                "POST", path, json={**body, **({"cursor": cursor} if cursor else {})}, headers=BEARER
-            )
-            assert response.status_code == 200, response.text
-            page = response.json()
-            records += page.get(key, [])
-            cursor = page.get("cursor")
-            if not cursor:
-                return records
+        return self._square_pages("POST", key, path, "json", body)
 
     def square_list(self, key: str, path: str, **params: Any) -> list[dict[str, Any]]:
+        return self._square_pages("GET", key, path, "params", params)
+
+    def _square_pages(self, method: str, key: str, path: str, where: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every record of a Square listing; the cursor goes where the request's other arguments go."""
         records: list[dict[str, Any]] = []
         cursor = None
         while True:
-            response = self.request(
-                "GET", path, params={**params, **({"cursor": cursor} if cursor else {})}, headers=BEARER
-            )
+            request = {where: {**args, **({"cursor": cursor} if cursor else {})}}
+            response = self.request(method, path, headers=BEARER, **request)
             assert response.status_code == 200, response.text
             page = response.json()
             records += page.get(key, [])
