@@ -2,19 +2,28 @@
 
 dlt's `Client` already retries 429/5xx and honours `Retry-After`; what it cannot see is a 200 answer whose
 JSON body was cut short, which would otherwise fail the whole load at `response.json()`. We retry those too.
+
+JSON is UTF-8 (RFC 8259), but systems with a legacy encoding send other bytes in it. Left to itself, requests
+then guesses an encoding for the whole page and silently garbles every non-ASCII character on it. Instead, every
+page is read as UTF-8 with the undecodable bytes kept as surrogate escapes, and the screening step
+(`quarantine.screen`) replaces them by U+FFFD, flags the record and keeps its original bytes in quarantine.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlparse
 
 import requests
 from dlt.sources.helpers.requests import Client
+from requests.adapters import HTTPAdapter
 
 # Enough attempts to ride out a burst of faults; the delay is capped so a load never stalls for minutes.
 MAX_ATTEMPTS = 10
 MAX_RETRY_DELAY_SECONDS = 10.0
+# Connections kept open per host, as dlt's own transport does.
+MAX_CONNECTIONS = 50
 
 
 def body_is_cut_short(response: requests.Response | None, exception: BaseException | None) -> bool:
@@ -40,7 +49,36 @@ def retrying_session(timeout_seconds: float = 30.0) -> requests.Session:
         # The REST client raises on error statuses itself, after the retries; so do the direct calls.
         raise_for_status=False,
     )
-    return client.session
+    session = client.session
+    adapter = JsonAsUtf8Adapter(pool_maxsize=MAX_CONNECTIONS)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class JsonAsUtf8Response(requests.Response):
+    """A response whose JSON body is read as UTF-8, as RFC 8259 has it, whatever bytes it holds.
+
+    Bytes that are not UTF-8 become surrogate escapes (U+DC80–U+DCFF) instead of making requests guess another
+    encoding for the whole page.
+    """
+
+    def json(self, **options: Any) -> Any:
+        text = self.content.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+        try:
+            return json.loads(text, **options)
+        except json.JSONDecodeError as error:
+            # The error `requests.Response.json` raises, which callers catch.
+            raise requests.exceptions.JSONDecodeError(error.msg, error.doc, error.pos) from error
+
+
+class JsonAsUtf8Adapter(HTTPAdapter):
+    """dlt's transport, answering with `JsonAsUtf8Response`s (dlt's retries wrap the session around it)."""
+
+    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
+        response = super().build_response(req, resp)
+        response.__class__ = JsonAsUtf8Response
+        return response
 
 
 def checked_json(response: requests.Response) -> Any:

@@ -6,10 +6,16 @@ Two kinds of defect:
 - a record *loaded with issues* is still usable (say, a customer with an impossible birth date): it is
   loaded as the source sent it, staging nulls the bad value, and the quarantine table keeps a row that
   says what was wrong, so nothing is dropped silently.
+
+Text that is not valid Unicode (bytes that are not UTF-8, kept as surrogate escapes by `http.read_json_as_utf8`,
+or half a surrogate pair sent as a JSON escape) cannot be stored as text: it is loaded with U+FFFD in their place,
+and the record's quarantine row keeps the original bytes in `payload_bytes`.
 """
 
 from __future__ import annotations
 
+import codecs
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +37,11 @@ MAX_IDENTIFIER_LENGTH = 255
 MAX_TEXT_LENGTH = 4096
 # What tills and forms hold when nobody typed a value: empty, not malformed.
 _NO_VALUE = re.compile(r"^[\W_]*$|^(n/?a|none|null|nil|unknown)$", re.IGNORECASE)
+# A code point that cannot stand alone in text: a surrogate escape of an undecodable byte (U+DC80–U+DCFF) or an
+# unpaired half of a surrogate pair.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT_CHARACTER = "\ufffd"
+_ORIGINAL_BYTES = "cdp.original_bytes"
 
 _QUARANTINE_HINTS = dlt.mark.make_hints(
     table_name=QUARANTINE_TABLE,
@@ -43,8 +54,21 @@ _QUARANTINE_HINTS = dlt.mark.make_hints(
         {"name": "disposition", "data_type": "text", "nullable": False},
         {"name": "reason", "data_type": "text", "nullable": False},
         {"name": "payload", "data_type": "text", "nullable": False},
+        {"name": "payload_bytes", "data_type": "binary", "nullable": True},
     ],
 )
+
+
+def _original_byte(error: UnicodeError) -> tuple[bytes, int]:
+    """An encoding error handler: a surrogate escape back to the byte it stands for, any other lone surrogate
+    as its JSON escape (it arrived as one)."""
+    assert isinstance(error, UnicodeEncodeError)
+    code = ord(error.object[error.start])
+    original = bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}".encode()
+    return original, error.start + 1
+
+
+codecs.register_error(_ORIGINAL_BYTES, _original_byte)
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -153,24 +177,39 @@ def _type_names(kinds: type | tuple[type, ...]) -> str:
     return " or ".join(k.__name__ for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
 
 
-def check_text_lengths(limit: int = MAX_TEXT_LENGTH) -> Check:
-    """Flags any text field, however deep, longer than `limit` characters."""
+def _texts(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(path, text) of every text in a record, however deep, field names included."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            inner_path = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str):
+                yield inner_path, key
+            yield from _texts(inner, inner_path)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _texts(inner, f"{path}[]")
 
-    def longest(value: Any, path: str) -> Iterator[tuple[str, int]]:
-        if isinstance(value, str) and len(value) > limit:
-            yield path, len(value)
-        elif isinstance(value, dict):
-            for key, inner in value.items():
-                yield from longest(inner, f"{path}.{key}" if path else str(key))
-        elif isinstance(value, list):
-            for inner in value:
-                yield from longest(inner, f"{path}[]")
 
-    def check(record: dict[str, Any], findings: Findings) -> None:
-        for path, length in longest(record, ""):
-            findings.flag(f"{path} is {length} characters long")
+def _is_valid_unicode(text: str) -> bool:
+    return text.isascii() or not _LONE_SURROGATE.search(text)
 
-    return check
+
+def _replace_lone_surrogates(value: Any) -> Any:
+    """`value` with U+FFFD for every lone surrogate, in texts and field names, however deep."""
+    if isinstance(value, str):
+        return value if _is_valid_unicode(value) else _LONE_SURROGATE.sub(REPLACEMENT_CHARACTER, value)
+    if isinstance(value, dict):
+        return {_replace_lone_surrogates(k): _replace_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_lone_surrogates(inner) for inner in value]
+    return value
+
+
+def original_bytes(record: Any) -> bytes:
+    """The record as JSON, with the bytes that were not UTF-8 put back as they came."""
+    return json.dumps(record, ensure_ascii=False).encode("utf-8", errors=_ORIGINAL_BYTES)
 
 
 def check_amount(getter: Callable[[dict[str, Any]], Any], label: str) -> Check:
@@ -203,21 +242,30 @@ def check_line_items(key: str, quantity: str, price: Callable[[dict[str, Any]], 
     return check
 
 
-_TEXT_LENGTHS = check_text_lengths()
-
-
 def screen(entity: str, id_key: str, checks: list[Check]) -> Callable[[dict[str, Any]], Iterator[Any]]:
     """A dlt `yield_map` step: passes good records, quarantines bad ones with their reasons.
 
-    A record with only minor findings is passed on *and* noted in quarantine.
+    A record with only minor findings is passed on *and* noted in quarantine. Every text of every record is
+    looked at once, for its length and for bytes that were not valid UTF-8.
     """
 
     def step(record: dict[str, Any]) -> Iterator[Any]:
         findings = Findings()
+        received: bytes | None = None
+        invalid: list[str] = []
+        for path, text in _texts(record):
+            if len(text) > MAX_TEXT_LENGTH:
+                findings.flag(f"{path} is {len(text)} characters long")
+            if not _is_valid_unicode(text):
+                invalid.append(path)
+        if invalid:
+            received = original_bytes(record)
+            record = _replace_lone_surrogates(record)
+            findings.flag(f"not valid UTF-8, loaded with U+FFFD (bytes as sent in payload_bytes): {', '.join(invalid)}")
         record_id = record.get(id_key)
         if record_id in (None, "") or isinstance(record_id, (dict, list, bool)):
             findings.reject(f"{id_key} is missing or not an identifier")
-        for check in (*checks, _TEXT_LENGTHS):
+        for check in checks:
             check(record, findings)
         if findings.fatal or findings.minor:
             yield quarantine_row(
@@ -226,6 +274,7 @@ def screen(entity: str, id_key: str, checks: list[Check]) -> Callable[[dict[str,
                 REJECTED if findings.fatal else LOADED_WITH_ISSUES,
                 "; ".join(findings.fatal + findings.minor),
                 record,
+                received,
             )
         if not findings.fatal:
             yield record
@@ -233,8 +282,11 @@ def screen(entity: str, id_key: str, checks: list[Check]) -> Callable[[dict[str,
     return step
 
 
-def quarantine_row(entity: str, record_id: Any, disposition: str, reason: str, record: Any) -> Any:
-    """A row for the source's quarantine table, keeping the payload exactly as received."""
+def quarantine_row(
+    entity: str, record_id: Any, disposition: str, reason: str, record: Any, received: bytes | None = None
+) -> Any:
+    """A row for the source's quarantine table, keeping the payload as received (`received`: its original bytes,
+    when they were not valid UTF-8)."""
     return dlt.mark.with_hints(
         {
             "entity": entity,
@@ -242,6 +294,7 @@ def quarantine_row(entity: str, record_id: Any, disposition: str, reason: str, r
             "disposition": disposition,
             "reason": reason,
             "payload": orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS).decode(),
+            "payload_bytes": received,
         },
         _QUARANTINE_HINTS,
         create_table_variant=True,

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from .catalog import COUNTRY_BY_CODE
 from .ids import email_event_id, hubspot_contact_id, hubspot_ticket_id
-from .malformed import LONG_STRING, UNKNOWN_FIELD, impossible_date, invalid_email
+from .malformed import LONG_STRING, UNKNOWN_FIELD, impossible_date, invalid_email, legacy_bytes
 from .model import Customer, EmailEvent, Ticket, World
 from .simulation import Simulation
 from .web import (
@@ -111,6 +111,8 @@ def contact_properties(c: Customer) -> dict[str, str | None]:
         props["address"] = LONG_STRING
     elif c.defect == "wrong_type":
         props["hs_email_optout"] = not c.subscribed
+    elif c.defect == "invalid_utf8":
+        props["lastname"] = legacy_bytes(c.last)
     return props
 
 

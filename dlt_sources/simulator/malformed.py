@@ -6,7 +6,8 @@ apply the defect when they render the record.
 
 Defects: ``invalid_email``, ``impossible_date`` (a birthday such as 1990-02-30),
 ``negative_amount``, ``unknown_field``, ``long_string`` (10 kB), ``wrong_type`` (a quantity
-"two", an integer amount sent as a string, a boolean or version of the wrong type).
+"two", an integer amount sent as a string, a boolean or version of the wrong type), ``invalid_utf8``
+(a family name sent in a legacy single-byte encoding: bytes that are not UTF-8).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from .ids import customer_record_id, shopify_checkout_id, shopify_order_id, squa
 from .model import World
 
 CUSTOMER_DEFECTS = {
-    "shopify": ("invalid_email", "long_string", "unknown_field", "wrong_type"),
-    "square": ("invalid_email", "impossible_date", "long_string", "unknown_field", "wrong_type"),
-    "hubspot": ("invalid_email", "impossible_date", "long_string", "unknown_field", "wrong_type"),
+    "shopify": ("invalid_email", "long_string", "unknown_field", "wrong_type", "invalid_utf8"),
+    "square": ("invalid_email", "impossible_date", "long_string", "unknown_field", "wrong_type", "invalid_utf8"),
+    "hubspot": ("invalid_email", "impossible_date", "long_string", "unknown_field", "wrong_type", "invalid_utf8"),
 }
 ORDER_DEFECTS = ("negative_amount", "wrong_type", "long_string", "unknown_field")
 CHECKOUT_DEFECTS = ("negative_amount", "long_string", "unknown_field")
@@ -37,6 +38,18 @@ def invalid_email(email: str | None, seq: int) -> str:
 def impossible_date(birthday: str | None, seq: int) -> str:
     year = (birthday or "1990")[:4]
     return (f"{year}-02-30", f"{year}-13-01", f"{year}-04-31", f"{year}-00-10")[seq % 4]
+
+
+def legacy_bytes(text: str | None) -> str:
+    """``text`` as a Windows-1252 system sends it, read as UTF-8: the bytes that do not decode are held as
+    surrogate escapes, which the web layer writes out as the raw bytes (see ``web.json_bytes``).
+
+    Text that encodes to plain ASCII gets a trailing "é" so that every defective record carries such bytes.
+    """
+    encoded = (text or "").encode("cp1252", errors="replace")
+    if encoded.isascii():
+        encoded += "é".encode("cp1252")
+    return encoded.decode("utf-8", errors="surrogateescape")
 
 
 def _pick(rng: random.Random, rate: float, defects: tuple[str, ...]) -> str | None:

@@ -25,7 +25,7 @@ from .ids import (
     shopify_customer_id,
     shopify_order_id,
 )
-from .malformed import LONG_STRING, UNKNOWN_FIELD, invalid_email
+from .malformed import LONG_STRING, UNKNOWN_FIELD, invalid_email, legacy_bytes
 from .model import Customer, Order, World
 from .money import Totals, decimal_string, totals
 from .simulation import Simulation
@@ -130,6 +130,8 @@ def render_customer(c: Customer) -> dict[str, Any]:
         record[UNKNOWN_FIELD[0]] = UNKNOWN_FIELD[1]
     elif c.defect == "wrong_type":
         record["verified_email"] = "yes"
+    elif c.defect == "invalid_utf8":
+        record["last_name"] = legacy_bytes(c.last)
     return record
 
 

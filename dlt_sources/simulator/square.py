@@ -17,7 +17,7 @@ from starlette.routing import Route
 from .catalog import PRODUCTS, STORES
 from .config import DAY_SECONDS
 from .ids import square_customer_id, square_order_id, square_payment_id
-from .malformed import LONG_STRING, UNKNOWN_FIELD, impossible_date, invalid_email
+from .malformed import LONG_STRING, UNKNOWN_FIELD, impossible_date, invalid_email, legacy_bytes
 from .model import Customer, Order, World
 from .money import totals
 from .simulation import Simulation
@@ -104,6 +104,8 @@ def render_customer(c: Customer) -> dict[str, Any]:
         record[UNKNOWN_FIELD[0]] = UNKNOWN_FIELD[1]
     elif c.defect == "wrong_type":
         record["version"] = str(c.version)
+    elif c.defect == "invalid_utf8":
+        record["family_name"] = legacy_bytes(c.last)
     return {k: v for k, v in record.items() if v is not None}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
@@ -20,7 +21,17 @@ SEQ_BITS = 24  # composite ordering keys are (timestamp << SEQ_BITS) | seq
 def json_response(
     payload: Any, status: int = 200, headers: dict[str, str] | None = None, media_type: str = "application/json"
 ) -> Response:
-    return Response(orjson.dumps(payload), status_code=status, headers=headers, media_type=media_type)
+    return Response(json_bytes(payload), status_code=status, headers=headers, media_type=media_type)
+
+
+def json_bytes(payload: Any) -> bytes:
+    """The JSON document of ``payload``; text holding surrogate escapes (``malformed.legacy_bytes``) goes out as
+    the raw bytes they stand for, not valid UTF-8, as a legacy system sends them. orjson refuses such text."""
+    try:
+        return orjson.dumps(payload)
+    except orjson.JSONEncodeError:
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8", errors="surrogateescape")
 
 
 def encode_cursor(payload: Any) -> str:
