@@ -17,6 +17,7 @@ from pathlib import Path
 from cdp_orchestration.settings import cdp_home
 
 KEY_BYTES = 32
+SHA256_BLOCK_BYTES = 64
 
 
 def key_path() -> Path:
@@ -46,3 +47,12 @@ def hash_key() -> bytes:
 def keyed_hash(value: str) -> str:
     """HMAC-SHA256 of `value` under the installation's key, hex-encoded."""
     return hmac.new(hash_key(), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def hmac_pads() -> tuple[bytes, bytes]:
+    """The key's inner and outer HMAC-SHA256 pads (RFC 2104): what SQL needs to compute `keyed_hash` itself."""
+    key = hash_key()
+    if len(key) > SHA256_BLOCK_BYTES:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(SHA256_BLOCK_BYTES, b"\0")
+    return bytes(k ^ 0x36 for k in key), bytes(k ^ 0x5C for k in key)

@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from cdp_orchestration.privacy.keys import keyed_hash
 from tests.conftest import run_cdp
 from tests.privacy.conftest import pick_person
 
@@ -27,10 +29,15 @@ def test_export_person_gathers_records_profile_segments_consent_and_exports(
     assert all(e["customer_id"] == customer_id for e in document["exports"])
 
 
-def test_analytics_copy_hashes_personal_columns_and_drops_raw_data(nightly_run, cdp_home: Path) -> None:
+def test_analytics_copy_hashes_personal_columns_and_drops_raw_data(
+    nightly_run, cdp_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emails_by_customer = "select customer_id, email from marts.customer_360 where email is not null"
+    with duckdb.connect(str(cdp_home / "warehouse.duckdb"), read_only=True) as con:
+        held = dict(con.sql(emails_by_customer).fetchall())
     with duckdb.connect(str(cdp_home / "analytics.duckdb"), read_only=True) as con:
+        published = dict(con.sql(emails_by_customer).fetchall())
         schemas = {s for (s,) in con.sql("select distinct table_schema from information_schema.tables").fetchall()}
-        emails = [e for (e,) in con.sql("select email from marts.customer_360 where email is not null").fetchall()]
         payloads = con.sql("select count(*) from information_schema.columns where column_name = 'payload'").fetchall()[
             0
         ][0]
@@ -38,6 +45,9 @@ def test_analytics_copy_hashes_personal_columns_and_drops_raw_data(nightly_run, 
             select count(*) from marts.customer_360 as c join intermediate.int_person_records as p on p.email = c.email
         """).fetchall()[0][0]
     assert not any(s.startswith("raw_") for s in schemas)
-    assert emails and all(re.fullmatch(r"[0-9a-f]{64}", e) for e in emails)
+    assert published and all(re.fullmatch(r"[0-9a-f]{64}", e) for e in published.values())
     assert payloads == 0
     assert joined > 0  # the same keyed hash everywhere: joins on hashed columns still work
+    # The SQL hash is the installation's HMAC-SHA256, the one the suppression list of forgotten people uses.
+    monkeypatch.setenv("CDP_HOME", str(cdp_home))
+    assert published == {customer_id: keyed_hash(email) for customer_id, email in held.items()}
