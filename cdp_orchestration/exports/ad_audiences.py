@@ -3,6 +3,8 @@
 Each platform matches SHA-256 hex digests of identifiers normalised its own way, so the rules live here per platform:
 Google — email trimmed and lower-cased, dots removed before @gmail.com/@googlemail.com; phone in E.164 with '+'.
 Meta — email trimmed and lower-cased; phone as digits only, with the country code.
+Who is in a file is decided upstream (planning.py): segment members whose advertising consent (`consent: ads_consent`
+in destinations.yml, never email consent) is granted.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ import yaml
 
 DESTINATIONS_FILE = Path(__file__).with_name("destinations.yml")
 KINDS = ("mailchimp", "klaviyo_csv", "google_customer_match", "meta_custom_audience")
+AD_KINDS = ("google_customer_match", "meta_custom_audience")
+# Consent to email is not consent to advertising: an ad platform configured with it is a mistake, not a choice.
+EMAIL_CONSENT = "email_consent"
 # Destination names become table names (exports.<name>_state) and folder names.
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -46,7 +49,15 @@ def load_destinations(path: Path = DESTINATIONS_FILE, known_segments: set[str] |
         if kind not in KINDS:
             raise ValueError(f"{path}: destination {name} has kind {kind!r}; expected one of {', '.join(KINDS)}")
         if not spec.get("consent"):
-            raise ValueError(f"{path}: destination {name} must name its consent column (consent: email_consent)")
+            raise ValueError(
+                f"{path}: destination {name} must name its consent column (consent: email_consent, or ads_consent "
+                "for ad platforms)"
+            )
+        if kind in AD_KINDS and spec["consent"] == EMAIL_CONSENT:
+            raise ValueError(
+                f"{path}: destination {name} sends an ad audience but names {EMAIL_CONSENT}; email consent does not "
+                "cover advertising: use consent: ads_consent"
+            )
         segments = tuple(spec.get("segments") or ())
         unknown = sorted(set(segments) - known_segments) if known_segments is not None else []
         if unknown:

@@ -7,6 +7,8 @@ changes) come from the email events API, incremental on their creation time. Con
     [sources.hubspot]
     base_url = "https://api.hubapi.com"            # SOURCES__HUBSPOT__BASE_URL
     access_token = "pat-..."                       # SOURCES__HUBSPOT__ACCESS_TOKEN (secret, private app token)
+    ads_consent_property = "ads_consent"           # SOURCES__HUBSPOT__ADS_CONSENT_PROPERTY (the contact property
+                                                   # holding advertising consent, "true"/"false"; unset: none)
 """
 
 from __future__ import annotations
@@ -29,7 +31,13 @@ from dlt_sources.common.quarantine import (
     screen,
 )
 from dlt_sources.hubspot.helpers import email_events_since, list_objects, search_modified_since, to_epoch_ms
-from dlt_sources.hubspot.settings import CONTACT_PROPERTIES, START_DATE, TICKET_PROPERTIES
+from dlt_sources.hubspot.settings import (
+    ADS_CONSENT_COLUMN,
+    ADS_CONSENT_PROPERTY,
+    CONTACT_PROPERTIES,
+    START_DATE,
+    TICKET_PROPERTIES,
+)
 
 _CONTACT_CHECKS = [
     check_required_timestamp("updatedAt"),
@@ -37,7 +45,7 @@ _CONTACT_CHECKS = [
     check_date("date_of_birth"),
     check_short_strings("firstname", "lastname", "email", "phone", "mobilephone"),
     # Every HubSpot property is a string, whatever it holds.
-    check_types(**dict.fromkeys(CONTACT_PROPERTIES, str)),
+    check_types(**dict.fromkeys([*CONTACT_PROPERTIES, ADS_CONSENT_COLUMN], str)),
 ]
 _TICKET_CHECKS = [check_required_timestamp("updatedAt")]
 _EVENT_CHECKS = [check_required_timestamp("created"), check_email("recipient")]
@@ -49,21 +57,24 @@ def hubspot_source(
     access_token: str = dlt.secrets.value,
     start_date: str = START_DATE,
     request_timeout: float = 30.0,
+    ads_consent_property: str = ADS_CONSENT_PROPERTY,
 ) -> Sequence[DltResource]:
-    """The CRM's contacts, tickets (with their contacts) and email events."""
+    """The CRM's contacts (with their advertising consent), tickets (with their contacts) and email events."""
     client = RESTClient(
         base_url=base_url.rstrip("/") + "/",
         auth=BearerTokenAuth(access_token),
         session=retrying_session(request_timeout),
     )
     return [
-        _contacts(client),
+        _contacts(client, ads_consent_property),
         _tickets(client),
         _email_events(client, start_date),
     ]
 
 
-def _contacts(client: RESTClient) -> DltResource:
+def _contacts(client: RESTClient, ads_consent_property: str) -> DltResource:
+    properties = [*CONTACT_PROPERTIES, ads_consent_property]
+
     @dlt.resource(name="contacts", primary_key="id", write_disposition="merge")
     def contacts(
         updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(
@@ -72,13 +83,20 @@ def _contacts(client: RESTClient) -> DltResource:
     ) -> Iterator[Any]:
         # The list has no result cap but no filter: right for the first load, wasteful after it.
         if updated_at.start_value is None:
-            yield from list_objects(client, "contacts", CONTACT_PROPERTIES)
+            pages = list_objects(client, "contacts", properties)
         else:
-            yield from search_modified_since(
-                client, "contacts", "lastmodifieddate", updated_at.start_value, CONTACT_PROPERTIES
-            )
+            pages = search_modified_since(client, "contacts", "lastmodifieddate", updated_at.start_value, properties)
+        for page in pages:
+            yield [_with_ads_consent_column(row, ads_consent_property) for row in page]
 
     return contacts().add_yield_map(screen("contacts", "id", _CONTACT_CHECKS))
+
+
+def _with_ads_consent_column(row: dict[str, Any], ads_consent_property: str) -> dict[str, Any]:
+    """The contact with the portal's advertising-consent property under the column the models read."""
+    if ads_consent_property != ADS_CONSENT_COLUMN:
+        row[ADS_CONSENT_COLUMN] = row.pop(ads_consent_property, None)
+    return row
 
 
 def _tickets(client: RESTClient) -> DltResource:

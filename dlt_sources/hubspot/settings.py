@@ -16,6 +16,11 @@ CONTACT_PROPERTIES = [
     "createdate",
     "lastmodifieddate",
 ]
+# HubSpot has no built-in advertising consent: portals keep it in a custom contact property (Google's Customer Match
+# signals ad_user_data / ad_personalization, a checkbox sent as "true"/"false"). Its name is the source's setting
+# `ads_consent_property`; it lands in this column whatever the portal calls it, so the models need no setting.
+ADS_CONSENT_PROPERTY = "ads_consent"
+ADS_CONSENT_COLUMN = "ads_consent"
 TICKET_PROPERTIES = [
     "subject",
     "content",

@@ -3,7 +3,9 @@
 The world at simulated day D is a pure function of (seed, people, D): the base population and
 two years of history come from ``Random(f"{seed}:base")``, then each day d = 1..D is applied with
 ``Random(f"{seed}:day:{d}")``. Everything a day brings happens inside that day's window
-``[now(d-1), now(d))``, so what is visible at day D stays the same at day D+1.
+``[now(d-1), now(d))``, so what is visible at day D stays the same at day D+1. HubSpot's advertising
+consent has streams of its own (``{seed}:ads`` and ``{seed}:ads:day:{d}``): it came after the rest,
+and drawing it from the main streams would have changed every other field of the population.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ TICKETS_PER_CONTACT = 0.3
 CAMPAIGN_EVERY_DAYS = 3
 EMAIL_HISTORY_DAYS = 30
 CAMPAIGN_REACH = 0.25
+# Advertising consent of HubSpot contacts: a minority granted, some explicitly refused, most never asked.
+ADS_GRANTED_SHARE = 0.25
+ADS_REFUSED_SHARE = 0.15
+ADS_CHANGES_PER_CONTACT_DAY = 0.004  # contacts granting or withdrawing it on a simulated day
 PRODUCT_CUM = tuple(accumulate(3.0 if p.category == "sportswear" else 1.0 for p in PRODUCTS))
 PRODUCT_INDEXES = tuple(range(len(PRODUCTS)))
 CLICK_URLS = ("https://shop.example.com/sale", "https://shop.example.com/new", "https://shop.example.com/sport")
@@ -431,6 +437,7 @@ class _Builder:
             self._ticket(rng, contact, created, day_end)
         for k in range(HISTORY_DAYS - EMAIL_HISTORY_DAYS, HISTORY_DAYS, CAMPAIGN_EVERY_DAYS):
             self._campaign(rng, k)
+        self._initial_ads_consent(random.Random(f"{self.state.seed}:ads"), self.customers["hubspot"])
 
     def day(self, d: int) -> None:
         """What simulated day ``d`` brings: sign-ups, orders, carts, emails, edits, consent changes."""
@@ -486,6 +493,29 @@ class _Builder:
                 self._ticket(rng, contact, rng.randrange(start, start + DAY_SECONDS // 2), end)
         if d % CAMPAIGN_EVERY_DAYS == 0:
             self._campaign(rng, k)
+        self._ads_consent_day(d, start, end)
+
+    # ------------------------------------------------------- advertising consent
+    @staticmethod
+    def _initial_ads_consent(ads: random.Random, contacts: list[Customer]) -> None:
+        for contact in contacts:
+            r = ads.random()
+            contact.ads_consent = (
+                True if r < ADS_GRANTED_SHARE else False if r < ADS_GRANTED_SHARE + ADS_REFUSED_SHARE else None
+            )
+
+    def _ads_consent_day(self, d: int, start: int, end: int) -> None:
+        """The day's new contacts' advertising consent, and older contacts granting or withdrawing it."""
+        ads = random.Random(f"{self.state.seed}:ads:day:{d}")
+        contacts = self.customers["hubspot"]
+        self._initial_ads_consent(ads, [c for c in contacts if c.created >= start])
+        older = [c for c in contacts if c.created < start]
+        for _ in range(max(1, round(len(older) * ADS_CHANGES_PER_CONTACT_DAY)) if older else 0):
+            contact = ads.choice(older)
+            contact.ads_consent = not contact.ads_consent  # never set or refused: granted; granted: withdrawn
+            # max: a profile edit of the same day may already have moved the contact later
+            contact.updated = max(contact.updated, ads.randrange(start, end))
+            contact.version += 1
 
     def _edit(self, rng: random.Random, record: Customer, start: int, end: int) -> None:
         """A profile edit: new phone, a move, a new email or a new family name."""

@@ -102,6 +102,8 @@ def contact_properties(c: Customer) -> dict[str, str | None]:
         "country": COUNTRY_BY_CODE[c.country].name if c.street or c.city else None,
         "lifecyclestage": _lifecycle(c),
         "hs_email_optout": "false" if c.subscribed else "true",
+        # A custom property of the portal (HubSpot has no built-in advertising consent); a checkbox is "true"/"false".
+        "ads_consent": None if c.ads_consent is None else ("true" if c.ads_consent else "false"),
     }
     if c.defect == "invalid_email":
         props["email"] = invalid_email(c.email, c.seq)

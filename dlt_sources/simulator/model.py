@@ -65,6 +65,8 @@ class Customer:
     consent_updated: int
     version: int = 1
     defect: str | None = None
+    # HubSpot contacts only: the portal's advertising-consent property; None when never set (which is no consent).
+    ads_consent: bool | None = None
 
 
 @dataclass(slots=True)

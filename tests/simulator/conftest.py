@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,12 +34,18 @@ class Walker:
                 if response.status_code in (429, 500, 503) and attempt < self.retries:
                     continue
                 if response.status_code == 200 and response.content and attempt < self.retries:
-                    response.json()
+                    self.body(response)
                 return response
             except (httpx.TimeoutException, ValueError):
                 if attempt == self.retries:
                     raise
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def body(response: httpx.Response) -> Any:
+        """The JSON answer, read as UTF-8; the simulator's legacy-encoded names (malformed `invalid_utf8`) are bytes
+        that are not UTF-8, kept as surrogate escapes as the project's own client keeps them."""
+        return json.loads(response.content.decode("utf-8", errors="surrogateescape"))
 
     def shopify(self, resource: str, **params: Any) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
@@ -47,7 +54,7 @@ class Walker:
         while url:
             response = self.request("GET", url, params=query, headers=SHOPIFY_AUTH)
             assert response.status_code == 200, response.text
-            records += response.json()[resource]
+            records += self.body(response)[resource]
             url, query = response.links.get("next", {}).get("url"), None
         return records
 
@@ -71,7 +78,7 @@ class Walker:
             request = {where: {**args, **({"cursor": cursor} if cursor else {})}}
             response = self.request(method, path, headers=BEARER, **request)
             assert response.status_code == 200, response.text
-            page = response.json()
+            page = self.body(response)
             records += page.get(key, [])
             cursor = page.get("cursor")
             if not cursor:
@@ -84,7 +91,7 @@ class Walker:
             query = {"limit": 100, **params, **({"after": after} if after else {})}
             response = self.request("GET", f"/crm/v3/objects/{object_type}", params=query, headers=BEARER)
             assert response.status_code == 200, response.text
-            page = response.json()
+            page = self.body(response)
             records += page["results"]
             after = page.get("paging", {}).get("next", {}).get("after")
             if not after:
@@ -101,7 +108,7 @@ class Walker:
                 headers=BEARER,
             )
             assert response.status_code == 200, response.text
-            page = response.json()
+            page = self.body(response)
             records += page["results"]
             after = page.get("paging", {}).get("next", {}).get("after")
         return records
@@ -113,7 +120,7 @@ class Walker:
             query = {"limit": 1000, **params, **({"offset": offset} if offset else {})}
             response = self.request("GET", "/email/public/v1/events", params=query, headers=BEARER)
             assert response.status_code == 200, response.text
-            page = response.json()
+            page = self.body(response)
             records += page["events"]
             if not page["hasMore"]:
                 return records

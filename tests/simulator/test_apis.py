@@ -50,7 +50,7 @@ def test_shopify_previous_link_and_filters(simulator: Walker) -> None:
     first = simulator.request("GET", f"{SHOPIFY}/customers.json", params={"limit": 5}, headers=SHOPIFY_AUTH)
     second = simulator.request("GET", first.links["next"]["url"], headers=SHOPIFY_AUTH)
     back = simulator.request("GET", second.links["previous"]["url"], headers=SHOPIFY_AUTH)
-    assert back.json() == first.json()
+    assert simulator.body(back) == simulator.body(first)
     mixed = simulator.request(
         "GET", first.links["next"]["url"] + "&updated_at_min=2025-01-01T00:00:00Z", headers=SHOPIFY_AUTH
     )

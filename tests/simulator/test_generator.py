@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 
 from dlt_sources.simulator import generate
+from dlt_sources.simulator.generator import _Builder
 from dlt_sources.simulator.hubspot import contact_properties
 from dlt_sources.simulator.shopify import render_customer, render_order
 from dlt_sources.simulator.square import render_customer as render_square_customer
@@ -85,3 +87,45 @@ def test_day_advance_adds_records_and_moves_updated_at() -> None:
         assert render_square_customer(after.customers["square"][i]) == render_square_customer(
             before.customers["square"][i]
         )
+
+
+def test_hubspot_contacts_grant_refuse_and_change_advertising_consent() -> None:
+    before = generate(SimState(seed=5, people=2000, day=0))
+    after = generate(SimState(seed=5, people=2000, day=5))
+    contacts = before.customers["hubspot"]
+    shares = {value: sum(c.ads_consent is value for c in contacts) / len(contacts) for value in (True, False, None)}
+    assert 0.18 < shares[True] < 0.32 and 0.08 < shares[False] < 0.22 and shares[None] > 0.45, shares
+    assert {contact_properties(c)["ads_consent"] for c in contacts} == {"true", "false", None}
+    changed = [
+        (old.ads_consent, new)
+        for old, new in zip(contacts, after.customers["hubspot"], strict=False)
+        if old.ads_consent != new.ads_consent
+    ]
+    assert any(old is True and new.ads_consent is False for old, new in changed), "someone withdraws"
+    assert any(old is not True and new.ads_consent is True for old, new in changed), "someone grants"
+    assert all(new.updated >= before.now for _, new in changed), "a change moves the contact's updatedAt"
+
+
+def test_advertising_consent_leaves_the_rest_of_the_population_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It has random streams of its own: without it, every record, order and event is the same."""
+    state = SimState(seed=4, people=300, day=3)
+    with_ads = generate(state)
+    monkeypatch.setattr(_Builder, "_initial_ads_consent", staticmethod(lambda ads, contacts: None))
+    monkeypatch.setattr(_Builder, "_ads_consent_day", lambda self, d, start, end: None)
+    without = generate(state)
+    for system, render in (("shopify", render_customer), ("square", render_square_customer)):
+        assert [render(c) for c in with_ads.customers[system]] == [render(c) for c in without.customers[system]]
+    for system, render_sale in (("shopify", render_order), ("square", render_square_order)):
+        assert [render_sale(o) for o in with_ads.orders[system]] == [render_sale(o) for o in without.orders[system]]
+    assert with_ads.email_events == without.email_events and with_ads.malformed == without.malformed
+    # HubSpot contacts differ only in the property and in when a change of it last touched them.
+    moved = 0
+    for a, b in zip(with_ads.customers["hubspot"], without.customers["hubspot"], strict=True):
+        props_a, props_b = contact_properties(a), contact_properties(b)
+        assert props_b["ads_consent"] is None
+        if props_a["lastmodifieddate"] != props_b["lastmodifieddate"]:
+            assert a.updated > b.updated
+            moved += 1
+        for key in props_a.keys() - {"ads_consent", "lastmodifieddate"}:
+            assert props_a[key] == props_b[key], key
+    assert moved, "some contacts changed their advertising consent over three days"

@@ -1,6 +1,7 @@
--- Every email-consent signal of every source person record, one row per signal: the consent state a record
--- holds (with the time the source gives for it) and each subscription change of the email tool.
--- customer_360 takes the latest signal across a customer's records; at the same instant a withdrawal wins.
+-- Every consent signal of every source person record, one row per signal, for one purpose each: email (the
+-- consent state a record holds, with the time the source gives for it, and each subscription change of the email
+-- tool) or advertising (the CRM's advertising-consent property). customer_360 takes, per purpose, the latest signal
+-- across a customer's records; at the same instant a withdrawal wins. One purpose never stands in for the other.
 
 with
 
@@ -35,6 +36,7 @@ signals as (
         'shopify:' || customer_id as record_id,
         'shopify' as source_system,
         'shopify:customer:' || customer_id as signal_id,
+        'email' as purpose,
         email_marketing_state = 'subscribed' as is_consented,
         email_marketing_state as detail,
         coalesce(email_consent_updated_at, updated_at) as signal_at,
@@ -50,6 +52,7 @@ signals as (
         'square:' || customer_id,
         'square',
         'square:customer:' || customer_id,
+        'email',
         not is_email_unsubscribed,
         case when is_email_unsubscribed then 'unsubscribed' else 'subscribed' end,
         updated_at,
@@ -65,6 +68,7 @@ signals as (
         'hubspot:' || contact_id,
         'hubspot',
         'hubspot:contact:' || contact_id,
+        'email',
         not is_email_opted_out,
         case when is_email_opted_out then 'opted_out' else 'not_opted_out' end,
         updated_at,
@@ -75,11 +79,29 @@ signals as (
 
     union all
 
+    -- HubSpot's advertising-consent property, as of the contact's last update (HubSpot gives no time per
+    -- property); never set is no signal, and no signal is no consent
+    select
+        'hubspot:' || contact_id,
+        'hubspot',
+        'hubspot:contact:' || contact_id || ':advertising',
+        'advertising',
+        is_ads_consent_granted,
+        case when is_ads_consent_granted then 'granted' else 'denied' end,
+        updated_at,
+        updated_at,
+        load_id
+    from hubspot
+    where is_ads_consent_granted is not null
+
+    union all
+
     -- the email tool's subscription changes, to the minute
     select
         record_id,
         'hubspot',
         'hubspot:email_event:' || email_event_id,
+        'email',
         subscription_status = 'SUBSCRIBED',
         lower(subscription_status),
         event_at,
@@ -96,6 +118,7 @@ select
     signal_id,
     record_id,
     source_system,
+    purpose,
     is_consented,
     detail,
     signal_at,

@@ -143,14 +143,21 @@ events as (
 
     union all
 
-    -- the consent state each record holds; the email tool's own changes are the email_(un)subscribed events
+    -- the consent state each record holds, per purpose (the channel); the email tool's own changes are the
+    -- email_(un)subscribed events. Advertising has event types of its own so that nothing reading email consent
+    -- can take it for email consent, and the reverse.
     select
         'consent:' || signal_id,
-        case when is_consented then 'consent_granted' else 'consent_withdrawn' end,
+        case
+            when purpose = 'advertising' then
+                case when is_consented then 'consent_ads_granted' else 'consent_ads_withdrawn' end
+            when is_consented then 'consent_granted'
+            else 'consent_withdrawn'
+        end,
         signal_at,
         source_system,
         record_id,
-        'email',
+        purpose,
         cast(null as varchar),
         detail,
         cast(null as decimal(38, 4)),

@@ -293,6 +293,25 @@ latest_consent as (
 
 ),
 
+-- advertising consent by the same rule, from its own signals only: email consent never stands in for it
+latest_ads_consent as (
+
+    select
+        customer_id,
+        event_type = 'consent_ads_granted' as ads_consent,
+        event_at as ads_consent_at,
+        source_system as ads_consent_source
+    from events
+    where event_type in ('consent_ads_granted', 'consent_ads_withdrawn')
+    qualify row_number() over (
+        partition by customer_id
+        order by event_at desc,
+            case when event_type = 'consent_ads_withdrawn' then 0 else 1 end,
+            event_id
+    ) = 1
+
+),
+
 ---------- assembly
 
 joined as (
@@ -361,6 +380,9 @@ joined as (
         coalesce(latest_consent.email_consent, false) as email_consent,
         latest_consent.email_consent_at,
         latest_consent.email_consent_source,
+        coalesce(latest_ads_consent.ads_consent, false) as ads_consent,
+        latest_ads_consent.ads_consent_at,
+        latest_ads_consent.ads_consent_source,
 
         as_of.as_of_at,
         as_of.as_of_date
@@ -373,6 +395,7 @@ joined as (
     left join stores on preferences.favourite_store_id = stores.store_id
     left join event_stats on profile.customer_id = event_stats.customer_id
     left join latest_consent on profile.customer_id = latest_consent.customer_id
+    left join latest_ads_consent on profile.customer_id = latest_ads_consent.customer_id
 
 ),
 
@@ -479,6 +502,9 @@ select
     email_consent_at,
     email_consent_source,
     email_consent and email is not null as is_email_contactable,
+    ads_consent,
+    ads_consent_at,
+    ads_consent_source,
 
     ---------- lifecycle
     case

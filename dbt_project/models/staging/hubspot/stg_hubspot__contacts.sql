@@ -39,6 +39,12 @@ renamed as (
 
         ----------  consent (HubSpot properties are strings: 'true' / 'false')
         cast(hs_email_optout as boolean) as is_email_opted_out,
+        -- the portal's advertising-consent property, whatever its name (the loader lands it as ads_consent);
+        -- a portal where nobody has it set has no such column; any other value is no answer
+        case lower({{ column_or_null(source('hubspot', 'contacts'), 'ads_consent') }})
+            when 'true' then true
+            when 'false' then false
+        end as is_ads_consent_granted,
 
         ----------  timestamps
         coalesce({{ to_utc('created_at') }}, {{ to_utc('createdate') }}) as created_at,
