@@ -95,7 +95,8 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str, target: str = "f
         """
     )
     present = {
-        c for c in ("name_key", "dob", "email", "phone", "address", "postcode", "city")
+        c
+        for c in ("name_key", "dob", "email", "phone", "address", "postcode", "city")
         if con.execute(f"select count({c}) from _feat0").fetchall()[0][0] > 0
     }
     keys = [k for k in BLOCK_KEYS if all(c in present for c in k.needs)]
@@ -103,8 +104,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str, target: str = "f
         f"case when count(*) over (partition by {k.sql}) <= {k.cap} then {k.sql} end as {k.name}" for k in keys
     )
     con.execute(
-        f"create or replace table {target} as select *{', ' if keys else ''}{key_sql} "
-        f"from _feat0 order by record_id"
+        f"create or replace table {target} as select *{', ' if keys else ''}{key_sql} from _feat0 order by record_id"
     )
     for t in ("_names", "_named", "_share_email", "_share_phone", "_feat0"):
         con.execute(f"drop table if exists {t}")

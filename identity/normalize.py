@@ -35,25 +35,120 @@ __all__ = [
 
 # Letters NFKD does not decompose into base + combining mark.
 _SPECIAL_FOLD = str.maketrans(
-    {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE",
-     "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "ð": "d"}
+    {
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ø": "o",
+        "Ø": "O",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ı": "i",
+        "þ": "th",
+        "ð": "d",
+    }
 )
 
 # Values typed into a field to get past a mandatory input, in any field.
 _PLACEHOLDER_TEXT = {
-    "", "-", "--", "---", ".", "..", "...", "?", "x", "xx", "xxx", "xxxx", "n/a", "na", "n.a.", "nan",
-    "none", "null", "nil", "unknown", "unk", "not known", "not provided", "no", "test", "testing",
-    "asdf", "qwerty", "tba", "tbd", "0", "00", "000", "-1", "default", "noname", "no name",
-    "brak", "tidak ada", "khong co", "không có", "không", "kosong",
+    "",
+    "-",
+    "--",
+    "---",
+    ".",
+    "..",
+    "...",
+    "?",
+    "x",
+    "xx",
+    "xxx",
+    "xxxx",
+    "n/a",
+    "na",
+    "n.a.",
+    "nan",
+    "none",
+    "null",
+    "nil",
+    "unknown",
+    "unk",
+    "not known",
+    "not provided",
+    "no",
+    "test",
+    "testing",
+    "asdf",
+    "qwerty",
+    "tba",
+    "tbd",
+    "0",
+    "00",
+    "000",
+    "-1",
+    "default",
+    "noname",
+    "no name",
+    "brak",
+    "tidak ada",
+    "khong co",
+    "không có",
+    "không",
+    "kosong",
 }
 _PLACEHOLDER_NAMES = _PLACEHOLDER_TEXT | {
-    "customer", "guest", "walk in", "walkin", "walk-in", "cash", "cash customer", "anonymous", "anon",
-    "client", "klient", "pelanggan", "khach", "khach hang", "khách hàng", "user", "member", "mr", "mrs",
-    "ms", "test test", "john doe", "jane doe", "doe", "sample",
+    "customer",
+    "guest",
+    "walk in",
+    "walkin",
+    "walk-in",
+    "cash",
+    "cash customer",
+    "anonymous",
+    "anon",
+    "client",
+    "klient",
+    "pelanggan",
+    "khach",
+    "khach hang",
+    "khách hàng",
+    "user",
+    "member",
+    "mr",
+    "mrs",
+    "ms",
+    "test test",
+    "john doe",
+    "jane doe",
+    "doe",
+    "sample",
 }
 _HONORIFICS = {
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "pan", "pani", "bapak", "bpk", "pak",
-    "ibu", "bu", "sdr", "sdri", "ong", "ba", "anh", "chi",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "sir",
+    "madam",
+    "pan",
+    "pani",
+    "bapak",
+    "bpk",
+    "pak",
+    "ibu",
+    "bu",
+    "sdr",
+    "sdri",
+    "ong",
+    "ba",
+    "anh",
+    "chi",
 }
 # Vietnamese "anh"/"chi"/"ba"/"ong" are also given names: only stripped when leading a longer name.
 _AMBIGUOUS_HONORIFICS = {"ong", "ba", "anh", "chi", "bu", "pak"}
@@ -151,8 +246,20 @@ _NICK_GROUPS = {
     "wladyslaw": ["wladek"],
     "kazimierz": ["kazik"],
     # Indonesian / Arabic-derived
-    "muhammad": ["muh", "moh", "mohd", "muhd", "mohammad", "mohammed", "muhamad", "mochammad",
-                 "mochamad", "mohamad", "mohamed", "muhammed"],
+    "muhammad": [
+        "muh",
+        "moh",
+        "mohd",
+        "muhd",
+        "mohammad",
+        "mohammed",
+        "muhamad",
+        "mochammad",
+        "mochamad",
+        "mohamad",
+        "mohamed",
+        "muhammed",
+    ],
     "abdul": ["abd"],
     "ahmad": ["ahmed", "achmad"],
     "nur": ["nurul"],
@@ -237,9 +344,7 @@ def name_tokens(*parts: object) -> list[str]:
         if n:
             toks.extend(n.split(" "))
     if len(toks) > 1:
-        while len(toks) > 1 and toks[0] in _HONORIFICS and (
-            toks[0] not in _AMBIGUOUS_HONORIFICS or len(toks) > 3
-        ):
+        while len(toks) > 1 and toks[0] in _HONORIFICS and (toks[0] not in _AMBIGUOUS_HONORIFICS or len(toks) > 3):
             toks = toks[1:]
     return [NICKNAMES.get(t, t) for t in toks]
 
@@ -254,23 +359,88 @@ def canonical_name(s: object) -> str | None:
 # --- email -------------------------------------------------------------------------------------------
 _EMAIL_RE = re.compile(r"^[a-z0-9._%+\-']+@[a-z0-9\-]+(\.[a-z0-9\-]+)+$")
 _PLACEHOLDER_LOCAL = {
-    "no", "none", "noemail", "no-email", "no_email", "no.email", "nomail", "no-mail", "noreply", "no-reply",
-    "donotreply", "do-not-reply", "test", "testing", "email", "mail", "null", "na", "n-a", "unknown",
-    "customer", "guest", "x", "xx", "xxx", "xxxx", "abc", "asdf", "a", "aa", "aaa", "example", "sample",
-    "dummy", "fake", "brak", "tidakada", "khongco", "info", "noname", "notprovided", "not-provided",
-    "noemailaddress", "none.none", "123", "1234", "12345",
+    "no",
+    "none",
+    "noemail",
+    "no-email",
+    "no_email",
+    "no.email",
+    "nomail",
+    "no-mail",
+    "noreply",
+    "no-reply",
+    "donotreply",
+    "do-not-reply",
+    "test",
+    "testing",
+    "email",
+    "mail",
+    "null",
+    "na",
+    "n-a",
+    "unknown",
+    "customer",
+    "guest",
+    "x",
+    "xx",
+    "xxx",
+    "xxxx",
+    "abc",
+    "asdf",
+    "a",
+    "aa",
+    "aaa",
+    "example",
+    "sample",
+    "dummy",
+    "fake",
+    "brak",
+    "tidakada",
+    "khongco",
+    "info",
+    "noname",
+    "notprovided",
+    "not-provided",
+    "noemailaddress",
+    "none.none",
+    "123",
+    "1234",
+    "12345",
 }
 _PLACEHOLDER_DOMAINS = {
-    "example.com", "example.org", "example.net", "test.com", "email.com.invalid", "invalid", "none.com",
-    "noemail.com", "nomail.com", "no-email.com", "noreply.com", "mailinator.com", "domain.com", "xxx.com",
-    "abc.com", "test.test", "localhost",
+    "example.com",
+    "example.org",
+    "example.net",
+    "test.com",
+    "email.com.invalid",
+    "invalid",
+    "none.com",
+    "noemail.com",
+    "nomail.com",
+    "no-email.com",
+    "noreply.com",
+    "mailinator.com",
+    "domain.com",
+    "xxx.com",
+    "abc.com",
+    "test.test",
+    "localhost",
 }
 # Domains whose mailbox ignores dots in the local part.
 _DOT_INSENSITIVE = {"gmail.com", "googlemail.com"}
 # Domains where "+tag" is a sub-address of the same mailbox.
 _PLUS_DOMAINS = {
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "icloud.com", "me.com",
-    "yahoo.com", "proton.me", "protonmail.com", "fastmail.com",
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "icloud.com",
+    "me.com",
+    "yahoo.com",
+    "proton.me",
+    "protonmail.com",
+    "fastmail.com",
 }
 
 
@@ -388,9 +558,9 @@ def _fast_phone(digits: str, has_plus: bool, country: str | None) -> tuple[str, 
         return None
     cc, trunk, lengths = meta
     if trunk and digits.startswith(trunk) and len(digits) - len(trunk) in lengths and trunk != cc[: len(trunk)]:
-        return cc, digits[len(trunk):]
+        return cc, digits[len(trunk) :]
     if digits.startswith(cc) and len(digits) - len(cc) in lengths and not (trunk and digits.startswith(trunk)):
-        return cc, digits[len(cc):]
+        return cc, digits[len(cc) :]
     if not (trunk and digits.startswith(trunk)) and len(digits) in lengths and not digits.startswith("0"):
         return cc, digits
     return None
@@ -469,12 +639,41 @@ def normalize_date(s: object) -> str | None:
 
 
 _ADDR_ABBREV = {
-    "street": "st", "str": "st", "road": "rd", "avenue": "ave", "av": "ave", "boulevard": "blvd",
-    "drive": "dr", "lane": "ln", "court": "ct", "place": "pl", "square": "sq", "highway": "hwy",
-    "apartment": "apt", "suite": "ste", "unit": "apt", "north": "n", "south": "s", "east": "e", "west": "w",
-    "jalan": "jl", "jln": "jl", "gang": "gg", "nomor": "no", "nr": "no", "number": "no",
-    "ulica": "ul", "aleja": "al", "aleje": "al", "osiedle": "os", "mieszkanie": "m", "lokal": "m",
-    "duong": "d", "pho": "p", "phuong": "p", "quan": "q",
+    "street": "st",
+    "str": "st",
+    "road": "rd",
+    "avenue": "ave",
+    "av": "ave",
+    "boulevard": "blvd",
+    "drive": "dr",
+    "lane": "ln",
+    "court": "ct",
+    "place": "pl",
+    "square": "sq",
+    "highway": "hwy",
+    "apartment": "apt",
+    "suite": "ste",
+    "unit": "apt",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "jalan": "jl",
+    "jln": "jl",
+    "gang": "gg",
+    "nomor": "no",
+    "nr": "no",
+    "number": "no",
+    "ulica": "ul",
+    "aleja": "al",
+    "aleje": "al",
+    "osiedle": "os",
+    "mieszkanie": "m",
+    "lokal": "m",
+    "duong": "d",
+    "pho": "p",
+    "phuong": "p",
+    "quan": "q",
 }
 _ADDR_DROP = {"no", "the"}
 _ADDR_SPLIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z]{2,})")
@@ -510,11 +709,24 @@ def normalize_postcode(s: object) -> str | None:
 
 
 _CITY_ALIASES = {
-    "hcm": "ho chi minh", "hcmc": "ho chi minh", "tp hcm": "ho chi minh", "tphcm": "ho chi minh",
-    "saigon": "ho chi minh", "sai gon": "ho chi minh", "tp ho chi minh": "ho chi minh",
-    "thanh pho ho chi minh": "ho chi minh", "ho chi minh city": "ho chi minh", "hn": "ha noi",
-    "hanoi": "ha noi", "tp ha noi": "ha noi", "jkt": "jakarta", "dki jakarta": "jakarta",
-    "warszawa": "warsaw", "krakow": "krakow", "nyc": "new york", "new york city": "new york",
+    "hcm": "ho chi minh",
+    "hcmc": "ho chi minh",
+    "tp hcm": "ho chi minh",
+    "tphcm": "ho chi minh",
+    "saigon": "ho chi minh",
+    "sai gon": "ho chi minh",
+    "tp ho chi minh": "ho chi minh",
+    "thanh pho ho chi minh": "ho chi minh",
+    "ho chi minh city": "ho chi minh",
+    "hn": "ha noi",
+    "hanoi": "ha noi",
+    "tp ha noi": "ha noi",
+    "jkt": "jakarta",
+    "dki jakarta": "jakarta",
+    "warszawa": "warsaw",
+    "krakow": "krakow",
+    "nyc": "new york",
+    "new york city": "new york",
 }
 
 
@@ -532,8 +744,15 @@ def normalize_city(s: object) -> str | None:
 
 
 _COUNTRY_ALIASES = {
-    "indonesia": "ID", "viet nam": "VN", "vietnam": "VN", "poland": "PL", "polska": "PL",
-    "usa": "US", "united states": "US", "united states of america": "US", "uk": "GB",
+    "indonesia": "ID",
+    "viet nam": "VN",
+    "vietnam": "VN",
+    "poland": "PL",
+    "polska": "PL",
+    "usa": "US",
+    "united states": "US",
+    "united states of america": "US",
+    "uk": "GB",
 }
 
 
@@ -569,7 +788,7 @@ def _edit_distance_le1(a: str, b: str) -> bool:
     i = 0
     while i < len(a) and a[i] == b[i]:
         i += 1
-    return a[i:] == b[i + 1:]
+    return a[i:] == b[i + 1 :]
 
 
 def _tokens_match(a: str, b: str) -> bool:
@@ -625,11 +844,16 @@ def register_udfs(con: object, prefix: str = "identity_") -> list[str]:
     This is how staging SQL reuses the rules instead of restating them. Returns the function names.
     """
     one = {
-        "normalize_name": normalize_name, "canonical_name": canonical_name, "normalize_email": normalize_email,
-        "normalize_date": normalize_date, "normalize_address": normalize_address,
-        "normalize_postcode": normalize_postcode, "normalize_city": normalize_city,
+        "normalize_name": normalize_name,
+        "canonical_name": canonical_name,
+        "normalize_email": normalize_email,
+        "normalize_date": normalize_date,
+        "normalize_address": normalize_address,
+        "normalize_postcode": normalize_postcode,
+        "normalize_city": normalize_city,
         "normalize_country": normalize_country,
     }
+
     def unary(f):  # DuckDB counts defaulted parameters, so wrap to the exact arity
         return lambda s: f(s)
 
@@ -638,21 +862,50 @@ def register_udfs(con: object, prefix: str = "identity_") -> list[str]:
 
     names = []
     for name, fn in one.items():
-        con.create_function(f"{prefix}{name}", unary(fn), ["VARCHAR"], "VARCHAR",  # type: ignore[attr-defined]
-                            null_handling="special", side_effects=False)
+        con.create_function(
+            f"{prefix}{name}",
+            unary(fn),
+            ["VARCHAR"],
+            "VARCHAR",  # type: ignore[attr-defined]
+            null_handling="special",
+            side_effects=False,
+        )
         names.append(f"{prefix}{name}")
     for name, fn in {"normalize_phone": normalize_phone, "phone_key": phone_key}.items():
-        con.create_function(f"{prefix}{name}", binary(fn), ["VARCHAR", "VARCHAR"],  # type: ignore[attr-defined]
-                            "VARCHAR", null_handling="special", side_effects=False)
+        con.create_function(
+            f"{prefix}{name}",
+            binary(fn),
+            ["VARCHAR", "VARCHAR"],  # type: ignore[attr-defined]
+            "VARCHAR",
+            null_handling="special",
+            side_effects=False,
+        )
         names.append(f"{prefix}{name}")
-    con.create_function(f"{prefix}is_placeholder", lambda s, k: is_placeholder(s, k or "text"),  # type: ignore[attr-defined]
-                        ["VARCHAR", "VARCHAR"], "BOOLEAN", null_handling="special", side_effects=False)
+    con.create_function(
+        f"{prefix}is_placeholder",
+        lambda s, k: is_placeholder(s, k or "text"),  # type: ignore[attr-defined]
+        ["VARCHAR", "VARCHAR"],
+        "BOOLEAN",
+        null_handling="special",
+        side_effects=False,
+    )
     names.append(f"{prefix}is_placeholder")
     return names
 
 
 def clear_caches() -> None:
     """Drop the per-value memo tables (they can hold a million entries after a large run)."""
-    for fn in (fold_accents, normalize_name, canonical_name, normalize_email, _parse_phone, _phone_parts,
-               normalize_date, normalize_address, normalize_postcode, normalize_city, normalize_country):
+    for fn in (
+        fold_accents,
+        normalize_name,
+        canonical_name,
+        normalize_email,
+        _parse_phone,
+        _phone_parts,
+        normalize_date,
+        normalize_address,
+        normalize_postcode,
+        normalize_city,
+        normalize_country,
+    ):
         fn.cache_clear()

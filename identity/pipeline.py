@@ -135,8 +135,18 @@ def resolve(
         evidence = pd.DataFrame(columns=evidence_cols)
         con.execute("create or replace temp table _edges (record_id_l varchar, record_id_r varchar, w double)")
         if present and block_keys and n > 1:
-            evidence = _score(con, present, block_keys, n, model_path, retrain, match_threshold,
-                              evidence_threshold, return_evidence, timings)
+            evidence = _score(
+                con,
+                present,
+                block_keys,
+                n,
+                model_path,
+                retrain,
+                match_threshold,
+                evidence_threshold,
+                return_evidence,
+                timings,
+            )
 
         t = time.perf_counter()
         out = pd.DataFrame({"record_id": norm["record_id"]})
@@ -181,14 +191,16 @@ def _score(
         model = train.default_model(present, block_keys, profile)
     if model is not None:
         model["blocking_rules_to_generate_predictions"] = (
-            settings.settings(present, block_keys).get_settings("duckdb").as_dict()[
-                "blocking_rules_to_generate_predictions"]
+            settings.settings(present, block_keys)
+            .get_settings("duckdb")
+            .as_dict()["blocking_rules_to_generate_predictions"]
         )
         model["retain_matching_columns"] = True  # gamma_* columns, the evidence, come with them
         linker = Linker(sdf, model, log_level=None)
     else:
-        model = train.train(lambda s: Linker(sdf, s, log_level=None), settings.settings(present, block_keys),
-                            present, n)
+        model = train.train(
+            lambda s: Linker(sdf, s, log_level=None), settings.settings(present, block_keys), present, n
+        )
         linker = Linker(sdf, model, log_level=None)
         timings.trained = True
         if model_path:
@@ -215,11 +227,10 @@ def _score(
     evidence = pd.DataFrame()
     if return_evidence:
         keep = ("record_id_l", "record_id_r", "match_weight", "match_probability")
-        cols = [c for c in con.execute(f"select * from {pt} limit 0").df().columns
-                if c in keep or c.startswith("gamma_")]
-        evidence = con.execute(
-            f"select {', '.join(cols)} from {pt} order by record_id_l, record_id_r"
-        ).df()
+        cols = [
+            c for c in con.execute(f"select * from {pt} limit 0").df().columns if c in keep or c.startswith("gamma_")
+        ]
+        evidence = con.execute(f"select {', '.join(cols)} from {pt} order by record_id_l, record_id_r").df()
     timings.pairs_kept = con.execute(f"select count(*) from {pt}").fetchall()[0][0]
     timings.phases["edges"] = time.perf_counter() - t
     return evidence
@@ -235,8 +246,7 @@ def _cluster(
 
     Only records touched by an edge or an analyst override enter the union-find; the rest are alone.
     """
-    overrides = pd.DataFrame({"record_id": [x for pair in [*must_link, *cannot_link] for x in pair]},
-                             dtype="object")
+    overrides = pd.DataFrame({"record_id": [x for pair in [*must_link, *cannot_link] for x in pair]}, dtype="object")
     con.register("_override_ids", overrides)
     con.execute(
         """
@@ -264,7 +274,12 @@ def _cluster(
         """
     ).df()
     labels = cluster.constrained_clusters(
-        ids, names, dobs, edges, must_link=must_link, cannot_link=cannot_link,
+        ids,
+        names,
+        dobs,
+        edges,
+        must_link=must_link,
+        cannot_link=cannot_link,
         max_cluster_size=max_cluster_size,
     )
     # ids are sorted, so the smallest record ID of a cluster is its first member.

@@ -13,7 +13,15 @@ import pandas as pd
 from identity import normalize as nz
 
 ATTRIBUTES = (
-    "first_name", "last_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "country",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "date_of_birth",
+    "address",
+    "city",
+    "postcode",
+    "country",
 )
 
 
@@ -44,8 +52,10 @@ def normalise_records(records: pd.DataFrame) -> pd.DataFrame:
     out["source_system"] = col("source_system").astype("object")
     out["first_c"] = _map_unique(col("first_name"), nz.canonical_name)
     out["last_c"] = _map_unique(col("last_name"), nz.canonical_name)
-    out["dob"] = _map_unique(col("date_of_birth").astype("object").map(
-        lambda v: v.isoformat()[:10] if hasattr(v, "isoformat") else v), nz.normalize_date)
+    out["dob"] = _map_unique(
+        col("date_of_birth").astype("object").map(lambda v: v.isoformat()[:10] if hasattr(v, "isoformat") else v),
+        nz.normalize_date,
+    )
     out["email"] = _map_unique(col("email"), nz.normalize_email)
     out["address"] = _map_unique(col("address"), nz.normalize_address)
     out["city"] = _map_unique(col("city"), nz.normalize_city)

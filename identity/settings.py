@@ -14,15 +14,23 @@ from splink.internals.comparison_library import CustomComparison
 
 
 def _null(col: str) -> dict[str, Any]:
-    return {"sql_condition": f"{col}_l IS NULL OR {col}_r IS NULL", "label_for_charts": f"{col} null",
-            "is_null_level": True}
+    return {
+        "sql_condition": f"{col}_l IS NULL OR {col}_r IS NULL",
+        "label_for_charts": f"{col} null",
+        "is_null_level": True,
+    }
 
 
 def _tf(cond: str, label: str, col: str) -> dict[str, Any]:
     # Each level's own u is the base of its term-frequency adjustment; Splink would otherwise borrow the u
     # of whichever level is a plain equality on the column (the "shared value" level here).
-    return {"sql_condition": cond, "label_for_charts": label, "tf_adjustment_column": col,
-            "tf_adjustment_weight": 1.0, "disable_tf_exact_match_detection": True}
+    return {
+        "sql_condition": cond,
+        "label_for_charts": label,
+        "tf_adjustment_column": col,
+        "tf_adjustment_weight": 1.0,
+        "disable_tf_exact_match_detection": True,
+    }
 
 
 def _lvl(cond: str, label: str) -> dict[str, Any]:
@@ -31,9 +39,7 @@ def _lvl(cond: str, label: str) -> dict[str, Any]:
 
 _ELSE = {"sql_condition": "ELSE", "label_for_charts": "all other"}
 
-_SUBSET = (
-    "(list_has_all(name_toks_l, name_toks_r) OR list_has_all(name_toks_r, name_toks_l))"
-)
+_SUBSET = "(list_has_all(name_toks_l, name_toks_r) OR list_has_all(name_toks_r, name_toks_l))"
 
 
 # DuckDB-specific: the token-level typo test is a macro, created on the connection by ``create_macros``.
@@ -58,58 +64,79 @@ def comparisons(present: set[str]) -> list[CustomComparison]:
     """One comparison per attribute group that has data."""
     out: list[CustomComparison] = []
     if "name_key" in present:
-        out.append(CustomComparison(output_column_name="name", comparison_levels=[
-            _null("name_key"),
-            _tf("name_key_l = name_key_r", "same name tokens", "name_key"),
-            _lvl(f"len(name_toks_l) >= 2 AND len(name_toks_r) >= 2 AND {_SUBSET}", "one name within the other"),
-            _lvl("identity_name_typo(name_toks_l, name_toks_r)", "one name token mistyped"),
-            _lvl(_SUBSET, "single name token within the other"),
-            _lvl("jaro_winkler_similarity(name_key_l, name_key_r) >= 0.92", "similar names"),
-            _lvl("len(list_intersect(name_toks_l, name_toks_r)) >= 1", "one shared token"),
-            _ELSE,
-        ]))
+        out.append(
+            CustomComparison(
+                output_column_name="name",
+                comparison_levels=[
+                    _null("name_key"),
+                    _tf("name_key_l = name_key_r", "same name tokens", "name_key"),
+                    _lvl(f"len(name_toks_l) >= 2 AND len(name_toks_r) >= 2 AND {_SUBSET}", "one name within the other"),
+                    _lvl("identity_name_typo(name_toks_l, name_toks_r)", "one name token mistyped"),
+                    _lvl(_SUBSET, "single name token within the other"),
+                    _lvl("jaro_winkler_similarity(name_key_l, name_key_r) >= 0.92", "similar names"),
+                    _lvl("len(list_intersect(name_toks_l, name_toks_r)) >= 1", "one shared token"),
+                    _ELSE,
+                ],
+            )
+        )
     if "dob" in present:
-        out.append(CustomComparison(output_column_name="dob", comparison_levels=[
-            _null("dob"),
-            _tf("dob_l = dob_r", "same birth date", "dob"),
-            _lvl(
-                "damerau_levenshtein(dob_l, dob_r) <= 1 OR (substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
-                "AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2))",
-                "birth date typo or day/month swapped",
-            ),
-            _ELSE,
-        ]))
+        out.append(
+            CustomComparison(
+                output_column_name="dob",
+                comparison_levels=[
+                    _null("dob"),
+                    _tf("dob_l = dob_r", "same birth date", "dob"),
+                    _lvl(
+                        "damerau_levenshtein(dob_l, dob_r) <= 1 OR (substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
+                        "AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2))",
+                        "birth date typo or day/month swapped",
+                    ),
+                    _ELSE,
+                ],
+            )
+        )
     if "email" in present:
-        out.append(CustomComparison(output_column_name="email", comparison_levels=[
-            _null("email"),
-            _tf("email_l = email_r AND NOT email_shared_l", "same email, one name", "email"),
-            _tf("email_l = email_r", "same email, shared by several names", "email"),
-            # Only a typo within one domain: equal local parts at two providers are often two people
-            # whose addresses were both made from a common name.
-            # ... and not when only digits differ: robert_jackson70@ and robert_jackson90@ are two men.
-            _lvl(
-                "split_part(email_l, '@', 2) = split_part(email_r, '@', 2) "
-                "AND damerau_levenshtein(email_l, email_r) <= 1 "
-                "AND regexp_replace(email_l, '[0-9]', '', 'g') <> regexp_replace(email_r, '[0-9]', '', 'g')",
-                "email typo",
-            ),
-            _ELSE,
-        ]))
+        out.append(
+            CustomComparison(
+                output_column_name="email",
+                comparison_levels=[
+                    _null("email"),
+                    _tf("email_l = email_r AND NOT email_shared_l", "same email, one name", "email"),
+                    _tf("email_l = email_r", "same email, shared by several names", "email"),
+                    # Only a typo within one domain: equal local parts at two providers are often two people
+                    # whose addresses were both made from a common name.
+                    # ... and not when only digits differ: robert_jackson70@ and robert_jackson90@ are two men.
+                    _lvl(
+                        "split_part(email_l, '@', 2) = split_part(email_r, '@', 2) "
+                        "AND damerau_levenshtein(email_l, email_r) <= 1 "
+                        "AND regexp_replace(email_l, '[0-9]', '', 'g') <> regexp_replace(email_r, '[0-9]', '', 'g')",
+                        "email typo",
+                    ),
+                    _ELSE,
+                ],
+            )
+        )
     if "phone" in present:
-        out.append(CustomComparison(output_column_name="phone", comparison_levels=[
-            _null("phone"),
-            _tf("phone_l = phone_r AND NOT phone_shared_l", "same phone, one name", "phone"),
-            _tf("phone_l = phone_r", "same phone, shared by several names", "phone"),
-            _lvl("damerau_levenshtein(phone_l, phone_r) <= 1", "phone typo"),
-            _ELSE,
-        ]))
+        out.append(
+            CustomComparison(
+                output_column_name="phone",
+                comparison_levels=[
+                    _null("phone"),
+                    _tf("phone_l = phone_r AND NOT phone_shared_l", "same phone, one name", "phone"),
+                    _tf("phone_l = phone_r", "same phone, shared by several names", "phone"),
+                    _lvl("damerau_levenshtein(phone_l, phone_r) <= 1", "phone typo"),
+                    _ELSE,
+                ],
+            )
+        )
     place_cols = [c for c in ("address", "postcode", "city") if c in present]
     if place_cols:
         # One comparison for the whole place: street, postcode and city agree together, and counting
         # them as independent would make a shared household address overwhelming evidence.
         null = " AND ".join(f"({c}_l IS NULL OR {c}_r IS NULL)" for c in place_cols)
-        levels: list[dict[str, Any]] = [{"sql_condition": null, "label_for_charts": "place null",
-                                         "is_null_level": True}]
+        levels: list[dict[str, Any]] = [
+            {"sql_condition": null, "label_for_charts": "place null", "is_null_level": True}
+        ]
         if "address" in present:
             levels.append(_tf("address_l = address_r", "same street line", "address"))
             near = "jaro_winkler_similarity(address_l, address_r) >= 0.9"

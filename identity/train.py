@@ -61,7 +61,8 @@ def load_model(model_path: str | os.PathLike[str] | None, profile: dict[str, Any
     trained_on = (saved or {}).get("records")
     if trained_on and profile.get("records"):
         model["probability_two_random_records_match"] = min(
-            0.5, model["probability_two_random_records_match"] * trained_on / profile["records"])
+            0.5, model["probability_two_random_records_match"] * trained_on / profile["records"]
+        )
     return model
 
 
@@ -96,7 +97,8 @@ def default_model(present: set[str], block_keys: list[str], profile: dict[str, A
     saved = default.pop(PROFILE_KEY, {})
     params = {
         (c["output_column_name"], lv.get("label_for_charts")): lv
-        for c in default["comparisons"] for lv in c["comparison_levels"]
+        for c in default["comparisons"]
+        for lv in c["comparison_levels"]
     }
     model = settings(present, block_keys).get_settings("duckdb").as_dict()
     if not model["comparisons"]:
@@ -114,7 +116,8 @@ def default_model(present: set[str], block_keys: list[str], profile: dict[str, A
     model["probability_two_random_records_match"] = default["probability_two_random_records_match"]
     if saved.get("records") and profile.get("records"):
         model["probability_two_random_records_match"] = min(
-            0.5, model["probability_two_random_records_match"] * saved["records"] / profile["records"])
+            0.5, model["probability_two_random_records_match"] * saved["records"] / profile["records"]
+        )
     return regularise(model)
 
 
@@ -129,16 +132,18 @@ def regularise(model: dict[str, Any]) -> dict[str, Any]:
                 lv["u_probability"] = min(known_u) if known_u else 1e-4
             lv["m_probability"] = max(lv.get("m_probability") or 0.0, M_FLOOR)
         else_level = levels[-1]
-        else_level["m_probability"] = max(else_level["m_probability"],
-                                          M_ELSE_FLOOR.get(comp.get("output_column_name", ""), 0.02))
+        else_level["m_probability"] = max(
+            else_level["m_probability"], M_ELSE_FLOOR.get(comp.get("output_column_name", ""), 0.02)
+        )
         total = sum(lv["m_probability"] for lv in levels)
         for lv in levels:
             lv["m_probability"] /= total
     return model
 
 
-def train(make_linker: Callable[[Any], Any], initial: Any, present: set[str], n_records: int,
-          seed: int = 42) -> dict[str, Any]:
+def train(
+    make_linker: Callable[[Any], Any], initial: Any, present: set[str], n_records: int, seed: int = 42
+) -> dict[str, Any]:
     """Estimate prior, u and m; return the regularised Splink settings dict.
 
     ``make_linker(settings)`` builds a Linker on the data. An EM round that fails (no pairs, or a level
