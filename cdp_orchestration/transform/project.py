@@ -21,9 +21,28 @@ os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
 dbt_project = DbtProject(project_dir=REPO_ROOT / "dbt_project", profiles_dir=REPO_ROOT / "dbt_project")
 
 
+# What dbt writes into the project folder; everything else there is the project itself.
+_DBT_OUTPUT_FOLDERS = ("target", "logs", "dbt_packages")
+
+
 def ensure_manifest(fresh: bool = False) -> None:
-    """Parses the project when its manifest is missing (a fresh clone) or when asked to (each headless run)."""
-    if fresh or not dbt_project.manifest_path.exists():
+    """Parses the project when asked to (each headless run) or when its manifest is missing (a fresh clone) or
+    older than a file of the project: Dagster builds its dbt assets and checks from the manifest, and one that
+    lacks a new model or test fails the run when dbt reports it."""
+    if fresh or _manifest_is_stale():
         dbt_project.preparer.prepare(dbt_project)
     else:
         dbt_project.prepare_if_dev()
+
+
+def _manifest_is_stale() -> bool:
+    manifest = Path(dbt_project.manifest_path)
+    if not manifest.exists():
+        return True
+    parsed_at = manifest.stat().st_mtime
+    project_dir = Path(dbt_project.project_dir)
+    return any(
+        path.stat().st_mtime > parsed_at
+        for path in project_dir.rglob("*")
+        if path.is_file() and path.relative_to(project_dir).parts[0] not in _DBT_OUTPUT_FOLDERS
+    )
