@@ -7,6 +7,7 @@ midway resumes from exactly what the destination confirmed, and nobody acknowled
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,8 @@ from cdp_orchestration.exports.config import Destination
 
 # A destination's list membership itself (status and fields) rather than one of its segments.
 LIST_ROW = "*"
+# What the log shows in place of an erased person's identifiers.
+ERASED = "[erased]"
 
 DDL = """
 create schema if not exists exports;
@@ -94,12 +97,18 @@ def acknowledge(
     """Applies what the destination confirmed to its state and logs every outcome, in one transaction.
 
     Acknowledged adds and updates take their planned values into the state, acknowledged or skipped removals leave
-    it. Failed rows change nothing but the log.
+    it. Failed rows change nothing but the log. The log of a person `cdp forget` erased keeps what was done and
+    when, not their record key (Mailchimp's is the md5 of their email) nor the key or email inside an error.
     """
     if not outcomes:
         return
     now = _now()
-    frame = pd.DataFrame([o.__dict__ for o in outcomes], dtype=object)
+    erased = _erased_customers(con)
+    frame = pd.DataFrame(
+        [{**o.__dict__, **_logged(o, o.customer_id in erased)} for o in outcomes],
+        columns=[*Outcome.__dataclass_fields__, "logged_key", "logged_error"],
+        dtype=object,
+    )
     con.register("outcomes_in", frame)
     con.execute("begin transaction")
     try:
@@ -117,7 +126,7 @@ def acknowledge(
         )
         con.execute(
             """insert into marts.export_log
-               select ?, ?, ?, nullif(segment, ?), customer_id, record_key, action, status, error, ?
+               select ?, ?, ?, nullif(segment, ?), customer_id, logged_key, action, status, logged_error, ?
                from outcomes_in""",
             [sync_id, run_id, destination.name, LIST_ROW, now],
         )
@@ -127,6 +136,26 @@ def acknowledge(
         raise
     finally:
         con.unregister("outcomes_in")
+
+
+def _erased_customers(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Customer IDs erased by `cdp forget` (CONTRACT §4: `identity.id_history` rows with change `erase`)."""
+    try:
+        rows = con.execute("select old_customer_id from identity.id_history where change = 'erase'").fetchall()
+    except duckdb.CatalogException:  # a warehouse identity resolution has not written yet
+        return set()
+    return {customer_id for (customer_id,) in rows}
+
+
+def _logged(outcome: Outcome, erased: bool) -> dict[str, str | None]:
+    """The record key and error the log keeps of an outcome."""
+    if not erased:
+        return {"logged_key": outcome.record_key, "logged_error": outcome.error}
+    error = outcome.error
+    if error:
+        for identifier in filter(None, (outcome.record_key, outcome.email)):
+            error = re.sub(re.escape(identifier), ERASED, error, flags=re.IGNORECASE)
+    return {"logged_key": None, "logged_error": error}
 
 
 def _now() -> datetime:

@@ -2,7 +2,9 @@
 
 API destinations get the plan in up to `ROUNDS` passes within the sync: each pass re-plans from the acknowledged
 state, so it carries only what is still missing (per-member errors of the previous pass). What still fails is logged
-`failed` and planned again by the next sync. File destinations get a full snapshot and their diff is logged.
+`failed` and planned again by the next sync. Their plan starts with the removals owed to forgotten people, which
+`cdp forget` keeps outside the warehouse (privacy/pending.py). File destinations get a full snapshot and their diff
+is logged.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 from cdp_orchestration.exports import ad_audiences, klaviyo_csv, mailchimp, planning, state, suppression
 from cdp_orchestration.exports.config import Destination
 from cdp_orchestration.ingest.resources import Connection
+from cdp_orchestration.privacy import pending
 
 ROUNDS = 3
 FILE_WRITERS = {
@@ -56,7 +59,7 @@ def sync_destination(
     started = time.perf_counter()
     state.ensure_tables(con, [destination])
     if dry_run:
-        planned = planning.plan(con, destination)
+        planned = _plan(con, destination)
         return SyncResult(destination.name, None, planned, seconds=time.perf_counter() - started)
     suppression.refresh_file(con)
     sync_id = uuid.uuid4().hex
@@ -65,6 +68,7 @@ def sync_destination(
 
     def acknowledge(outcomes: list[state.Outcome]) -> None:
         state.acknowledge(con, destination, outcomes, sync_id, run_id)
+        pending.settle(destination.name, outcomes)
         for outcome in outcomes:
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
 
@@ -73,8 +77,9 @@ def sync_destination(
             raise ValueError(f"destination {destination.name} is an API destination: a connection is required")
         client = mailchimp.MailchimpClient(connection.base_url, connection.access_token)
         list_id = client.list_id(destination.options["list_name"], destination.options)
-        newly = suppression.record_reported(con, destination.name, client.reported(list_id))
-        planned = planning.plan(con, destination)
+        reported = pending.without_forgotten(con, client.reported(list_id))
+        newly = suppression.record_reported(con, destination.name, reported)
+        planned = _plan(con, destination)
         failures = _send_in_rounds(con, destination, client, list_id, planned, acknowledge)
         acknowledge(failures)
         if failures and not counts.get("sent") and not counts.get("skipped"):
@@ -109,5 +114,12 @@ def _send_in_rounds(
         failures = {(f.segment, f.record_key): f for f in round_failures}
         if not failures:
             break
-        plan = planning.plan(con, destination)
+        plan = _plan(con, destination)
     return list(failures.values())
+
+
+def _plan(con: duckdb.DuckDBPyConnection, destination: Destination) -> pd.DataFrame:
+    """The removals owed to forgotten people, then the difference between the desired and acknowledged state."""
+    owed = pending.removals(destination.name)
+    planned = planning.plan(con, destination)
+    return planned if owed.empty else pd.concat([owed, planned], ignore_index=True)

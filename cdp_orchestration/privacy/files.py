@@ -61,14 +61,25 @@ def redact_logs(home: Path, subject: Subject) -> dict[str, int]:
     )
     if not tokens:
         return {}
-    pattern = re.compile("|".join(re.escape(t.strip()) for t in tokens), re.IGNORECASE)
+    # Hundreds of MB of dbt logs hold none of the tokens: a search of the lower-cased bytes rules a file out without
+    # decoding it. For ASCII tokens the pattern folds ASCII case only, so the byte search finds all it would match;
+    # other tokens send every file to the pattern, which then folds case the Unicode way.
+    ascii_only = all(t.isascii() for t in tokens)
+    flags = re.IGNORECASE | (re.ASCII if ascii_only else 0)
+    pattern = re.compile("|".join(re.escape(t.strip()) for t in tokens), flags)
+    needles = [t.strip().lower().encode() for t in tokens] if ascii_only else None
     hits: dict[str, int] = {}
     folders = [home / f for f in LOG_FOLDERS] + list(REPO_LOG_FOLDERS)
     for folder in folders:
         for path in folder.rglob("*") if folder.exists() else []:
             if not path.is_file() or path.suffix != LOG_SUFFIX:
                 continue
-            text = path.read_text(encoding="utf-8", errors="surrogateescape")
+            data = path.read_bytes()
+            if needles is not None:
+                lowered = data.lower()
+                if not any(n in lowered for n in needles):
+                    continue
+            text = data.decode("utf-8", errors="surrogateescape")
             redacted, count = pattern.subn(REDACTED, text)
             if count:
                 path.write_text(redacted, encoding="utf-8", errors="surrogateescape")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import shutil
 import stat
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from cdp_orchestration.privacy.catalog import tables
 from tests.conftest import run_cdp
@@ -14,49 +17,80 @@ from tests.privacy.conftest import Forgotten
 
 # The simulator is the source system (it still holds the person); Dagster's run history holds no row data.
 NOT_THE_CDPS = ("simulator",)
+# Where `cdp forget` keeps the removals API destinations still owe the person, until the next sync sends them.
+OWED = "privacy/pending_removals.json"
 
 
-def _needles(person: Forgotten) -> list[bytes]:
-    needles = [person.email.lower().encode()]
-    if person.phone:
-        needles.append(re.sub(r"\D", "", person.phone).encode())
-    return needles
+def _member_id(person: Forgotten) -> str:
+    """Mailchimp's id of the person's member: the md5 of the lower-cased email, as derivable as the email."""
+    return hashlib.md5(person.email.strip().lower().encode()).hexdigest()
 
 
-def _files_holding(home: Path, needles: list[bytes]) -> list[str]:
+def _needles(person: Forgotten) -> tuple[list[bytes], list[bytes]]:
+    """What must not be found: the email and member id as they are, the phone as its digits."""
+    plain = [person.email.lower().encode(), _member_id(person).encode()]
+    digits = [re.sub(r"\D", "", person.phone).encode()] if person.phone else []
+    return plain, digits
+
+
+def _files_holding(home: Path, needles: tuple[list[bytes], list[bytes]]) -> list[str]:
+    plain, digits = needles
     hits = []
-    for path in home.rglob("*"):
+    for path in sorted(home.rglob("*")):
         if path.is_file() and path.relative_to(home).parts[0] not in NOT_THE_CDPS:
             data = path.read_bytes().lower()
-            if any(n in data for n in needles) or any(n in re.sub(rb"\D", b"", data) for n in needles[1:]):
-                hits.append(str(path.relative_to(home)))
+            if any(n in data for n in plain) or any(n in re.sub(rb"\D", b"", data) for n in digits):
+                hits.append(path.relative_to(home).as_posix())
     return hits
 
 
-def test_forget_leaves_no_row_of_the_person_in_any_table(forgotten: Forgotten) -> None:
-    with duckdb.connect(str(forgotten.home / "warehouse.duckdb"), read_only=True) as con:
-        holding = set()
+def _tables_holding(warehouse: Path, values: list[str], digits: str | None = None) -> set[str]:
+    """The tables with a text column equal to one of `values` (case aside), or to `digits` once punctuation goes."""
+    holding = set()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         for table in tables(con):
             for column in table.text_columns():
+                where = f'list_contains(?, lower("{column}"))'
+                if digits:
+                    where += f" or regexp_replace(\"{column}\", '[^0-9]', '', 'g') = '{digits}'"
                 (n,) = con.execute(
-                    f'select count(*) from {table.ref} where lower("{column}") = ? or "{column}" = ?',
-                    [forgotten.email.lower(), forgotten.customer_id],
+                    f"select count(*) from {table.ref} where {where}", [[v.lower() for v in values]]
                 ).fetchall()[0]
                 if n:
                     holding.add(f"{table.schema}.{table.name}")
+    return holding
+
+
+def _identifiers(person: Forgotten) -> tuple[list[str], str | None]:
+    """The person's email, member id and phone, and the phone's digits."""
+    values = [person.email, _member_id(person), *([person.phone] if person.phone else [])]
+    return values, re.sub(r"\D", "", person.phone) if person.phone else None
+
+
+def test_forget_leaves_no_row_of_the_person_in_any_table(forgotten: Forgotten) -> None:
+    warehouse = forgotten.home / "warehouse.duckdb"
+    values, digits = _identifiers(forgotten)
+    holding = _tables_holding(warehouse, [*values, forgotten.customer_id], digits)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         (erase,) = con.execute(
             "select count(*) from identity.id_history where old_customer_id = ? and change = 'erase'",
             [forgotten.customer_id],
         ).fetchall()[0]
-    # Only the Mailchimp state keeps the member, so the next sync unsubscribes them; id_history records the erase.
-    assert holding == {"exports.mailchimp_state", "identity.id_history"}
+    # id_history records the erase (a pseudonymous ID); the Mailchimp member waits outside the warehouse.
+    assert holding == {"identity.id_history"}
     assert erase == 1
 
 
-def test_forget_leaves_no_byte_of_the_person_outside_the_pending_removal(forgotten: Forgotten) -> None:
-    hits = _files_holding(forgotten.home, _needles(forgotten))
-    assert hits == ["warehouse.duckdb"] or hits == []
+def test_forget_leaves_no_byte_of_the_person_but_the_owed_removal(forgotten: Forgotten) -> None:
+    assert _files_holding(forgotten.home, _needles(forgotten)) == [OWED]
+    assert stat.S_IMODE((forgotten.home / OWED).stat().st_mode) == 0o600
     assert not list((forgotten.home / "dlt").glob("*/load/loaded/*"))
+    assert "mailchimp: removals the next sync sends" in forgotten.result.stdout
+
+
+def test_the_byte_scans_see_the_person_before_the_forget(forgotten: Forgotten, cdp_home: Path) -> None:
+    # DuckDB compresses most strings, so a scan that finds nothing proves something only where it found them before.
+    assert "warehouse.duckdb" in _files_holding(cdp_home, _needles(forgotten))
 
 
 def test_request_log_holds_counts_and_a_keyed_hash_only(forgotten: Forgotten) -> None:
@@ -93,19 +127,29 @@ def test_analytics_copy_is_republished_without_the_person(forgotten: Forgotten) 
     assert n == 0
 
 
-def test_next_sync_removes_the_person_from_mailchimp(forgotten: Forgotten, tmp_path: Path) -> None:
-    import shutil
-
-    home = tmp_path / "home"
+@pytest.fixture(scope="module")
+def synced(forgotten: Forgotten, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the forgotten home after two syncs: the one that removes the person, and the one after it."""
+    home = tmp_path_factory.mktemp("synced") / "home"
     shutil.copytree(forgotten.home, home)
-    result = run_cdp(home, "sync", "--destination", "mailchimp")
-    assert result.returncode == 0, result.stderr[-3000:]
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        state = con.execute(
-            "select count(*) from exports.mailchimp_state where customer_id = ?", [forgotten.customer_id]
-        ).fetchall()[0][0]
-        actions = con.execute(
-            "select distinct action, status from marts.export_log where customer_id = ?", [forgotten.customer_id]
+    for _ in range(2):
+        result = run_cdp(home, "sync", "--destination", "mailchimp")
+        assert result.returncode == 0, result.stderr[-3000:]
+    return home
+
+
+def test_next_sync_removes_the_person_from_mailchimp(forgotten: Forgotten, synced: Path) -> None:
+    with duckdb.connect(str(synced / "warehouse.duckdb"), read_only=True) as con:
+        logged = con.execute(
+            "select distinct action, status, record_key from marts.export_log where customer_id = ?",
+            [forgotten.customer_id],
         ).fetchall()
-    assert state == 0
-    assert actions == [("remove", "sent")]
+    # The log says the member was removed, without the member id.
+    assert logged == [("remove", "sent", None)]
+    assert not (synced / OWED).exists()
+
+
+def test_after_the_next_sync_nothing_holds_the_person(forgotten: Forgotten, synced: Path) -> None:
+    # Mailchimp now reports the member unsubscribed at every sync: that must not bring the email back either.
+    assert _tables_holding(synced / "warehouse.duckdb", *_identifiers(forgotten)) == set()
+    assert _files_holding(synced, _needles(forgotten)) == []
