@@ -1,4 +1,5 @@
-"""Mailchimp Marketing API v3: list members upserted in batches, segments as tags, unsubscribes as status.
+"""Mailchimp Marketing API v3: list members upserted in batches, segments as tags, unsubscribes as status, and
+people forgotten by `cdp forget` deleted permanently (Mailchimp's erasure: the member and their history go).
 
 Only the plan (the difference since the last acknowledged state) is sent. Each batch's acknowledged members are
 committed to the state before the next batch goes out; per-member errors are left out of the state, so the next
@@ -114,6 +115,16 @@ class MailchimpClient:
             raise
         return True
 
+    def delete_permanently(self, list_id: str, member_hash: str) -> bool:
+        """Erases the member and their history from the list; False when the list does not hold them."""
+        try:
+            self.call("POST", f"/lists/{list_id}/members/{member_hash}/actions/delete-permanent")
+        except MailchimpError as error:
+            if " 404 " in str(error):
+                return False
+            raise
+        return True
+
 
 def _upsert_payload(rows: list[Any]) -> dict[str, Any] | None:
     """The batch entry for one member from its planned rows, or None when it needs no upsert."""
@@ -197,4 +208,24 @@ def send(
             results = [o for outcomes in pool.map(remove, chunk) for o in outcomes]
             failures += [o for o in results if o.status == "failed"]
             acknowledge([o for o in results if o.status != "failed"])
+    return failures
+
+
+def erase(
+    client: MailchimpClient, list_id: str, owed: pd.DataFrame, acknowledge: Callable[[list[Outcome]], None]
+) -> list[Outcome]:
+    """Deletes forgotten people's members permanently; one call settles every owed row of a member (their list row
+    and tags). Returns the failures, which stay owed to the next sync."""
+    by_member: dict[str, list[Any]] = defaultdict(list)
+    for row in owed.itertuples(index=False):
+        by_member[row.record_key].append(row)
+    failures: list[Outcome] = []
+    for record_key, rows in sorted(by_member.items()):
+        try:
+            existed = client.delete_permanently(list_id, record_key)
+        except (MailchimpError, requests.RequestException) as error:
+            failures += [outcome(row, "failed", str(error)) for row in rows]
+            continue
+        status, note = ("sent", None) if existed else ("skipped", "not a member of the list")
+        acknowledge([outcome(row, status, note) for row in rows])
     return failures

@@ -2,9 +2,9 @@
 
 API destinations get the plan in up to `ROUNDS` passes within the sync: each pass re-plans from the acknowledged
 state, so it carries only what is still missing (per-member errors of the previous pass). What still fails is logged
-`failed` and planned again by the next sync. Their plan starts with the removals owed to forgotten people, which
-`cdp forget` keeps outside the warehouse (privacy/pending.py). File destinations get a full snapshot and their diff
-is logged.
+`failed` and planned again by the next sync. Before the plan, they erase the members owed to forgotten people,
+which `cdp forget` keeps outside the warehouse (privacy/pending.py). File destinations get a full snapshot and their
+diff is logged.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def sync_destination(
     started = time.perf_counter()
     state.ensure_tables(con, [destination])
     if dry_run:
-        planned = _plan(con, destination)
+        planned = _with_owed(pending.removals(destination.name), planning.plan(con, destination))
         return SyncResult(destination.name, None, planned, seconds=time.perf_counter() - started)
     suppression.refresh_file(con)
     sync_id = uuid.uuid4().hex
@@ -79,9 +79,12 @@ def sync_destination(
         list_id = client.list_id(destination.options["list_name"], destination.options)
         reported = pending.without_forgotten(con, client.reported(list_id))
         newly = suppression.record_reported(con, destination.name, reported)
-        planned = _plan(con, destination)
-        failures = _send_in_rounds(con, destination, client, list_id, planned, acknowledge)
+        owed = pending.removals(destination.name)
+        failures = mailchimp.erase(client, list_id, owed, acknowledge)
+        planned = planning.plan(con, destination)
+        failures += _send_in_rounds(con, destination, client, list_id, planned, acknowledge)
         acknowledge(failures)
+        planned = _with_owed(owed, planned)
         if failures and not counts.get("sent") and not counts.get("skipped"):
             raise ExportError(
                 f"{destination.name} accepted none of {len(failures)} records; first error: {failures[0].error}. "
@@ -114,12 +117,10 @@ def _send_in_rounds(
         failures = {(f.segment, f.record_key): f for f in round_failures}
         if not failures:
             break
-        plan = _plan(con, destination)
+        plan = planning.plan(con, destination)
     return list(failures.values())
 
 
-def _plan(con: duckdb.DuckDBPyConnection, destination: Destination) -> pd.DataFrame:
+def _with_owed(owed: pd.DataFrame, planned: pd.DataFrame) -> pd.DataFrame:
     """The removals owed to forgotten people, then the difference between the desired and acknowledged state."""
-    owed = pending.removals(destination.name)
-    planned = planning.plan(con, destination)
     return planned if owed.empty else pd.concat([owed, planned], ignore_index=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -147,6 +148,15 @@ def test_next_sync_removes_the_person_from_mailchimp(forgotten: Forgotten, synce
     # The log says the member was removed, without the member id.
     assert logged == [("remove", "sent", None)]
     assert not (synced / OWED).exists()
+    # The email tool held the member and now holds nothing of them: deleted permanently, not just unsubscribed.
+    assert _email_tool_members(forgotten.home, _member_id(forgotten)) == 1
+    assert _email_tool_members(synced, _member_id(forgotten)) == 0
+
+
+def _email_tool_members(home: Path, member_id: str) -> int:
+    """Members with this id in the simulated email tool's own store (any list, any status)."""
+    with sqlite3.connect(home / "simulator" / "mailchimp.sqlite") as db:
+        return db.execute("select count(*) from members where hash = ?", (member_id,)).fetchone()[0]
 
 
 def test_after_the_next_sync_nothing_holds_the_person(forgotten: Forgotten, synced: Path) -> None:
