@@ -51,3 +51,49 @@ def test_analytics_copy_hashes_personal_columns_and_drops_raw_data(
     # The SQL hash is the installation's HMAC-SHA256, the one the suppression list of forgotten people uses.
     monkeypatch.setenv("CDP_HOME", str(cdp_home))
     assert published == {customer_id: keyed_hash(email) for customer_id, email in held.items()}
+
+
+def test_export_person_holds_every_source_record_of_the_person(nightly_run, cdp_home: Path, tmp_path: Path) -> None:
+    """Checked against the simulator's truth: a person with records in several sources, all of them resolved into one
+    customer, is exported with exactly those records, whichever source's email the request names."""
+    truth = cdp_home / "simulator" / "truth.csv"
+    with duckdb.connect(str(cdp_home / "warehouse.duckdb"), read_only=True) as con:
+        person_id, email, expected = con.execute(f"""
+            with truth as (
+                select person_id, source_system || ':' || source_record_id as record_id
+                from read_csv('{truth}', all_varchar = true)
+            ),
+            people as (
+                select t.person_id,
+                    any_value(m.customer_id) as customer_id,
+                    count(distinct m.customer_id) as customers,
+                    bool_and(m.customer_id is not null) as all_resolved,
+                    count(distinct split_part(t.record_id, ':', 1)) as sources,
+                    list(t.record_id order by t.record_id) as records
+                from truth as t left join marts.customer_id_map as m using (record_id)
+                group by t.person_id
+            ),
+            customer_sizes as (
+                select customer_id, count(*) as records from marts.customer_id_map group by customer_id
+            )
+            select people.person_id, min(person_records.email), any_value(people.records)
+            from people
+            join customer_sizes using (customer_id)
+            join intermediate.int_person_records as person_records
+                on list_contains(people.records, person_records.record_id)
+            where people.customers = 1 and people.all_resolved and people.sources >= 2
+                and customer_sizes.records = len(people.records) and person_records.email is not null
+            group by people.person_id
+            order by people.person_id
+            limit 1
+        """).fetchall()[0]
+    out = tmp_path / "person.json"
+    result = run_cdp(cdp_home, "export-person", "--email", email, "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    document = json.loads(out.read_text())
+    exported = sorted(
+        f"{table.split('.')[0].removeprefix('raw_')}:{row['id']}"
+        for table, rows in document["source_records"].items()
+        for row in rows
+    )
+    assert exported == sorted(expected), person_id
