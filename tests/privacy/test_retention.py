@@ -1,4 +1,4 @@
-"""Retention: raw email events older than the configured window are deleted, as of the sources' clock."""
+"""Retention: raw data older than its configured window is deleted by the nightly run, as of the sources' clock."""
 
 from __future__ import annotations
 
@@ -8,28 +8,87 @@ from datetime import timedelta
 import duckdb
 
 from cdp_orchestration.privacy.retention import apply_retention, retention_rules
+from tests.conftest import run_cdp
 
-
-def test_the_default_policy_keeps_email_events_24_months():
-    rule = next(r for r in retention_rules() if r.name == "email_events")
-    assert rule.keep_days == 730 and rule.source == "hubspot"
-
-
-def test_events_past_the_window_are_deleted_everywhere_and_nothing_else(nightly_run, cdp_home, tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    shutil.copytree(cdp_home, home, ignore=shutil.ignore_patterns("dagster", "dlt", "simulator"))
-    policy = tmp_path / "retention.yml"
-    policy.write_text("""rules:
+SHORT_POLICY = """rules:
   - name: email_events
     source: hubspot
-    keep_days: 10
+    keep_days: {days}
     tables:
       - table: raw_hubspot.email_events
         timestamp: to_timestamp(created / 1000)
       - table: marts.fct_customer_events
         timestamp: event_at
         where: starts_with(event_type, 'email_')
-""")
+"""
+
+
+def test_the_default_policy_keeps_email_events_24_months_and_abandoned_checkouts_12():
+    rules = {r.name: r for r in retention_rules()}
+    assert (rules["email_events"].keep_days, rules["email_events"].source) == (730, "hubspot")
+    assert (rules["abandoned_checkouts"].keep_days, rules["abandoned_checkouts"].source) == (365, "shopify")
+
+
+def test_the_nightly_run_kept_no_abandoned_checkout_past_its_window(built_warehouse):
+    as_of = built_warehouse.sql("select max(observed_at) from meta.source_clock").fetchall()[0][0]
+    cutoff = as_of - timedelta(days=365)
+    old, kept = built_warehouse.execute(
+        "select count(*) filter (where created_at < ?), count(*) from raw_shopify.checkouts", [cutoff]
+    ).fetchall()[0]
+    assert old == 0 and kept > 0
+    assert (
+        built_warehouse.execute(
+            "select count(*) from marts.fct_customer_events where event_type = 'checkout_abandoned' and event_at < ?",
+            [cutoff],
+        ).fetchall()[0][0]
+        == 0
+    )
+    assert (
+        built_warehouse.sql(
+            "select count(*) from raw_shopify.checkouts__line_items "
+            "where _dlt_parent_id not in (select _dlt_id from raw_shopify.checkouts)"
+        ).fetchall()[0][0]
+        == 0
+    )
+
+
+def test_moving_the_sources_clock_past_the_window_deletes_what_fell_out(nightly_run, cdp_home, tmp_path):
+    """Email events inside a 30-day window on the first night fall out of it when the sources' clock moves on; the
+    next nightly run deletes them from the raw table and the timeline, and keeps the rest."""
+    home = tmp_path / "home"
+    shutil.copytree(cdp_home, home)
+    policy = tmp_path / "retention.yml"
+    policy.write_text(SHORT_POLICY.format(days=30))
+    old_events = "select count(*) from raw_hubspot.email_events where to_timestamp(created / 1000) < ?"
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        as_of = con.sql("select max(observed_at) from meta.source_clock").fetchall()[0][0]
+        # What falls out once the clock moves 5 days on: events 25 to 30 days old tonight.
+        falling_out = con.execute(old_events, [as_of - timedelta(days=25)]).fetchall()[0][0]
+        assert con.execute(old_events, [as_of - timedelta(days=30)]).fetchall()[0][0] == 0, "the window held all"
+    assert falling_out > 0, "the session's email events should reach back past 25 days"
+    assert run_cdp(home, "advance-day", "5").returncode == 0
+    result = run_cdp(home, "run", extra_env={"CDP_RETENTION_FILE": str(policy)})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        moved_to = con.sql("select max(observed_at) from meta.source_clock").fetchall()[0][0]
+        cutoff = moved_to - timedelta(days=30)
+        assert moved_to >= as_of + timedelta(days=5)
+        assert con.execute(old_events, [cutoff]).fetchall()[0][0] == 0
+        assert (
+            con.execute(
+                "select count(*) from marts.fct_customer_events where starts_with(event_type, 'email_') and event_at < ?",
+                [cutoff],
+            ).fetchall()[0][0]
+            == 0
+        )
+        assert con.sql("select count(*) from raw_hubspot.email_events").fetchall()[0][0] > 0
+
+
+def test_events_past_the_window_are_deleted_everywhere_and_nothing_else(nightly_run, cdp_home, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    shutil.copytree(cdp_home, home, ignore=shutil.ignore_patterns("dagster", "dlt", "simulator"))
+    policy = tmp_path / "retention.yml"
+    policy.write_text(SHORT_POLICY.format(days=10))
     monkeypatch.setenv("CDP_RETENTION_FILE", str(policy))
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
         as_of = con.sql("select max(observed_at) from meta.source_clock").fetchall()[0][0]
