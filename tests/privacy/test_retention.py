@@ -76,7 +76,8 @@ def test_moving_the_sources_clock_past_the_window_deletes_what_fell_out(nightly_
         assert con.execute(old_events, [cutoff]).fetchall()[0][0] == 0
         assert (
             con.execute(
-                "select count(*) from marts.fct_customer_events where starts_with(event_type, 'email_') and event_at < ?",
+                "select count(*) from marts.fct_customer_events "
+                "where starts_with(event_type, 'email_') and event_at < ?",
                 [cutoff],
             ).fetchall()[0][0]
             == 0
