@@ -103,22 +103,17 @@ class MailchimpClient:
 
     def remove_tags(self, list_id: str, member_hash: str, tags: list[str]) -> bool:
         """Marks the tags inactive on the member; False when the member does not exist (nothing to remove)."""
-        try:
-            self.call(
-                "POST",
-                f"/lists/{list_id}/members/{member_hash}/tags",
-                json={"tags": [{"name": tag, "status": "inactive"} for tag in tags]},
-            )
-        except MailchimpError as error:
-            if " 404 " in str(error):
-                return False
-            raise
-        return True
+        tags_off = {"tags": [{"name": tag, "status": "inactive"} for tag in tags]}
+        return self._call_on_member("POST", f"/lists/{list_id}/members/{member_hash}/tags", json=tags_off)
 
     def delete_permanently(self, list_id: str, member_hash: str) -> bool:
         """Erases the member and their history from the list; False when the list does not hold them."""
+        return self._call_on_member("POST", f"/lists/{list_id}/members/{member_hash}/actions/delete-permanent")
+
+    def _call_on_member(self, method: str, path: str, **kwargs: Any) -> bool:
+        """A call on one member; False when the list does not hold the member (404)."""
         try:
-            self.call("POST", f"/lists/{list_id}/members/{member_hash}/actions/delete-permanent")
+            self.call(method, path, **kwargs)
         except MailchimpError as error:
             if " 404 " in str(error):
                 return False
@@ -158,9 +153,7 @@ def send(
     acknowledge: Callable[[list[Outcome]], None],
 ) -> list[Outcome]:
     """Sends the plan; `acknowledge` commits each batch's outcomes before the next. Returns the failures."""
-    by_member: dict[str, list[Any]] = defaultdict(list)
-    for row in plan.itertuples(index=False):
-        by_member[row.record_key].append(row)
+    by_member = _by_member(plan)
     failures: list[Outcome] = []
 
     upserts: list[tuple[dict[str, Any], list[Any]]] = []
@@ -195,12 +188,7 @@ def send(
 
     def remove(item: tuple[str, list[Any]]) -> list[Outcome]:
         record_key, rows = item
-        try:
-            existed = client.remove_tags(list_id, record_key, sorted(row.segment for row in rows))
-        except (MailchimpError, requests.RequestException) as error:
-            return [outcome(row, "failed", str(error)) for row in rows]
-        status, note = ("sent", None) if existed else ("skipped", "not a member of the list")
-        return [outcome(row, status, note) for row in rows]
+        return _member_outcomes(rows, lambda: client.remove_tags(list_id, record_key, sorted(r.segment for r in rows)))
 
     # Tag removals are one call per member: a few run at once, and each chunk is committed before the next starts.
     with ThreadPoolExecutor(max_workers=REMOVAL_WORKERS) as pool:
@@ -216,16 +204,28 @@ def erase(
 ) -> list[Outcome]:
     """Deletes forgotten people's members permanently; one call settles every owed row of a member (their list row
     and tags). Returns the failures, which stay owed to the next sync."""
-    by_member: dict[str, list[Any]] = defaultdict(list)
-    for row in owed.itertuples(index=False):
-        by_member[row.record_key].append(row)
     failures: list[Outcome] = []
-    for record_key, rows in sorted(by_member.items()):
-        try:
-            existed = client.delete_permanently(list_id, record_key)
-        except (MailchimpError, requests.RequestException) as error:
-            failures += [outcome(row, "failed", str(error)) for row in rows]
-            continue
-        status, note = ("sent", None) if existed else ("skipped", "not a member of the list")
-        acknowledge([outcome(row, status, note) for row in rows])
+    for record_key, rows in sorted(_by_member(owed).items()):
+        outcomes = _member_outcomes(rows, lambda key=record_key: client.delete_permanently(list_id, key))
+        failures += [o for o in outcomes if o.status == "failed"]
+        acknowledge([o for o in outcomes if o.status != "failed"])
     return failures
+
+
+def _by_member(plan: pd.DataFrame) -> dict[str, list[Any]]:
+    """The planned rows of each member (record key)."""
+    by_member: dict[str, list[Any]] = defaultdict(list)
+    for row in plan.itertuples(index=False):
+        by_member[row.record_key].append(row)
+    return by_member
+
+
+def _member_outcomes(rows: list[Any], call: Callable[[], bool]) -> list[Outcome]:
+    """The outcome of one call that settles all of a member's `rows`: sent, skipped when the list does not hold the
+    member, failed (retried by the next sync) when the call fails."""
+    try:
+        existed = call()
+    except (MailchimpError, requests.RequestException) as error:
+        return [outcome(row, "failed", str(error)) for row in rows]
+    status, note = ("sent", None) if existed else ("skipped", "not a member of the list")
+    return [outcome(row, status, note) for row in rows]

@@ -40,9 +40,7 @@ def _manifest_is_stale() -> bool:
     if not manifest.exists():
         return True
     parsed_at = manifest.stat().st_mtime
-    project_dir = Path(dbt_project.project_dir)
-    return any(
-        path.stat().st_mtime > parsed_at
-        for path in project_dir.rglob("*")
-        if path.is_file() and path.relative_to(project_dir).parts[0] not in _DBT_OUTPUT_FOLDERS
-    )
+    # dbt's own output (thousands of files under target/) is never walked: this runs each time definitions load.
+    sources = [entry for entry in Path(dbt_project.project_dir).iterdir() if entry.name not in _DBT_OUTPUT_FOLDERS]
+    files = [p for entry in sources for p in ([entry] if entry.is_file() else entry.rglob("*")) if p.is_file()]
+    return any(path.stat().st_mtime > parsed_at for path in files)

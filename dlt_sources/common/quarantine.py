@@ -7,7 +7,7 @@ Two kinds of defect:
   loaded as the source sent it, staging nulls the bad value, and the quarantine table keeps a row that
   says what was wrong, so nothing is dropped silently.
 
-Text that is not valid Unicode (bytes that are not UTF-8, kept as surrogate escapes by `http.read_json_as_utf8`,
+Text that is not valid Unicode (bytes that are not UTF-8, kept as surrogate escapes by `http.JsonAsUtf8Response`,
 or half a surrogate pair sent as a JSON escape) cannot be stored as text: it is loaded with U+FFFD in their place,
 and the record's quarantine row keeps the original bytes in `payload_bytes`.
 """
@@ -207,7 +207,7 @@ def _replace_lone_surrogates(value: Any) -> Any:
     return value
 
 
-def original_bytes(record: Any) -> bytes:
+def _original_bytes(record: Any) -> bytes:
     """The record as JSON, with the bytes that were not UTF-8 put back as they came."""
     return json.dumps(record, ensure_ascii=False).encode("utf-8", errors=_ORIGINAL_BYTES)
 
@@ -259,7 +259,7 @@ def screen(entity: str, id_key: str, checks: list[Check]) -> Callable[[dict[str,
             if not _is_valid_unicode(text):
                 invalid.append(path)
         if invalid:
-            received = original_bytes(record)
+            received = _original_bytes(record)
             record = _replace_lone_surrogates(record)
             findings.flag(f"not valid UTF-8, loaded with U+FFFD (bytes as sent in payload_bytes): {', '.join(invalid)}")
         record_id = record.get(id_key)
