@@ -21,10 +21,10 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cdp_orchestration.exports.config import Destination  # noqa: E402
-from cdp_orchestration.exports.sync import sync_destination  # noqa: E402
-from cdp_orchestration.ingest.resources import Connection  # noqa: E402
-from dlt_sources.simulator import running_simulator  # noqa: E402
+from activation.config import Destination  # noqa: E402
+from activation.sync import sync_destination  # noqa: E402
+from dlt_sources.connections import Connection  # noqa: E402
+from simulator import running_simulator  # noqa: E402
 
 SEGMENT = "bench_vip"
 

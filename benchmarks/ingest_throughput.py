@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from dlt_sources.simulator import running_simulator
+from simulator import running_simulator
 
 SHOPIFY = "/admin/api/2024-07"
 AUTH = {"X-Shopify-Access-Token": "bench", "Authorization": "Bearer bench"}
@@ -94,11 +94,12 @@ WALKERS = {"shopify": walk_shopify, "square": walk_square, "hubspot": walk_hubsp
 
 LOAD_ONE = """
 import json, resource, sys, time
-from cdp_orchestration.ingest.pipelines import make_pipeline, make_source
-from cdp_orchestration.ingest.resources import Connection
+from dlt_sources.connections import Connection
+from dlt_sources.pipelines import make_pipeline, make_source
+from warehouse import pipelines_dir, warehouse_path
 source, url = sys.argv[1], sys.argv[2]
 started = time.perf_counter()
-pipeline = make_pipeline(source)
+pipeline = make_pipeline(source, warehouse_path(), pipelines_dir())
 pipeline.run(make_source(Connection(source, url, "bench", True)), loader_file_format="parquet")
 counts = pipeline.last_trace.last_normalize_info.row_counts
 records = sum(n for table, n in counts.items()

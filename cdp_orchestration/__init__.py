@@ -1,1 +1,1 @@
-"""Dagster definitions, the `cdp` command and the reverse-ETL exports of the CDP."""
+"""Dagster wiring of the CDP: assets, checks, schedules and resources per area, and the `cdp` command."""

@@ -1,31 +1,35 @@
-"""The CDP's one `Definitions`, merged from one small package per area."""
+"""The CDP's one `Definitions`, merged from one small package per area, built when Dagster asks for it."""
 
-from dagster import Definitions, in_process_executor
+from dagster import Definitions, definitions, in_process_executor
 
-# Modules, not their `defs`: Dagster refuses a module holding more than one Definitions object.
 from cdp_orchestration.exports import definitions as exports
 from cdp_orchestration.ingest import definitions as ingest
 from cdp_orchestration.jobs import nightly_job, nightly_schedule
 from cdp_orchestration.progress import progress_logger
 from cdp_orchestration.publish import definitions as publish
 from cdp_orchestration.resolution import definitions as resolution
+from cdp_orchestration.resources import WarehouseResource
 from cdp_orchestration.segments import definitions as segments
 from cdp_orchestration.transform import definitions as transform
 
-defs = Definitions.merge(
-    ingest.defs,
-    transform.defs,
-    resolution.defs,
-    segments.defs,
-    exports.defs,
-    publish.defs,
-    # `progress` is what `cdp run` shows at the terminal; `dagster dev` keeps Dagster's console logger.
-    # In one process, one step at a time: DuckDB takes one writer per file, and "Materialize all" in
-    # `dagster dev` runs the implicit asset job with this executor.
-    Definitions(
-        jobs=[nightly_job],
-        schedules=[nightly_schedule],
-        loggers={"progress": progress_logger},
-        executor=in_process_executor,
-    ),
-)
+
+@definitions
+def defs() -> Definitions:
+    return Definitions.merge(
+        ingest.defs(),
+        transform.defs(),
+        resolution.defs(),
+        segments.defs(),
+        exports.defs(),
+        publish.defs(),
+        # `progress` is what `cdp run` shows at the terminal; `dagster dev` keeps Dagster's console logger.
+        # In one process, one step at a time: DuckDB takes one writer per file, and "Materialize all" in
+        # `dagster dev` runs the implicit asset job with this executor.
+        Definitions(
+            jobs=[nightly_job],
+            schedules=[nightly_schedule],
+            loggers={"progress": progress_logger},
+            executor=in_process_executor,
+            resources={"warehouse": WarehouseResource()},
+        ),
+    )

@@ -1,14 +1,16 @@
 """One small populated warehouse per test session, built by the real nightly run, for many tests to read.
 
-Scenario tests that need their own state (faults, crashes, new days) make their own small runs.
+Tests that change state (a sync, a forget, a new night) work on a copy of it (`home_copy`); scenario tests that need
+a population of their own (faults, crashes, hostile input) make their own small runs.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -19,17 +21,16 @@ SESSION_PEOPLE = "300"
 SESSION_SEED = "7"
 
 
+def cdp_environment(home: Path, people: str = SESSION_PEOPLE, seed: str = SESSION_SEED) -> dict[str, str]:
+    """The settings of a CDP whose state is `home` (CONTRACT §1), for the session's population unless told."""
+    return {"CDP_HOME": str(home), "CDP_PEOPLE": people, "CDP_SEED": seed, "CDP_FAULTS": "0"}
+
+
 def run_cdp(
     home: Path, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 900
 ) -> subprocess.CompletedProcess:
     """The `cdp` command as a user runs it, on its own state folder."""
-    env = {
-        **os.environ,
-        "CDP_HOME": str(home),
-        "CDP_PEOPLE": SESSION_PEOPLE,
-        "CDP_SEED": SESSION_SEED,
-        **(extra_env or {}),
-    }
+    env = {**os.environ, **cdp_environment(home), **(extra_env or {})}
     env.pop("DAGSTER_HOME", None)
     return subprocess.run(
         [sys.executable, "-m", "cdp_orchestration.cli", *args],
@@ -41,6 +42,13 @@ def run_cdp(
     )
 
 
+def run_night(home: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`cdp run` into `home`; fails the test with the run's own output when the night fails."""
+    result = run_cdp(home, "run", extra_env=extra_env)
+    assert result.returncode == 0, f"cdp run into {home} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return result
+
+
 @pytest.fixture(scope="session")
 def cdp_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cdp_home")
@@ -49,9 +57,7 @@ def cdp_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def nightly_run(cdp_home: Path) -> subprocess.CompletedProcess:
     """`cdp run` on the session's population; every test reading the warehouse depends on it."""
-    result = run_cdp(cdp_home, "run")
-    assert result.returncode == 0, f"cdp run failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    return result
+    return run_night(cdp_home)
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +66,24 @@ def built_warehouse(nightly_run, cdp_home: Path) -> Iterator[duckdb.DuckDBPyConn
     con = duckdb.connect(str(cdp_home / "warehouse.duckdb"), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="module")
+def home_copy(nightly_run, cdp_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the session's populated state folder for one module's tests to change (sync, forget, new nights);
+    the session's own stays as the nightly run left it."""
+    home = tmp_path_factory.mktemp("home_copy") / "home"
+    shutil.copytree(cdp_home, home)
+    return home
+
+
+@pytest.fixture
+def in_home(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
+    """Points this process's CDP settings at a state folder, for a test calling the CDP's code in-process."""
+
+    def enter(home: Path) -> None:
+        for name, value in cdp_environment(home).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+    return enter

@@ -1,1 +1,1 @@
-"""Reverse-ETL: segments sent to email tools (as differences) and to file drops and ad platforms (as snapshots)."""
+"""Exports: one asset per destination of activation's destinations.yml."""

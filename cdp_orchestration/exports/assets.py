@@ -3,17 +3,21 @@
 Keys `["exports", <destination>]` in group `exports`; the lineage reads segment model → segment → export.
 """
 
-import duckdb
+from functools import cache
+
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 
-from cdp_orchestration.exports.config import Destination, load_destinations
-from cdp_orchestration.exports.planning import summarise
-from cdp_orchestration.exports.sync import sync_destination
-from cdp_orchestration.ingest.resources import SourceSystems
-from cdp_orchestration.segments.assets import SEGMENTS, segment_key
-from cdp_orchestration.settings import warehouse_path
+from activation.config import Destination, load_destinations
+from activation.planning import summarise
+from activation.sync import sync_destination
+from cdp_orchestration.resources import SourceSystems, WarehouseResource
+from cdp_orchestration.segments.assets import declared_segments, segment_key
 
-DESTINATIONS = load_destinations(known_segments={segment.name for segment in SEGMENTS})
+
+@cache
+def destinations() -> tuple[Destination, ...]:
+    """destinations.yml, checked against the segments the dbt project declares."""
+    return tuple(load_destinations(known_segments={segment.name for segment in declared_segments()}))
 
 
 def export_asset(destination: Destination) -> AssetsDefinition:
@@ -25,9 +29,11 @@ def export_asset(destination: Destination) -> AssetsDefinition:
         kinds={destination.kind},
         description=destination.description or f"Export to {destination.name} ({destination.kind}).",
     )
-    def _export(context: AssetExecutionContext, sources: SourceSystems) -> MaterializeResult:
+    def _export(
+        context: AssetExecutionContext, sources: SourceSystems, warehouse: WarehouseResource
+    ) -> MaterializeResult:
         connection = sources.destination(destination.kind) if destination.is_api else None
-        with duckdb.connect(str(warehouse_path())) as con:
+        with warehouse.connect() as con:
             result = sync_destination(con, destination, context.run.run_id, connection)
         planned = summarise(result.planned)
         context.log.info(
@@ -51,4 +57,6 @@ def export_asset(destination: Destination) -> AssetsDefinition:
     return _export
 
 
-export_assets = [export_asset(destination) for destination in DESTINATIONS]
+@cache
+def export_assets() -> tuple[AssetsDefinition, ...]:
+    return tuple(export_asset(destination) for destination in destinations())

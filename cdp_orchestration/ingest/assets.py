@@ -3,7 +3,6 @@
 import time
 from collections.abc import Iterator
 
-import duckdb
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -16,20 +15,21 @@ from dagster import (
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, build_dlt_asset_specs
 from dagster_dlt.translator import DltResourceTranslatorData
 
-from cdp_orchestration.ingest.pipelines import (
+from cdp_orchestration.resources import SourceSystems, WarehouseResource
+from dlt_sources.common.quarantine import QUARANTINE_TABLE
+from dlt_sources.connections import Connection, explain_http_failure, is_transient, source_clock
+from dlt_sources.pipelines import (
     LOADER_FILE_FORMAT,
-    SOURCE_FACTORIES,
-    explain_http_failure,
-    is_transient,
+    SOURCES,
     make_pipeline,
     make_source,
     raw_schema,
     type_variants,
 )
-from cdp_orchestration.ingest.resources import SourceSystems, source_clock
-from cdp_orchestration.privacy.retention import apply_retention
-from cdp_orchestration.settings import SOURCES, warehouse_path
-from dlt_sources.common.quarantine import QUARANTINE_TABLE
+from privacy.retention import apply_retention
+from privacy.screen import screen_source
+from warehouse import pipelines_dir, warehouse_path
+from warehouse.loads import quarantined_in_load, record_source_clock
 
 SOURCE_OUTAGE_RETRIES = 2
 SOURCE_OUTAGE_WAIT = 30
@@ -47,42 +47,11 @@ class CdpDltTranslator(DagsterDltTranslator):
         )
 
 
-def record_source_clock(source: str, observed_at, run_id: str) -> None:
-    """Keeps the source's own time of this run; the models compute recency and lifecycle as of it."""
-    with duckdb.connect(str(warehouse_path())) as con:
-        con.execute("create schema if not exists meta")
-        con.execute(
-            "create table if not exists meta.source_clock "
-            "(source_system varchar, observed_at timestamptz, run_id varchar, recorded_at timestamptz)"
-        )
-        con.execute("insert into meta.source_clock values (?, ?, ?, now())", [source, observed_at, run_id])
-
-
-def quarantined_in_load(source: str, load_ids: list[str]) -> dict[str, int]:
-    """Rows this load put in quarantine, per entity."""
-    if not load_ids:
-        return {}
-    with duckdb.connect(str(warehouse_path()), read_only=True) as con:
-        tables = con.sql(
-            "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
-            params=[raw_schema(source), QUARANTINE_TABLE],
-        ).fetchall()
-        if not tables:
-            return {}
-        rows = con.execute(
-            f"select entity, count(*) from {raw_schema(source)}.{QUARANTINE_TABLE} "
-            f"where _dlt_load_id in (select unnest(?)) group by entity",
-            [load_ids],
-        ).fetchall()
-    return dict(rows)
-
-
 def build_source_assets(source: str) -> AssetsDefinition:
-    factory = SOURCE_FACTORIES[source]
-
+    placeholder = Connection(source, "http://configured-at-run-time", "-", simulated=True)
     resource_specs = build_dlt_asset_specs(
-        dlt_source=factory(base_url="http://configured-at-run-time", access_token="-"),
-        dlt_pipeline=make_pipeline(source),
+        dlt_source=make_source(placeholder),
+        dlt_pipeline=make_pipeline(source, warehouse_path(), pipelines_dir()),
         dagster_dlt_translator=CdpDltTranslator(),
     )
     # The quarantine table is written by every resource of the load: an asset of the same step.
@@ -95,16 +64,21 @@ def build_source_assets(source: str) -> AssetsDefinition:
     )
 
     @multi_asset(specs=[*resource_specs, quarantine_spec], name=f"load_{source}", pool="warehouse")
-    def load(context: AssetExecutionContext, dlt: DagsterDltResource, sources: SourceSystems) -> Iterator:
+    def load(
+        context: AssetExecutionContext, dlt: DagsterDltResource, sources: SourceSystems, warehouse: WarehouseResource
+    ) -> Iterator:
         connection = sources.connection(source)
-        record_source_clock(source, source_clock(connection), context.run.run_id)
-        pipeline = make_pipeline(source)
+        observed_at = source_clock(connection)
+        with warehouse.connect() as con:
+            record_source_clock(con, source, observed_at, context.run.run_id)
+        pipeline = make_pipeline(source, warehouse_path(), pipelines_dir())
         started = time.perf_counter()
         try:
             results = list(
                 dlt.run(
                     context=context,
-                    dlt_source=make_source(connection),
+                    # People erased with `cdp forget` land in quarantine, not in profiles.
+                    dlt_source=screen_source(make_source(connection), source),
                     dlt_pipeline=pipeline,
                     dagster_dlt_translator=CdpDltTranslator(),
                     loader_file_format=LOADER_FILE_FORMAT,
@@ -121,8 +95,8 @@ def build_source_assets(source: str) -> AssetsDefinition:
             raise
         seconds = round(time.perf_counter() - started, 2)
         load_ids = list(pipeline.last_trace.last_load_info.loads_ids) if pipeline.last_trace else []
-        quarantined = quarantined_in_load(source, load_ids)
-        with duckdb.connect(str(warehouse_path())) as con:
+        with warehouse.connect() as con:
+            quarantined = quarantined_in_load(con, raw_schema(source), QUARANTINE_TABLE, load_ids)
             expired = apply_retention(con, source)
         if any(expired.values()):
             deleted = ", ".join(f"{n:,} rows of {t}" for t, n in expired.items())
@@ -151,4 +125,5 @@ def build_source_assets(source: str) -> AssetsDefinition:
     return load
 
 
-source_assets = [build_source_assets(source) for source in SOURCES]
+def source_assets() -> list[AssetsDefinition]:
+    return [build_source_assets(source) for source in SOURCES]

@@ -4,9 +4,8 @@ from dagster import Definitions
 from dagster_dlt import DagsterDltResource
 
 from cdp_orchestration.ingest.assets import source_assets
-from cdp_orchestration.ingest.resources import SourceSystems
+from cdp_orchestration.resources import SourceSystems
 
-defs = Definitions(
-    assets=source_assets,
-    resources={"dlt": DagsterDltResource(), "sources": SourceSystems()},
-)
+
+def defs() -> Definitions:
+    return Definitions(assets=source_assets(), resources={"dlt": DagsterDltResource(), "sources": SourceSystems()})

@@ -4,4 +4,6 @@ from dagster import Definitions
 
 from cdp_orchestration.publish.assets import analytics_copy
 
-defs = Definitions(assets=[analytics_copy])
+
+def defs() -> Definitions:
+    return Definitions(assets=[analytics_copy()])

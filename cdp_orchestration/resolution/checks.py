@@ -1,20 +1,20 @@
 """Quality checks on identity resolution; a blocking failure stops everything downstream (the exports)."""
 
-from pathlib import Path
-
-import duckdb
+import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
 from cdp_orchestration.resolution.assets import ASSIGNMENTS
-from cdp_orchestration.settings import cdp_home, warehouse_path
+from cdp_orchestration.resources import WarehouseResource
+from identity.evaluate import pairwise_metrics
+from warehouse import cdp_home
 
 # A household with a few duplicate records each; anything larger is almost surely strangers glued together.
 MAX_PLAUSIBLE_CLUSTER = 12
 
 
 @asset_check(asset=ASSIGNMENTS, blocking=True, description="No customer holds more records than a household could.")
-def cluster_size_outliers() -> AssetCheckResult:
-    with duckdb.connect(str(warehouse_path()), read_only=True) as con:
+def cluster_size_outliers(warehouse: WarehouseResource) -> AssetCheckResult:
+    with warehouse.connect(read_only=True) as con:
         sizes = con.sql(
             """
             select customer_id, count(*) n from identity.customer_assignments
@@ -36,8 +36,8 @@ def cluster_size_outliers() -> AssetCheckResult:
     blocking=True,
     description="Every source person record has exactly one customer ID, and none is left out.",
 )
-def every_record_assigned() -> AssetCheckResult:
-    with duckdb.connect(str(warehouse_path()), read_only=True) as con:
+def every_record_assigned(warehouse: WarehouseResource) -> AssetCheckResult:
+    with warehouse.connect(read_only=True) as con:
         missing = con.sql("""
             select count(*) from intermediate.int_person_records r
             left join identity.customer_assignments a using (record_id) where a.customer_id is null""").fetchall()[0][0]
@@ -45,8 +45,8 @@ def every_record_assigned() -> AssetCheckResult:
 
 
 @asset_check(asset=ASSIGNMENTS, description="Share of source records matched to at least one other record.")
-def share_of_records_matched() -> AssetCheckResult:
-    with duckdb.connect(str(warehouse_path()), read_only=True) as con:
+def share_of_records_matched(warehouse: WarehouseResource) -> AssetCheckResult:
+    with warehouse.connect(read_only=True) as con:
         records, matched, customers = con.sql("""
             with sizes as (select customer_id, count(*) n from identity.customer_assignments group by 1)
             select coalesce(sum(n), 0), coalesce(sum(n) filter (where n > 1), 0), count(*) from sizes""").fetchall()[0]
@@ -59,36 +59,21 @@ def share_of_records_matched() -> AssetCheckResult:
     )
 
 
-def truth_file() -> Path:
-    return cdp_home() / "simulator" / "truth.csv"
-
-
 @asset_check(asset=ASSIGNMENTS, description="Pairwise accuracy against the simulator's ground truth, when it exists.")
-def accuracy_against_simulator_truth() -> AssetCheckResult:
+def accuracy_against_simulator_truth(warehouse: WarehouseResource) -> AssetCheckResult:
     """The one reader of the simulator's truth in the pipeline (CONTRACT §6): reports, never blocks."""
-    truth = truth_file()
-    if not truth.exists():
+    truth_file = cdp_home() / "simulator" / "truth.csv"
+    if not truth_file.exists():
         return AssetCheckResult(passed=True, metadata={"status": "no ground truth (real sources)"})
-    with duckdb.connect(str(warehouse_path()), read_only=True) as con:
-        predicted, actual, both = con.sql(f"""
-            with joined as (
-                select a.customer_id, t.person_id
-                from identity.customer_assignments a
-                join read_csv('{truth}', all_varchar = true) t
-                  on t.source_system = a.source_system and t.source_record_id = a.source_record_id
-            ),
-            pairs_in(n) as (select count(*) * (count(*) - 1) / 2 from joined group by customer_id),
-            pairs_true(n) as (select count(*) * (count(*) - 1) / 2 from joined group by person_id),
-            pairs_both(n) as (select count(*) * (count(*) - 1) / 2 from joined group by customer_id, person_id)
-            select (select sum(n) from pairs_in), (select sum(n) from pairs_true), (select sum(n) from pairs_both)
-        """).fetchall()[0]
-    precision = both / predicted if predicted else 1.0
-    recall = both / actual if actual else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    truth = pd.read_csv(truth_file, dtype=str)
+    truth["record_id"] = truth["source_system"] + ":" + truth["source_record_id"]
+    with warehouse.connect(read_only=True) as con:
+        clusters = con.sql("select record_id, customer_id as cluster_id from identity.customer_assignments").df()
+    metrics = pairwise_metrics(clusters, truth)
     return AssetCheckResult(
         passed=True,
         severity=AssetCheckSeverity.WARN,
-        metadata={"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)},
+        metadata={name: round(metrics[name], 4) for name in ("precision", "recall", "f1")},
     )
 
 

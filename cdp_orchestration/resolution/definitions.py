@@ -5,4 +5,6 @@ from dagster import Definitions
 from cdp_orchestration.resolution.assets import resolve_identities
 from cdp_orchestration.resolution.checks import identity_checks
 
-defs = Definitions(assets=[resolve_identities], asset_checks=identity_checks)
+
+def defs() -> Definitions:
+    return Definitions(assets=[resolve_identities], asset_checks=identity_checks)

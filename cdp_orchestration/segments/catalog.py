@@ -1,17 +1,21 @@
-"""The segments the project declares: one dbt model per segment under models/marts/segments/, read from the manifest.
+"""The segments the project declares: the dbt models tagged `segment`, read from the manifest.
 
-Reading the manifest (not a Python list) is what lets a new segment be a new SQL file and nothing else.
+The tag is the one definition of what a segment is, set for the folder models/marts/segments/ in dbt_project.yml
+(`dbt ls --select tag:segment` lists the same models). A new segment is a new SQL file and nothing else.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SEGMENT_FOLDER = ["marts", "segments"]
+SEGMENT_TAG = "segment"
 MODEL_PREFIX = "seg_"
+# Segment names become tags in email tools, file names and SQL literals.
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -19,33 +23,32 @@ class Segment:
     name: str
     model: str
     unique_id: str
+    relation: str  # schema.alias of the model's table in the warehouse
     description: str
     owner: str | None
 
 
-def is_segment_model(node: dict[str, Any], project_name: str) -> bool:
-    """The same rule as models/segment_union/segment_candidates.sql: a model of the project's segments folder."""
-    return (
-        node.get("resource_type") == "model"
-        and node.get("package_name") == project_name
-        and node.get("fqn", [])[1:-1] == SEGMENT_FOLDER
-    )
+def is_segment_model(node: dict[str, Any]) -> bool:
+    return node.get("resource_type") == "model" and SEGMENT_TAG in (node.get("tags") or [])
 
 
 def segments_in_manifest(manifest_path: Path) -> list[Segment]:
     """Every declared segment, sorted by name; its name is `meta.segment`, else the model name without `seg_`."""
     manifest = json.loads(manifest_path.read_text())
-    project_name = manifest["metadata"].get("project_name") or "cdp"
     found = []
     for unique_id, node in manifest["nodes"].items():
-        if not is_segment_model(node, project_name):
+        if not is_segment_model(node):
             continue
         meta = node.get("config", {}).get("meta") or node.get("meta") or {}
+        name = meta.get("segment") or node["name"].removeprefix(MODEL_PREFIX)
+        if not _NAME.match(name):
+            raise ValueError(f"segment model {node['name']}: name {name!r} must be lower-case letters, digits and _")
         found.append(
             Segment(
-                name=meta.get("segment") or node["name"].removeprefix(MODEL_PREFIX),
+                name=name,
                 model=node["name"],
                 unique_id=unique_id,
+                relation=f'"{node["schema"]}"."{node.get("alias") or node["name"]}"',
                 description=node.get("description", ""),
                 owner=meta.get("owner"),
             )

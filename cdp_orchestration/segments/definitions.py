@@ -2,6 +2,8 @@
 
 from dagster import Definitions
 
-from cdp_orchestration.segments.assets import dbt_segment_candidates, segment_membership
+from cdp_orchestration.segments.assets import segment_membership
 
-defs = Definitions(assets=[dbt_segment_candidates, segment_membership])
+
+def defs() -> Definitions:
+    return Definitions(assets=[segment_membership()])

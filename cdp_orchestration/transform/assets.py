@@ -6,15 +6,17 @@ customer IDs it writes. Two `@dbt_assets` over the one project keep that order i
 
 import contextlib
 from collections.abc import Iterator
+from functools import cache
 
 from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from cdp_orchestration.settings import logs_dir
-from cdp_orchestration.transform.project import dbt_project, ensure_manifest
+from cdp_orchestration.transform.project import dbt_project
 from cdp_orchestration.transform.translator import CdpDbtTranslator
+from warehouse import logs_dir
 
-ensure_manifest()
+BEFORE_IDENTITY = "resource_type:seed path:models/staging path:models/intermediate path:models/quarantine"
+AFTER_IDENTITY = "path:models/marts"
 
 
 def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
@@ -25,13 +27,17 @@ def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
         yield from dbt.cli(["build"], context=context).stream()
 
 
-def dbt_step(name: str, select: str, translator: CdpDbtTranslator | None = None) -> AssetsDefinition:
+def dbt_step(
+    name: str, select: str, translator: CdpDbtTranslator | None = None, exclude: str | None = None
+) -> AssetsDefinition:
     """One `dbt build` step over a selection of the project, as a multi-asset in the warehouse's pool."""
+    project = dbt_project()
 
     @dbt_assets(
-        manifest=dbt_project.manifest_path,
-        project=dbt_project,
+        manifest=project.manifest_path,
+        project=project,
         select=select,
+        exclude=exclude,
         name=name,
         dagster_dbt_translator=translator or CdpDbtTranslator(),
         pool="warehouse",
@@ -42,8 +48,11 @@ def dbt_step(name: str, select: str, translator: CdpDbtTranslator | None = None)
     return step
 
 
-BEFORE_IDENTITY = "resource_type:seed path:models/staging path:models/intermediate path:models/quarantine"
-AFTER_IDENTITY = "path:models/marts"
+@cache
+def staging_and_intermediate() -> AssetsDefinition:
+    return dbt_step("dbt_staging_and_intermediate", BEFORE_IDENTITY)
 
-dbt_staging_and_intermediate = dbt_step("dbt_staging_and_intermediate", BEFORE_IDENTITY)
-dbt_marts = dbt_step("dbt_marts", AFTER_IDENTITY)
+
+@cache
+def marts() -> AssetsDefinition:
+    return dbt_step("dbt_marts", AFTER_IDENTITY)

@@ -1,46 +1,60 @@
-"""The one dbt project of the CDP, as Dagster sees it."""
+"""The one dbt project of the CDP, as Dagster sees it: built (and its manifest parsed when stale) on first use."""
 
 import os
 import sys
+from functools import cache
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from cdp_orchestration.settings import REPO_ROOT
-
-# dagster-dbt calls `dbt` from PATH; make runs .venv/bin/cdp without activating the environment, so put this
-# environment's bin first for this process and the ones it starts.
-_VENV_BIN = str(Path(sys.executable).parent)
-if not os.environ.get("PATH", "").startswith(_VENV_BIN + os.pathsep):
-    os.environ["PATH"] = _VENV_BIN + os.pathsep + os.environ.get("PATH", "")
-
-# Tests spanning both selections (a mart's relationship to an intermediate model) run with the later one:
-# "buildable" takes a test once all its parents are built or being built.
-os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
-
-dbt_project = DbtProject(project_dir=REPO_ROOT / "dbt_project", profiles_dir=REPO_ROOT / "dbt_project")
-
+from warehouse.paths import DBT_PROJECT_DIR
 
 # What dbt writes into the project folder; everything else there is the project itself.
 _DBT_OUTPUT_FOLDERS = ("target", "logs", "dbt_packages")
 
 
-def ensure_manifest(fresh: bool = False) -> None:
-    """Parses the project when asked to (each headless run) or when its manifest is missing (a fresh clone) or
-    older than a file of the project: Dagster builds its dbt assets and checks from the manifest, and one that
-    lacks a new model or test fails the run when dbt reports it."""
-    if fresh or _manifest_is_stale():
-        dbt_project.preparer.prepare(dbt_project)
+@cache
+def dbt_project() -> DbtProject:
+    """The project, with a manifest that holds every model and test of the files on disk."""
+    project = _project()
+    ensure_manifest(project)
+    return project
+
+
+def reparse() -> None:
+    """Parses the project afresh, whatever the manifest's age (a headless run does, before building its graph)."""
+    project = _project()
+    project.preparer.prepare(project)
+
+
+def _project() -> DbtProject:
+    # dagster-dbt calls `dbt` from PATH; make runs .venv/bin/cdp without activating the environment, so put this
+    # environment's bin first for this process and the ones it starts.
+    venv_bin = str(Path(sys.executable).parent)
+    if not os.environ.get("PATH", "").startswith(venv_bin + os.pathsep):
+        os.environ["PATH"] = venv_bin + os.pathsep + os.environ.get("PATH", "")
+    # Tests spanning two selections (a mart's relationship to an intermediate model) run with the later one:
+    # "buildable" takes a test once all its parents are built or being built.
+    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def ensure_manifest(project: DbtProject) -> None:
+    """Parses the project when its manifest is missing (a fresh clone) or older than a file of the project:
+    Dagster builds its dbt assets and checks from the manifest, and one that lacks a new model or test fails the
+    run when dbt reports it."""
+    if _manifest_is_stale(project):
+        project.preparer.prepare(project)
     else:
-        dbt_project.prepare_if_dev()
+        project.prepare_if_dev()
 
 
-def _manifest_is_stale() -> bool:
-    manifest = Path(dbt_project.manifest_path)
+def _manifest_is_stale(project: DbtProject) -> bool:
+    manifest = Path(project.manifest_path)
     if not manifest.exists():
         return True
     parsed_at = manifest.stat().st_mtime
     # dbt's own output (thousands of files under target/) is never walked: this runs each time definitions load.
-    sources = [entry for entry in Path(dbt_project.project_dir).iterdir() if entry.name not in _DBT_OUTPUT_FOLDERS]
+    sources = [entry for entry in Path(project.project_dir).iterdir() if entry.name not in _DBT_OUTPUT_FOLDERS]
     files = [p for entry in sources for p in ([entry] if entry.is_file() else entry.rglob("*")) if p.is_file()]
     return any(path.stat().st_mtime > parsed_at for path in files)

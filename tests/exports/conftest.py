@@ -1,23 +1,17 @@
-"""Fixtures of the export tests: the shared nightly run, and the warehouse opened read-only."""
+"""Fixtures of the export tests: a copy of the session's populated home (syncs change it), opened read-only."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
-# The shared run lives in tests/exports/nightly.py, imported by its package path from both test folders.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from tests.exports.nightly import shared_home  # noqa: E402
-
 
 @pytest.fixture(scope="module")
-def home() -> Path:
-    return shared_home()
+def home(home_copy: Path) -> Path:
+    return home_copy
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 
 Advertising consent is recomputed here from the raw HubSpot contacts (the CRM's advertising-consent property, latest
 contact update of the customer wins, a withdrawal wins a tie), independently of the dbt models. The last test runs
-the next night on a copy of the session's shared nightly run (tests/exports/nightly.py), so the tests after it still
-read the night they expect.
+the next night on a copy of its own, so the tests after it still read the night they expect.
 """
 
 from __future__ import annotations
@@ -16,12 +15,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cdp_orchestration.exports import ad_audiences
-from cdp_orchestration.exports.config import AD_KINDS, Destination, load_destinations
-from dlt_sources.simulator import SimState, advance_day, generate
-from dlt_sources.simulator.ids import hubspot_contact_id
-from dlt_sources.simulator.state import read_state, state_path
-from tests.exports.nightly import environment, home_environment, run_night
+from activation import ad_audiences
+from activation.config import AD_KINDS, Destination, load_destinations
+from simulator import SimState, advance_day, generate
+from simulator.ids import hubspot_contact_id
+from simulator.state import read_state, state_path
+from tests.conftest import run_night
 
 AD_DESTINATIONS = [d for d in load_destinations() if d.kind in AD_KINDS]
 # How far to look ahead in simulated days for a withdrawal that concerns someone in an audience.
@@ -150,8 +149,7 @@ def test_a_withdrawal_removes_the_customer_from_the_next_files(home: Path, tmp_p
     shutil.copytree(home, night)
     before = assert_files_hold_exactly_the_consenting_members(night)
     days = days_to_a_withdrawal(night, before)
-    with environment(**home_environment(night)):
-        advance_day(days, home=night)
+    advance_day(days, home=night)
     run_night(night)
     after = assert_files_hold_exactly_the_consenting_members(night)
     with duckdb.connect(str(night / "warehouse.duckdb"), read_only=True) as con:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cdp_orchestration.exports import ad_audiences, klaviyo_csv
-from cdp_orchestration.exports.config import Destination
-from cdp_orchestration.exports.files import neutralise
+from activation import ad_audiences, klaviyo_csv
+from activation.config import Destination
+from activation.files import neutralise
 
 
 def sha(value: str) -> str:

@@ -1,8 +1,8 @@
 """The email tool end to end against the simulator: the list equals the segments, only differences are sent,
 consent and suppressions hold, and faults or a crash midway neither lose nor repeat anyone.
 
-Tests run in file order on the session's shared nightly run (tests/exports/nightly.py); each leaves the list equal
-to the segments, which is what the next one starts from.
+Tests run in file order on a copy of the session's nightly run (`home_copy`); each leaves the list equal to the
+segments, which is what the next one starts from.
 """
 
 from __future__ import annotations
@@ -12,18 +12,19 @@ import dataclasses
 import hashlib
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from activation import mailchimp
+from activation.config import Destination, load_destinations
+from activation.sync import sync_destination
 from cdp_orchestration.cli import main
-from cdp_orchestration.exports import mailchimp
-from cdp_orchestration.exports.config import Destination, load_destinations
-from cdp_orchestration.exports.sync import sync_destination
-from cdp_orchestration.ingest.resources import Connection
-from dlt_sources.simulator import advance_day, running_simulator
-from tests.exports.nightly import environment, home_environment, run_night
+from dlt_sources.connections import Connection
+from simulator import advance_day, running_simulator
+from tests.conftest import run_night
 
 MAILCHIMP = next(d for d in load_destinations() if d.name == "mailchimp")
 
@@ -91,17 +92,19 @@ def sync_count(home: Path) -> tuple[int, int]:
         return con.sql("select count(*), count(distinct sync_id) from marts.export_log").fetchall()[0]
 
 
-def test_a_second_sync_sends_nothing(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_second_sync_sends_nothing(
+    home: Path, capsys: pytest.CaptureFixture[str], in_home: Callable[[Path], None]
+) -> None:
     logged_before, _ = sync_count(home)
-    with environment(**home_environment(home)):
-        assert main(["sync", "--dry-run"]) == 0
-        assert main(["sync"]) == 0
+    in_home(home)
+    assert main(["sync", "--dry-run"]) == 0
+    assert main(["sync"]) == 0
     out = capsys.readouterr().out
     assert out.count("nothing to send") == 2 * len(load_destinations())
     assert sync_count(home)[0] == logged_before
 
 
-def test_suppression_list_is_honoured_everywhere(home: Path) -> None:
+def test_suppression_list_is_honoured_everywhere(home: Path, in_home: Callable[[Path], None]) -> None:
     listed = sorted(e for e, (status, tags) in members(home, MAILCHIMP.options["list_name"]).items() if tags)
     # The phone's owner has both consents, so that the email tool and the ad audience would both hold them.
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
@@ -115,8 +118,8 @@ def test_suppression_list_is_honoured_everywhere(home: Path) -> None:
         ).fetchall()[0]
     email_suppressed, (phone_owner, phone) = listed[0].upper(), by_phone
     (home / "suppression.csv").write_text(f"email,phone\n {email_suppressed} ,\n,{phone}\n")
-    with environment(**home_environment(home)):
-        assert main(["sync"]) == 0
+    in_home(home)
+    assert main(["sync"]) == 0
     after = members(home, MAILCHIMP.options["list_name"])
     for email in (listed[0], phone_owner):
         status, tags = after[email]
@@ -134,8 +137,7 @@ def tag_pairs(home: Path) -> set[tuple[str, str]]:
 
 def test_next_night_sends_exactly_the_changes(home: Path) -> None:
     before = tag_pairs(home)
-    with environment(**home_environment(home)):
-        advance_day(1, home=home)
+    advance_day(1, home=home)
     run_night(home)
     after = tag_pairs(home)
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
@@ -164,11 +166,12 @@ def sent_twice(con: duckdb.DuckDBPyConnection, destination: str) -> list[tuple]:
     ).fetchall()
 
 
-def test_faults_end_equal_and_nobody_is_sent_twice(home: Path) -> None:
+def test_faults_end_equal_and_nobody_is_sent_twice(home: Path, in_home: Callable[[Path], None]) -> None:
     destination = dataclasses.replace(
         MAILCHIMP, name="mailchimp_faults", options={**MAILCHIMP.options, "list_name": "CDP fault drill"}
     )
-    with environment(**home_environment(home)), running_simulator(home=home, faults=0.2, in_thread=True) as url:
+    in_home(home)
+    with running_simulator(home=home, faults=0.2, in_thread=True) as url:
         connection = Connection("mailchimp", f"{url}/3.0", "test-key", simulated=True)
         with duckdb.connect(str(home / "warehouse.duckdb")) as con:
             failed = []
@@ -182,7 +185,9 @@ def test_faults_end_equal_and_nobody_is_sent_twice(home: Path) -> None:
     assert_list_equals_segments(home, destination)
 
 
-def test_a_sync_that_crashes_midway_resumes_without_repeating(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_sync_that_crashes_midway_resumes_without_repeating(
+    home: Path, monkeypatch: pytest.MonkeyPatch, in_home: Callable[[Path], None]
+) -> None:
     destination = dataclasses.replace(
         MAILCHIMP, name="mailchimp_resume", options={**MAILCHIMP.options, "list_name": "CDP resume drill"}
     )
@@ -196,7 +201,8 @@ def test_a_sync_that_crashes_midway_resumes_without_repeating(home: Path, monkey
             raise RuntimeError("the machine lost power")
         return real_upsert(self, list_id, batch)
 
-    with environment(**home_environment(home)), running_simulator(home=home, faults=0.0, in_thread=True) as url:
+    in_home(home)
+    with running_simulator(home=home, faults=0.0, in_thread=True) as url:
         connection = Connection("mailchimp", f"{url}/3.0", "test-key", simulated=True)
         with duckdb.connect(str(home / "warehouse.duckdb")) as con:
             monkeypatch.setattr(mailchimp.MailchimpClient, "batch_upsert", crash_on_third_batch)

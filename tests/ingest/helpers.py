@@ -7,21 +7,27 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+from dlt.pipeline.pipeline import Pipeline
 
-from cdp_orchestration.ingest.pipelines import make_pipeline, make_source
-from cdp_orchestration.ingest.resources import Connection
-from cdp_orchestration.settings import SOURCES
-from dlt_sources.simulator import SimState, generate
+from dlt_sources.connections import Connection
+from dlt_sources.pipelines import SOURCES, make_pipeline, make_source
+from simulator import SimState, generate
+from warehouse import pipelines_dir, warehouse_path
 
 # Defects that make an order unusable: the loader rejects those records into quarantine.
 REJECTING_DEFECTS = {"negative_amount", "wrong_type"}
+
+
+def pipeline_for(source: str) -> Pipeline:
+    """The project's pipeline of `source` into the warehouse of the current CDP_HOME."""
+    return make_pipeline(source, warehouse_path(), pipelines_dir())
 
 
 def load_all(base_url: str, token: str = "test-token", request_timeout: float = 30.0) -> dict[str, dict[str, int]]:
     """One load of every source; rows normalised per table."""
     rows = {}
     for source in SOURCES:
-        pipeline = make_pipeline(source)
+        pipeline = pipeline_for(source)
         connection = Connection(source, base_url, token, simulated=True)
         pipeline.run(make_source(connection, request_timeout), loader_file_format="parquet")
         rows[source] = dict(pipeline.last_trace.last_normalize_info.row_counts)

@@ -12,9 +12,9 @@ from urllib3 import HTTPResponse
 
 from dlt_sources.common.http import JsonAsUtf8Response, retrying_session
 from dlt_sources.common.quarantine import LOADED_WITH_ISSUES, screen
-from dlt_sources.simulator import SimState, generate
-from dlt_sources.simulator.ids import customer_record_id
-from dlt_sources.simulator.malformed import legacy_bytes
+from simulator import SimState, generate
+from simulator.ids import customer_record_id
+from simulator.malformed import legacy_bytes
 
 
 def _json_response(body: bytes, kind: type[requests.Response] = requests.Response) -> requests.Response:

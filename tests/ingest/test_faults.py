@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dlt_sources.simulator import running_simulator
+from simulator import running_simulator
 from tests.ingest.helpers import expected_counts, load_all, warehouse_counts
 
 PEOPLE, SEED = 150, 5

@@ -9,11 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cdp_orchestration.ingest.pipelines import explain_http_failure, make_pipeline, make_source
-from cdp_orchestration.ingest.resources import Connection, SourceConfigurationError, source_clock
-from dlt_sources.simulator import advance_day, running_simulator
-from dlt_sources.simulator.malformed import UNKNOWN_FIELD
-from tests.ingest.helpers import expected_counts, load_all, warehouse_counts
+from dlt_sources.connections import Connection, SourceConfigurationError, explain_http_failure, source_clock
+from dlt_sources.pipelines import make_source
+from simulator import advance_day, running_simulator
+from simulator.malformed import UNKNOWN_FIELD
+from tests.ingest.helpers import expected_counts, load_all, pipeline_for, warehouse_counts
 
 PEOPLE, SEED = 200, 11
 
@@ -113,7 +113,7 @@ def test_a_new_day_loads_only_the_changes(loaded):
 
 def test_a_refused_token_says_which_setting_to_fix(loaded):
     _, base_url, _ = loaded
-    pipeline = make_pipeline("shopify")
+    pipeline = pipeline_for("shopify")
     with pytest.raises(Exception) as failure:
         pipeline.run(make_source(Connection("shopify", base_url, "", simulated=True)))
     explained = explain_http_failure("shopify", failure.value)

@@ -16,13 +16,13 @@ from dagster import (
 )
 from dagster._core.storage.dagster_run import DagsterRun
 
-from cdp_orchestration.definitions import defs
+from cdp_orchestration.definitions import defs as build_definitions
 from cdp_orchestration.jobs import NIGHTLY_JOB_NAME, nightly_schedule
 
 
 @pytest.fixture(scope="module")
 def graph():
-    return defs.resolve_asset_graph()
+    return build_definitions().resolve_asset_graph()
 
 
 def upstream_closure(graph, key: AssetKey) -> set[AssetKey]:
@@ -55,7 +55,7 @@ def test_one_lineage_from_the_source_apis_to_the_marts(graph):
 
 
 def test_the_nightly_job_covers_the_whole_graph(graph):
-    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    job = build_definitions().resolve_job_def(NIGHTLY_JOB_NAME)
     selected = job.asset_layer.selected_asset_keys
     assert {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable} <= selected
 
@@ -77,7 +77,7 @@ def test_a_failing_blocking_check_stops_everything_downstream(built_warehouse, c
     shutil.copytree(cdp_home, home, ignore=shutil.ignore_patterns("dagster", "dlt"))
     monkeypatch.setenv("CDP_HOME", str(home))
     monkeypatch.setattr("cdp_orchestration.resolution.checks.MAX_PLAUSIBLE_CLUSTER", 1)
-    graph = defs.resolve_asset_graph()
+    graph = build_definitions().resolve_asset_graph()
     identity_and_after = {
         AssetKey(["identity", "customer_assignments"]),
         AssetKey(["identity", "match_evidence"]),
@@ -88,7 +88,7 @@ def test_a_failing_blocking_check_stops_everything_downstream(built_warehouse, c
         for k in graph.get_all_asset_keys()
         if graph.get(k).is_materializable and upstream_closure(graph, k) & identity_and_after
     }
-    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    job = build_definitions().resolve_job_def(NIGHTLY_JOB_NAME)
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, asset_selection=list(identity_and_after | downstream)

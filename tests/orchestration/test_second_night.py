@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dlt_sources.simulator import advance_day
+from simulator import advance_day
 from tests.conftest import run_cdp
 
 

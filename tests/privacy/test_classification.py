@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cdp_orchestration.transform.project import dbt_project, ensure_manifest
+from cdp_orchestration.transform.project import dbt_project, reparse
 
 PII_KINDS = {"email", "phone", "name", "address", "birth_date"}
 # `meta: {pii: none}` records the decision that a column named like personal data is not (a store's address).
@@ -25,8 +25,8 @@ PHONE_VALUE = r"^(\+|0)[0-9][0-9 ()-]{7,}$"
 @pytest.fixture(scope="module")
 def mart_columns() -> dict[str, dict[str, dict]]:
     """table → column → its documentation, for every model in the marts schema."""
-    ensure_manifest(fresh=True)  # the YAML as it is now, not as last parsed
-    manifest = json.loads(dbt_project.manifest_path.read_text())
+    reparse()  # the YAML as it is now, not as last parsed
+    manifest = json.loads(dbt_project().manifest_path.read_text())
     return {
         node["name"]: node["columns"]
         for node in manifest["nodes"].values()

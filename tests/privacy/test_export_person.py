@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cdp_orchestration.privacy.keys import keyed_hash
 from tests.conftest import run_cdp
 from tests.privacy.conftest import pick_person
+from warehouse.keys import keyed_hash
 
 
 def test_export_person_gathers_records_profile_segments_consent_and_exports(

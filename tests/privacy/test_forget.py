@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cdp_orchestration.privacy.catalog import tables
 from tests.conftest import run_cdp
 from tests.privacy.conftest import Forgotten
+from warehouse.catalog import tables
 
 # The simulator is the source system (it still holds the person); Dagster's run history holds no row data.
 NOT_THE_CDPS = ("simulator",)

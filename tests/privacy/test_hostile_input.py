@@ -13,9 +13,9 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import dlt_sources.simulator.simulation as simulation
-from dlt_sources.simulator import running_simulator
-from dlt_sources.simulator.malformed import legacy_bytes
+import simulator.simulation as simulation
+from simulator import running_simulator
+from simulator.malformed import legacy_bytes
 
 # A name as a Windows-1252 till sends it: bytes that are not UTF-8 (the simulator writes them out raw).
 LEGACY = legacy_bytes("Zoë Müller-Lüdenscheidt")

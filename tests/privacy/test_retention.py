@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import duckdb
 
-from cdp_orchestration.privacy.retention import apply_retention, retention_rules
+from privacy.retention import apply_retention, retention_rules
 from tests.conftest import run_cdp
 
 SHORT_POLICY = """rules:

@@ -8,10 +8,10 @@ from pathlib import Path
 import dlt
 import pytest
 
-from cdp_orchestration.ingest.pipelines import make_source
-from cdp_orchestration.ingest.resources import Connection
-from cdp_orchestration.privacy.screen import ERASED
-from dlt_sources.simulator import running_simulator
+from dlt_sources.connections import Connection
+from dlt_sources.pipelines import make_source
+from privacy.screen import ERASED, screen_source
+from simulator import running_simulator
 from tests.conftest import SESSION_PEOPLE, SESSION_SEED, run_cdp
 from tests.privacy.conftest import Forgotten
 
@@ -21,7 +21,8 @@ def _items(home: Path, source: str, resource: str) -> list:
     # whatever pipeline an earlier test left active in this process.
     dlt.pipeline(pipeline_name=f"screen_{uuid.uuid4().hex}", pipelines_dir=str(home / "screen_pipelines"))
     with running_simulator(home=home, people=int(SESSION_PEOPLE), seed=int(SESSION_SEED)) as base_url:
-        dlt_source = make_source(Connection(source, base_url, "simulator-token", simulated=True))
+        connection = Connection(source, base_url, "simulator-token", simulated=True)
+        dlt_source = screen_source(make_source(connection), source)
         return list(dlt_source.with_resources(resource))
 
 
@@ -32,32 +33,32 @@ def _split(items: list) -> tuple[list[dict], list[dict]]:
 
 
 @pytest.fixture()
-def in_home(forgotten: Forgotten, monkeypatch: pytest.MonkeyPatch) -> Forgotten:
+def forgotten_home(forgotten: Forgotten, monkeypatch: pytest.MonkeyPatch) -> Forgotten:
     monkeypatch.setenv("CDP_HOME", str(forgotten.home))
     return forgotten
 
 
-def test_a_full_reload_quarantines_the_forgotten_customer_without_payload(in_home: Forgotten) -> None:
-    source, record_id = next((s, r) for s, r in in_home.records if s in ("shopify", "square"))
-    data, quarantined = _split(_items(in_home.home, source, "customers"))
+def test_a_full_reload_quarantines_the_forgotten_customer_without_payload(forgotten_home: Forgotten) -> None:
+    source, record_id = next((s, r) for s, r in forgotten_home.records if s in ("shopify", "square"))
+    data, quarantined = _split(_items(forgotten_home.home, source, "customers"))
     assert record_id not in {str(row["id"]) for row in data}
     erased = [q for q in quarantined if q["reason"] == ERASED]
     assert record_id in {q["source_record_id"] for q in erased}
     for row in erased:
-        assert in_home.email.lower() not in str(row).lower()
+        assert forgotten_home.email.lower() not in str(row).lower()
         assert row["payload"].startswith('{"identifier_hash":')
     # Everyone else still loads.
     assert len(data) > 50
 
 
-def test_lift_ends_the_screening(in_home: Forgotten, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lift_ends_the_screening(forgotten_home: Forgotten, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
     home = tmp_path / "home"
-    shutil.copytree(in_home.home, home)
+    shutil.copytree(forgotten_home.home, home)
     monkeypatch.setenv("CDP_HOME", str(home))
-    result = run_cdp(home, "forget", "--lift", "--email", in_home.email)
+    result = run_cdp(home, "forget", "--lift", "--email", forgotten_home.email)
     assert result.returncode == 0, result.stdout + result.stderr
-    source, record_id = next((s, r) for s, r in in_home.records if s in ("shopify", "square"))
+    source, record_id = next((s, r) for s, r in forgotten_home.records if s in ("shopify", "square"))
     data, _ = _split(_items(home, source, "customers"))
     assert record_id in {str(row["id"]) for row in data}

@@ -1,17 +1,12 @@
-"""Fixtures of the segment tests: the session's shared nightly run (tests/exports/nightly.py)."""
+"""Fixtures of the segment tests: a copy of the session's populated home."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from tests.exports.nightly import shared_home  # noqa: E402
-
 
 @pytest.fixture(scope="module")
-def home() -> Path:
-    return shared_home()
+def home(home_copy: Path) -> Path:
+    return home_copy

@@ -1,4 +1,5 @@
-"""Segment stays from candidates: entries and exits at the run's as-of time, reruns idempotent, merges remapped."""
+"""Segment stays from the segment models' members: entries and exits at the run's as-of time, reruns
+idempotent, merges remapped."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 
-from cdp_orchestration.segments.store import apply_candidates
+from activation.segment_history import SegmentChanges, apply_segments
 
 NIGHT_1 = datetime(2026, 6, 1, 2, tzinfo=UTC)
 NIGHT_2 = NIGHT_1 + timedelta(days=1)
@@ -19,17 +20,29 @@ def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("""
         create schema marts; create schema identity;
-        create table marts.segment_candidates (segment varchar, customer_id varchar);
+        create table marts.seg_vip (customer_id varchar);
+        create table marts.seg_lapsed (customer_id varchar);
+        create table marts.seg_at_risk (customer_id varchar);
         create table identity.id_history (old_customer_id varchar, new_customer_id varchar, change varchar,
                                           run_id varchar, changed_at timestamptz);
     """)
     return con
 
 
+SEGMENT_MODELS = {"vip": "marts.seg_vip", "lapsed": "marts.seg_lapsed", "at_risk": "marts.seg_at_risk"}
+
+
 def candidates(con: duckdb.DuckDBPyConnection, *pairs: tuple[str, str]) -> None:
-    con.execute("delete from marts.segment_candidates")
-    if pairs:
-        con.executemany("insert into marts.segment_candidates values (?, ?)", list(pairs))
+    """What each segment model holds tonight: (segment, customer_id) pairs."""
+    for segment, relation in SEGMENT_MODELS.items():
+        con.execute(f"delete from {relation}")
+        members = [[customer] for name, customer in pairs if name == segment]
+        if members:
+            con.executemany(f"insert into {relation} values (?)", members)
+
+
+def apply_candidates(con: duckdb.DuckDBPyConnection, night: datetime) -> SegmentChanges:
+    return apply_segments(con, SEGMENT_MODELS, night)
 
 
 def stays(con: duckdb.DuckDBPyConnection) -> set[tuple]:

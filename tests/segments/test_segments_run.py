@@ -9,29 +9,34 @@ from pathlib import Path
 import duckdb
 from dagster import AssetKey
 
-from cdp_orchestration.exports.config import load_destinations
+from activation.config import load_destinations
 from cdp_orchestration.segments.catalog import segments_in_manifest
-from cdp_orchestration.settings import REPO_ROOT
 from cdp_orchestration.transform.project import dbt_project
+from warehouse import REPO_ROOT
 
 SEGMENT_FILES = sorted((REPO_ROOT / "dbt_project" / "models" / "marts" / "segments").glob("seg_*.sql"))
 
 
 def test_every_segment_file_is_a_declared_segment_with_an_owner() -> None:
-    segments = segments_in_manifest(dbt_project.manifest_path)
+    segments = segments_in_manifest(dbt_project().manifest_path)
     assert sorted(s.model for s in segments) == [path.stem for path in SEGMENT_FILES]
     assert all(s.owner and s.description for s in segments)
     assert len(segments) >= 12
 
 
-def test_membership_equals_the_candidates_and_the_open_stays(home: Path) -> None:
+def test_membership_equals_the_segment_models_and_the_open_stays(home: Path) -> None:
+    segments = segments_in_manifest(dbt_project().manifest_path)
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        candidates = set(con.sql("select distinct segment, customer_id from marts.segment_candidates").fetchall())
+        candidates = {
+            (segment.name, customer_id)
+            for segment in segments
+            for (customer_id,) in con.sql(f"select customer_id from marts.{segment.model}").fetchall()
+        }
         membership = set(con.sql("select segment, customer_id from marts.segment_membership").fetchall())
         open_stays = set(
             con.sql("select segment, customer_id from marts.segment_history where exited_at is null").fetchall()
         )
-        declared = {s.name for s in segments_in_manifest(dbt_project.manifest_path)}
+        declared = {s.name for s in segments}
         in_candidates = {segment for segment, _ in candidates}
         unknown_customers = con.sql(
             "select count(*) from marts.segment_membership where customer_id not in "
@@ -60,11 +65,11 @@ def test_stays_are_stamped_with_the_sources_clock_not_the_machines(home: Path) -
 def test_exports_depend_on_the_segments_they_send() -> None:
     from cdp_orchestration.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     for destination in load_destinations():
         node = graph.get(AssetKey(["exports", destination.name]))
         parents = {key.to_user_string() for key in node.parent_keys}
         assert parents == {f"segments/{segment}" for segment in destination.segments}
         assert node.group_name == "exports"
-    candidates = graph.get(AssetKey(["marts", "segment_candidates"]))
-    assert {f"marts/{path.stem}" for path in SEGMENT_FILES} <= {k.to_user_string() for k in candidates.parent_keys}
+    membership = graph.get(AssetKey(["marts", "segment_membership"]))
+    assert {f"marts/{path.stem}" for path in SEGMENT_FILES} <= {k.to_user_string() for k in membership.parent_keys}

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from dlt_sources.simulator import running_simulator
+from simulator import running_simulator
 
 PEOPLE = 300
 SHOPIFY = "/admin/api/2024-07"

@@ -7,7 +7,7 @@ from collections import Counter
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from dlt_sources.simulator.state import read_state, state_path
+from simulator.state import read_state, state_path
 from tests.simulator.conftest import BEARER, SHOPIFY, SHOPIFY_AUTH, Walker
 
 LOCATIONS = {"location_ids": []}

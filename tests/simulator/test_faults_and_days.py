@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dlt_sources.simulator import advance_day, running_simulator
+from simulator import advance_day, running_simulator
 from tests.simulator.conftest import BEARER, PEOPLE, SHOPIFY, SHOPIFY_AUTH, Walker, wait_for
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from dlt_sources.simulator import generate
-from dlt_sources.simulator.generator import _Builder
-from dlt_sources.simulator.hubspot import contact_properties
-from dlt_sources.simulator.shopify import render_customer, render_order
-from dlt_sources.simulator.square import render_customer as render_square_customer
-from dlt_sources.simulator.square import render_order as render_square_order
-from dlt_sources.simulator.state import SimState
+from simulator import generate
+from simulator.generator import _Builder
+from simulator.hubspot import contact_properties
+from simulator.shopify import render_customer, render_order
+from simulator.square import render_customer as render_square_customer
+from simulator.square import render_order as render_square_order
+from simulator.state import SimState
 
 
 def _fingerprint(state: SimState) -> bytes:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from dlt_sources.simulator import advance_day, running_simulator
+from simulator import advance_day, running_simulator
 
 AUTH = ("anystring", "test-key-us1")
 LIST = {

@@ -1,0 +1,231 @@
+"""Mailchimp Marketing API v3: list members upserted in batches, segments as tags, unsubscribes as status, and
+people forgotten by `cdp forget` deleted permanently (Mailchimp's erasure: the member and their history go).
+
+Only the plan (the difference since the last acknowledged state) is sent. Each batch's acknowledged members are
+committed to the state before the next batch goes out; per-member errors are left out of the state, so the next
+round or sync plans them again. HTTP faults are retried with backoff honouring Retry-After (common/http.py).
+A retried request may reach Mailchimp twice when its answer was lost; upserts and tag changes are idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import requests
+
+from activation.state import LIST_ROW, Outcome, outcome
+from dlt_sources.common.http import checked_json, refuse_plain_http, retrying_session
+
+BATCH_SIZE = 500  # Mailchimp's limit for POST /lists/{id}
+# Mailchimp allows 10 simultaneous connections per account; tag removals use fewer and commit every chunk.
+REMOVAL_WORKERS = 6
+REMOVAL_CHUNK = 100
+PAGE_SIZE = 1000
+REPORTED_STATUSES = ("unsubscribed", "cleaned")
+
+
+class MailchimpError(RuntimeError):
+    """The email tool refused a request after the retries."""
+
+
+@dataclass
+class MailchimpClient:
+    base_url: str  # …/3.0
+    api_key: str
+    timeout_seconds: float = 30.0
+
+    def __post_init__(self) -> None:
+        refuse_plain_http(self.base_url)
+        self.session = retrying_session(self.timeout_seconds)
+        self.session.auth = ("cdp", self.api_key)
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.session.request(method, f"{self.base_url}{path}", **kwargs)
+        if response.status_code == 204:
+            return None
+        try:
+            return checked_json(response)
+        except requests.HTTPError as error:
+            raise MailchimpError(f"{method} {path}: {response.status_code} {response.text[:300]}") from error
+
+    def list_id(self, name: str, options: dict[str, Any]) -> str:
+        """The id of the list named `name`, created with the destination's contact details if it does not exist."""
+        for found in self.call("GET", "/lists", params={"count": PAGE_SIZE})["lists"]:
+            if found["name"] == name:
+                return found["id"]
+        created = self.call(
+            "POST",
+            "/lists",
+            json={
+                "name": name,
+                "contact": options["list_contact"],
+                "permission_reminder": options["permission_reminder"],
+                "email_type_option": False,
+                "campaign_defaults": {
+                    "from_name": options.get("from_name", name),
+                    "from_email": options["from_email"],
+                    "subject": "",
+                    "language": "en",
+                },
+            },
+        )
+        return created["id"]
+
+    def reported(self, list_id: str) -> list[tuple[str, str]]:
+        """(email, status) of every member the list holds as unsubscribed or cleaned (bounced, complained)."""
+        found = []
+        for status in REPORTED_STATUSES:
+            offset = 0
+            while True:
+                page = self.call(
+                    "GET",
+                    f"/lists/{list_id}/members",
+                    params={"status": status, "count": PAGE_SIZE, "offset": offset},
+                )
+                found += [(member["email_address"], status) for member in page["members"]]
+                offset += len(page["members"])
+                if not page["members"] or offset >= page["total_items"]:
+                    break
+        return found
+
+    def batch_upsert(self, list_id: str, members: list[dict[str, Any]]) -> tuple[set[str], dict[str, str]]:
+        """Upserts up to 500 members; (acknowledged emails, error by email)."""
+        answer = self.call("POST", f"/lists/{list_id}", json={"members": members, "update_existing": True})
+        done = {m["email_address"].lower() for m in answer["new_members"] + answer["updated_members"]}
+        errors = {e["email_address"].lower(): e["error"] for e in answer["errors"]}
+        return done, errors
+
+    def remove_tags(self, list_id: str, member_hash: str, tags: list[str]) -> bool:
+        """Marks the tags inactive on the member; False when the member does not exist (nothing to remove)."""
+        tags_off = {"tags": [{"name": tag, "status": "inactive"} for tag in tags]}
+        return self._call_on_member("POST", f"/lists/{list_id}/members/{member_hash}/tags", json=tags_off)
+
+    def delete_permanently(self, list_id: str, member_hash: str) -> bool:
+        """Erases the member and their history from the list; False when the list does not hold them."""
+        return self._call_on_member("POST", f"/lists/{list_id}/members/{member_hash}/actions/delete-permanent")
+
+    def _call_on_member(self, method: str, path: str, **kwargs: Any) -> bool:
+        """A call on one member; False when the list does not hold the member (404)."""
+        try:
+            self.call(method, path, **kwargs)
+        except MailchimpError as error:
+            if " 404 " in str(error):
+                return False
+            raise
+        return True
+
+
+def _upsert_payload(rows: list[Any]) -> dict[str, Any] | None:
+    """The batch entry for one member from its planned rows, or None when it needs no upsert."""
+    list_row = next((row for row in rows if row.segment == LIST_ROW), None)
+    tag_adds = sorted(row.segment for row in rows if row.segment != LIST_ROW and row.action == "add")
+    payload: dict[str, Any] = {"email_address": rows[0].email}
+    if list_row is not None:
+        if list_row.action == "remove":
+            if list_row.reported:
+                return None
+            payload["status"] = "unsubscribed"
+        else:
+            payload["merge_fields"] = json.loads(list_row.fields)
+            if list_row.action == "add":
+                payload["status"] = "subscribed"
+    if tag_adds:
+        payload["tags"] = tag_adds
+        payload.setdefault("status_if_new", "subscribed")
+    return payload if len(payload) > 1 else None
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def send(
+    client: MailchimpClient,
+    list_id: str,
+    plan: pd.DataFrame,
+    acknowledge: Callable[[list[Outcome]], None],
+) -> list[Outcome]:
+    """Sends the plan; `acknowledge` commits each batch's outcomes before the next. Returns the failures."""
+    by_member = _by_member(plan)
+    failures: list[Outcome] = []
+
+    upserts: list[tuple[dict[str, Any], list[Any]]] = []
+    skipped: list[Outcome] = []
+    removals: list[tuple[str, list[Any]]] = []
+    for record_key, rows in sorted(by_member.items()):
+        upsert_rows = [row for row in rows if row.segment == LIST_ROW or row.action == "add"]
+        tag_removals = [row for row in rows if row.segment != LIST_ROW and row.action == "remove"]
+        payload = _upsert_payload(rows)
+        if payload is not None:
+            upserts.append((payload, upsert_rows))
+        else:
+            skipped += [outcome(row, "skipped", "reported by the destination") for row in upsert_rows]
+        if tag_removals:
+            removals.append((record_key, tag_removals))
+    acknowledge(skipped)
+
+    for batch in _chunks(upserts, BATCH_SIZE):
+        try:
+            done, errors = client.batch_upsert(list_id, [payload for payload, _ in batch])
+        except (MailchimpError, requests.RequestException) as error:
+            done, errors = set(), {payload["email_address"].lower(): str(error) for payload, _ in batch}
+        sent: list[Outcome] = []
+        for payload, rows in batch:
+            email = payload["email_address"].lower()
+            for row in rows:
+                if email in done:
+                    sent.append(outcome(row, "sent"))
+                else:
+                    failures.append(outcome(row, "failed", errors.get(email, "not acknowledged")))
+        acknowledge(sent)
+
+    def remove(item: tuple[str, list[Any]]) -> list[Outcome]:
+        record_key, rows = item
+        return _member_outcomes(rows, lambda: client.remove_tags(list_id, record_key, sorted(r.segment for r in rows)))
+
+    # Tag removals are one call per member: a few run at once, and each chunk is committed before the next starts.
+    with ThreadPoolExecutor(max_workers=REMOVAL_WORKERS) as pool:
+        for chunk in _chunks(removals, REMOVAL_CHUNK):
+            results = [o for outcomes in pool.map(remove, chunk) for o in outcomes]
+            failures += [o for o in results if o.status == "failed"]
+            acknowledge([o for o in results if o.status != "failed"])
+    return failures
+
+
+def erase(
+    client: MailchimpClient, list_id: str, owed: pd.DataFrame, acknowledge: Callable[[list[Outcome]], None]
+) -> list[Outcome]:
+    """Deletes forgotten people's members permanently; one call settles every owed row of a member (their list row
+    and tags). Returns the failures, which stay owed to the next sync."""
+    failures: list[Outcome] = []
+    for record_key, rows in sorted(_by_member(owed).items()):
+        outcomes = _member_outcomes(rows, lambda key=record_key: client.delete_permanently(list_id, key))
+        failures += [o for o in outcomes if o.status == "failed"]
+        acknowledge([o for o in outcomes if o.status != "failed"])
+    return failures
+
+
+def _by_member(plan: pd.DataFrame) -> dict[str, list[Any]]:
+    """The planned rows of each member (record key)."""
+    by_member: dict[str, list[Any]] = defaultdict(list)
+    for row in plan.itertuples(index=False):
+        by_member[row.record_key].append(row)
+    return by_member
+
+
+def _member_outcomes(rows: list[Any], call: Callable[[], bool]) -> list[Outcome]:
+    """The outcome of one call that settles all of a member's `rows`: sent, skipped when the list does not hold the
+    member, failed (retried by the next sync) when the call fails."""
+    try:
+        existed = call()
+    except (MailchimpError, requests.RequestException) as error:
+        return [outcome(row, "failed", str(error)) for row in rows]
+    status, note = ("sent", None) if existed else ("skipped", "not a member of the list")
+    return [outcome(row, status, note) for row in rows]

@@ -1,1 +1,0 @@
-"""Privacy: the right to be forgotten, keyed hashes of erased people, subject access exports, retention."""

@@ -1,0 +1,100 @@
+"""Where each source system and API destination is reached: its configured URL and credential (the dlt way).
+
+A source whose `base_url` is not configured is served by the bundled simulator; which one that is, the caller
+decides. Errors name the setting to fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import dlt
+import requests
+
+
+class SourceConfigurationError(RuntimeError):
+    """A source is configured wrongly, unreachable or refuses its credential; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    source: str
+    base_url: str
+    access_token: str
+    simulated: bool
+
+
+def _configured(section: str, name: str, secret: str) -> Connection | None:
+    """`<section>.<name>.base_url` and its secret, configured the dlt way; None when no base URL is set."""
+    base_url = dlt.config.get(f"{section}.{name}.base_url")
+    if not base_url:
+        return None
+    credential = dlt.secrets.get(f"{section}.{name}.{secret}")
+    if not credential:
+        raise SourceConfigurationError(
+            f"{section}.{name}.base_url is set to {base_url} but {section}.{name}.{secret} is not. "
+            f"Put it in .dlt/secrets.toml under [{section}.{name}] or in "
+            f"{section.upper()}__{name.upper()}__{secret.upper()}, or unset the base URL to use the simulator."
+        )
+    return Connection(name, str(base_url).rstrip("/"), str(credential), simulated=False)
+
+
+def configured_connection(source: str) -> Connection | None:
+    """The source system configured in `sources.<source>` (base_url, access_token), or None."""
+    return _configured("sources", source, "access_token")
+
+
+def configured_destination(destination: str) -> Connection | None:
+    """The API destination configured in `destinations.<name>` (base_url, api_key), or None."""
+    return _configured("destinations", destination, "api_key")
+
+
+def source_clock(connection: Connection, timeout_seconds: float = 15.0) -> datetime:
+    """The source's own time, from the HTTP `Date` header of its answer (the wall clock if it sends none).
+
+    Also the reachability check: an unreachable source stops the run here with a message that says so.
+    """
+    try:
+        response = requests.get(connection.base_url, timeout=timeout_seconds)
+    except requests.RequestException as error:
+        raise SourceConfigurationError(
+            f"The {connection.source} source at {connection.base_url} cannot be reached ({type(error).__name__}). "
+            f"Check sources.{connection.source}.base_url and the network, or unset it to use the simulator."
+        ) from error
+    date = response.headers.get("Date")
+    return parsedate_to_datetime(date).astimezone(UTC) if date else datetime.now(UTC)
+
+
+def explain_http_failure(source: str, error: BaseException) -> SourceConfigurationError | None:
+    """A readable error for a refused credential or a wrong URL, found anywhere in dlt's exception chain."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, requests.HTTPError) and cause.response is not None:
+            status = cause.response.status_code
+            if status in (401, 403):
+                return SourceConfigurationError(
+                    f"The {source} source refused its access token (HTTP {status}). "
+                    f"Set a valid token in sources.{source}.access_token (.dlt/secrets.toml or "
+                    f"SOURCES__{source.upper()}__ACCESS_TOKEN)."
+                )
+            if status == 404:
+                return SourceConfigurationError(
+                    f"The {source} source answered 404 for {cause.response.url}. "
+                    f"Check sources.{source}.base_url: it should be the service's root URL."
+                )
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when dlt failed because the source kept timing out, dropping connections or answering 5xx/429."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, requests.ConnectionError | requests.Timeout):
+            return True
+        if isinstance(cause, requests.HTTPError) and cause.response is not None:
+            return cause.response.status_code == 429 or cause.response.status_code >= 500
+        cause = cause.__cause__ or cause.__context__
+    return False

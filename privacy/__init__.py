@@ -1,0 +1,26 @@
+"""Privacy: the rights of the people whose data the CDP holds, and what the analysts' copy may show.
+
+Forget a person everywhere (`forget`), keep them out of later loads (`screen_source`), export what is held about
+them (`export_person`), delete what is past its retention (`apply_retention`), and publish a pseudonymised copy of
+the warehouse for analysts (`publish_copy`). Usable without Dagster: `cdp forget` calls it directly.
+"""
+
+from privacy.analytics_copy import publish_copy
+from privacy.forget import ForgetResult, forget, lift_suppression
+from privacy.person import Subject
+from privacy.retention import apply_retention
+from privacy.screen import screen_source
+from privacy.store import erased_hashes
+from privacy.subject_access import export_person
+
+__all__ = [
+    "ForgetResult",
+    "Subject",
+    "apply_retention",
+    "erased_hashes",
+    "export_person",
+    "forget",
+    "lift_suppression",
+    "publish_copy",
+    "screen_source",
+]

@@ -1,0 +1,50 @@
+"""`cdp export-person`: everything the CDP holds about one person, as one JSON document (subject access)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+
+from privacy.person import find_subject, person_tables
+from warehouse import connect, has_table, quote
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    result = con.execute(sql, params)
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def export_person(kind: str, identifier: str) -> str:
+    """Source records, profile, segments, consent history and what was sent where, for the person `identifier` names."""
+    with connect(read_only=True) as con:
+        subject = find_subject(con, kind, identifier)
+        customers = sorted(subject.customer_ids)
+        source_records: dict[str, list[dict[str, Any]]] = {}
+        for table in person_tables(con):
+            ids = sorted(subject.bare_ids(table.schema.removeprefix("raw_")))
+            if ids:
+                source_records[f"{table.schema}.{table.name}"] = _rows(
+                    con, f"select * from {table.ref} where list_contains(?, cast({quote('id')} as varchar))", [ids]
+                )
+        by_customer = "select * from {} where list_contains(?, customer_id)"
+        document = {
+            "identifier": {"kind": kind, "value": identifier},
+            "customer_ids": customers,
+            "source_records": source_records,
+            "profiles": _rows(con, by_customer.format("marts.customer_360"), [customers])
+            if has_table(con, "marts", "customer_360") else [],
+            "segments": _rows(con, by_customer.format("marts.segment_history"), [customers])
+            if has_table(con, "marts", "segment_history") else [],
+            "consent_history": _rows(
+                con,
+                "select * from marts.fct_customer_events where list_contains(?, customer_id) "
+                "and (event_type like 'consent%' or event_type like 'email_%subscribed') order by event_at",
+                [customers],
+            ) if has_table(con, "marts", "fct_customer_events") else [],
+            "exports": _rows(con, by_customer.format("marts.export_log") + " order by sent_at", [customers])
+            if has_table(con, "marts", "export_log") else [],
+        }  # fmt: skip
+    return json.dumps(document, indent=2, default=str, ensure_ascii=False)

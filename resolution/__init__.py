@@ -1,0 +1,10 @@
+"""Identity resolution in the warehouse: the nightly step that resolves the person records with `identity`, keeps
+customer IDs stable across runs, and saves the assignment, the ID history, the match evidence and a report.
+
+`identity` is the library that decides who is who on any data; this package is what the CDP keeps of its answers.
+"""
+
+from resolution.step import ResolutionOutcome, resolve_warehouse
+from resolution.store import read_overrides
+
+__all__ = ["ResolutionOutcome", "read_overrides", "resolve_warehouse"]

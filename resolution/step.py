@@ -1,0 +1,93 @@
+"""The nightly identity step: the warehouse's person records in, stable customer IDs and their evidence out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from identity import resolve
+from identity.persistent_ids import assign_customer_ids
+from identity.pipeline import MATCH_THRESHOLD
+from resolution.report import write_report
+from resolution.store import ensure_tables, load_inputs, log_run, read_overrides, save_resolution
+
+
+@dataclass(frozen=True)
+class ResolutionOutcome:
+    records: int
+    customers: int
+    largest_cluster: int
+    pairs_kept: int
+    changes: dict[str, int]
+    model_trained: bool
+    seconds: float
+    report: Path
+
+
+def resolve_warehouse(
+    con: duckdb.DuckDBPyConnection, model_path: Path, overrides: Path, run_id: str, retrain: bool = False
+) -> ResolutionOutcome:
+    """Resolves `intermediate.int_person_records`, carries customer IDs over from the last run and saves it all.
+
+    The match model is trained on this warehouse's records and kept at `model_path`; `retrain` trains it afresh.
+    """
+    started = time.perf_counter()
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    must_link, cannot_link = read_overrides(overrides)
+    ensure_tables(con)
+    records, previous, retired = load_inputs(con)
+    had_model = model_path.exists()
+    clusters, evidence = resolve(
+        records,
+        model_path=model_path,
+        retrain=retrain,
+        return_evidence=True,
+        must_link=must_link,
+        cannot_link=cannot_link,
+    )
+    assignment, history = assign_customer_ids(clusters, previous, retired)
+    save_resolution(con, records, assignment, history, evidence, run_id, datetime.now(UTC))
+    changes = {change: int(history["change"].eq(change).sum()) for change in ("merge", "split", "erase")}
+    outcome = ResolutionOutcome(
+        records=len(records),
+        customers=int(assignment["customer_id"].nunique()),
+        largest_cluster=int(assignment["customer_id"].value_counts().max()) if len(assignment) else 0,
+        pairs_kept=len(evidence),
+        changes=changes,
+        model_trained=retrain or not had_model,
+        seconds=round(time.perf_counter() - started, 2),
+        report=model_path.parent / "report.html",
+    )
+    log_run(
+        con,
+        run_id,
+        {
+            "records": outcome.records,
+            "customers": outcome.customers,
+            "merges": changes["merge"],
+            "splits": changes["split"],
+            "erases": changes["erase"],
+            "pairs_kept": outcome.pairs_kept,
+            "largest_cluster": outcome.largest_cluster,
+            "model_trained": outcome.model_trained,
+            "seconds": outcome.seconds,
+        },
+    )
+    write_report(
+        outcome.report,
+        model_path,
+        evidence,
+        MATCH_THRESHOLD,
+        {
+            "records": outcome.records,
+            "customers": outcome.customers,
+            "pairs kept as evidence": outcome.pairs_kept,
+            "largest customer (records)": outcome.largest_cluster,
+            "model trained this run": outcome.model_trained,
+        },
+    )
+    return outcome

@@ -1,0 +1,99 @@
+"""The identity schema of the warehouse: assignments, ID history, match evidence and run log.
+
+The assignment and its history are state that only history can give (CONTRACT §4): they are kept through a
+full refresh of the models and only ever changed here.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from warehouse import registered, transaction
+
+DDL = """
+create schema if not exists identity;
+create table if not exists identity.customer_assignments (
+    record_id varchar primary key, source_system varchar, source_record_id varchar,
+    customer_id varchar not null, assigned_at timestamptz, run_id varchar);
+create table if not exists identity.id_history (
+    old_customer_id varchar, new_customer_id varchar, change varchar, run_id varchar, changed_at timestamptz);
+create table if not exists identity.resolution_runs (
+    run_id varchar, resolved_at timestamptz, records bigint, customers bigint, merges bigint, splits bigint,
+    erases bigint, pairs_kept bigint, largest_cluster bigint, model_trained boolean, seconds double);
+"""
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(DDL)
+
+
+def read_overrides(path: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Analysts' decisions: pairs of record IDs forced together (`same`) or apart (`different`)."""
+    must, cannot = [], []
+    if not path.exists():
+        return must, cannot
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            pair = (row["record_id_l"].strip(), row["record_id_r"].strip())
+            decision = row["decision"].strip().lower()
+            if decision == "same":
+                must.append(pair)
+            elif decision == "different":
+                cannot.append(pair)
+            else:
+                raise ValueError(f"{path}: decision must be 'same' or 'different', got {row['decision']!r}")
+    return must, cannot
+
+
+def save_resolution(
+    con: duckdb.DuckDBPyConnection,
+    records: pd.DataFrame,
+    assignment: pd.DataFrame,
+    history: pd.DataFrame,
+    evidence: pd.DataFrame,
+    run_id: str,
+    now: datetime,
+) -> None:
+    """Replaces the assignment and the evidence, appends the ID changes, all in one transaction."""
+    frames = {
+        "assignment_in": assignment,
+        "records_in": records[["record_id", "source_system", "source_record_id"]],
+        "history_in": history,
+        "evidence_in": evidence,
+    }
+    with registered(con, **frames), transaction(con):
+        con.execute("delete from identity.customer_assignments")
+        con.execute(
+            """insert into identity.customer_assignments
+               select a.record_id, r.source_system, cast(r.source_record_id as varchar), a.customer_id, ?, ?
+               from assignment_in a join records_in r using (record_id)""",
+            [now, run_id],
+        )
+        con.execute(
+            "insert into identity.id_history select old_customer_id, new_customer_id, change, ?, ? from history_in",
+            [run_id, now],
+        )
+        con.execute("create or replace table identity.match_evidence as select * from evidence_in")
+
+
+def load_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """This run's person records, the last stored assignment, and every customer ID retired before."""
+    records = con.sql("select * from intermediate.int_person_records").df()
+    previous = con.sql("select record_id, customer_id from identity.customer_assignments").df()
+    retired = [row[0] for row in con.sql("select old_customer_id from identity.id_history").fetchall()]
+    return records, previous, retired
+
+
+def log_run(con: duckdb.DuckDBPyConnection, run_id: str, facts: dict[str, object]) -> None:
+    """One row of `identity.resolution_runs` (columns in the order of the DDL after `run_id, resolved_at`)."""
+    columns = ["records", "customers", "merges", "splits", "erases", "pairs_kept", "largest_cluster",
+               "model_trained", "seconds"]  # fmt: skip
+    con.execute(
+        f"insert into identity.resolution_runs values (?, now(), {', '.join('?' * len(columns))})",
+        [run_id, *(facts[c] for c in columns)],
+    )
