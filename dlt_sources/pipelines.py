@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import dlt
-from dlt.extract.source import DltSource
-from dlt.pipeline.pipeline import Pipeline
+from dlt import Pipeline
+from dlt.sources import DltSource
 
 from dlt_sources.connections import Connection
 from dlt_sources.hubspot import hubspot_source

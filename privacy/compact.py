@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import Table
+from warehouse import Table, transaction
 
 OLD = "old_copy"
 # The catalogue name views are bound to: dbt-duckdb writes views that name the warehouse's own catalogue.
@@ -38,9 +38,8 @@ def rewriting(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             con.execute(f"copy from database {OLD} to {NEW} (schema)")
             con.execute(f"use {OLD}")
             # One transaction: the fresh file is written once at the end, not checkpointed table by table.
-            con.execute("begin transaction")
-            yield con
-            con.execute("commit")
+            with transaction(con):
+                yield con
             con.execute("use memory")
             con.execute(f"detach {NEW}")
             con.execute(f"detach {OLD}")

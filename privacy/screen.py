@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
-from dlt.extract.source import DltSource
+from dlt.sources import DltSource
 
 from dlt_sources.common.quarantine import REJECTED, quarantine_row
 from identity.normalize import normalize_email, normalize_phone

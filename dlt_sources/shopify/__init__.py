@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import dlt
-from dlt.extract.source import DltResource
+from dlt.sources import DltResource
 from dlt.sources.rest_api import rest_api_resources
 
 from dlt_sources.common.http import retrying_session

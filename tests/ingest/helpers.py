@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
-from dlt.pipeline.pipeline import Pipeline
+from dlt import Pipeline
 
 from dlt_sources.connections import Connection
 from dlt_sources.pipelines import SOURCES, make_pipeline, make_source
