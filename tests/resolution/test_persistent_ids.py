@@ -66,3 +66,40 @@ def test_an_erased_id_is_not_issued_again_once_it_is_only_in_the_history():
     second, history = assign_customer_ids(clusters({"a": "1"}), first)
     third, _ = assign_customer_ids(clusters({"a": "1", "c": "3"}), second, retired_ids=history["old_customer_id"])
     assert ids(third)["c"] == "cus_0000000003"
+
+
+def test_every_cluster_keeps_a_free_old_id_whose_records_it_holds():
+    # Old A = {r1, r2, r3}, B = {r4, r5, r6}; new X = {r1, r2, r4, r5, r6}, Y = {r3}. X takes B (more shared
+    # records); A is then free and Y holds one of A's records, so Y keeps A rather than getting a fresh ID.
+    first, _ = assign_customer_ids(clusters({"r1": "a", "r2": "a", "r3": "a", "r4": "b", "r5": "b", "r6": "b"}), None)
+    a, b = ids(first)["r1"], ids(first)["r4"]
+    second, history = assign_customer_ids(
+        clusters({"r1": "x", "r2": "x", "r4": "x", "r5": "x", "r6": "x", "r3": "y"}), first
+    )
+    assert {ids(second)[r] for r in ("r1", "r2", "r4", "r5", "r6")} == {b}
+    assert ids(second)["r3"] == a
+    assert changes(history) == {(a, b, "merge")}
+
+
+def test_a_chain_of_overlaps_gives_every_cluster_an_old_id():
+    # Each new cluster's best old ID is taken by a larger overlap elsewhere; every cluster still has a free
+    # old ID among the ones it holds records of, so no fresh ID is issued.
+    first, _ = assign_customer_ids(
+        clusters({"a1": "A", "a2": "A", "a3": "A", "b1": "B", "b2": "B", "c1": "C"}), None
+    )
+    old = ids(first)
+    second, _ = assign_customer_ids(
+        clusters({"a1": "x", "a2": "x", "b1": "x", "a3": "y", "b2": "y", "c1": "y"}), first
+    )
+    new = ids(second)
+    assert new["a1"] == old["a1"]
+    assert new["a3"] in {old["b1"], old["c1"]}
+    assert set(new.values()) <= set(old.values())
+
+
+def test_identical_input_keeps_every_assignment():
+    mapping = {f"r{i}": f"c{i // 3}" for i in range(30)}
+    first, _ = assign_customer_ids(clusters(mapping), None)
+    second, history = assign_customer_ids(clusters(mapping), first)
+    assert ids(second) == ids(first)
+    assert history.empty
