@@ -78,19 +78,16 @@ def test_every_cluster_keeps_a_free_old_id_whose_records_it_holds():
     )
     assert {ids(second)[r] for r in ("r1", "r2", "r4", "r5", "r6")} == {b}
     assert ids(second)["r3"] == a
-    assert changes(history) == {(a, b, "merge")}
+    # A's records r1, r2 left it for B while A lives on with r3: A was split.
+    assert changes(history) == {(a, b, "split")}
 
 
 def test_a_chain_of_overlaps_gives_every_cluster_an_old_id():
     # Each new cluster's best old ID is taken by a larger overlap elsewhere; every cluster still has a free
     # old ID among the ones it holds records of, so no fresh ID is issued.
-    first, _ = assign_customer_ids(
-        clusters({"a1": "A", "a2": "A", "a3": "A", "b1": "B", "b2": "B", "c1": "C"}), None
-    )
+    first, _ = assign_customer_ids(clusters({"a1": "A", "a2": "A", "a3": "A", "b1": "B", "b2": "B", "c1": "C"}), None)
     old = ids(first)
-    second, _ = assign_customer_ids(
-        clusters({"a1": "x", "a2": "x", "b1": "x", "a3": "y", "b2": "y", "c1": "y"}), first
-    )
+    second, _ = assign_customer_ids(clusters({"a1": "x", "a2": "x", "b1": "x", "a3": "y", "b2": "y", "c1": "y"}), first)
     new = ids(second)
     assert new["a1"] == old["a1"]
     assert new["a3"] in {old["b1"], old["c1"]}
