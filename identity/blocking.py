@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from identity.normalize import names_compatible
+from identity.compatibility import names_compatible
 
 # A value (email, phone) used by this many different names is a placeholder or a shop's own number.
 PLACEHOLDER_MIN_NAMES = 6

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from identity.normalize import dates_compatible, names_compatible
+from identity.compatibility import dates_compatible, names_compatible
 
 DEFAULT_MAX_CLUSTER_SIZE = 12
 
