@@ -47,7 +47,7 @@ def candidate_pairs(records: pd.DataFrame) -> pd.DataFrame:
     con = duckdb.connect(":memory:")
     try:
         con.register("_norm_df", prepare.normalise_records(records))
-        keys = blocking.build_features(con, "_norm_df", "features")
+        keys, _ = blocking.build_features(con, "_norm_df", "features")
         if not keys:
             return pd.DataFrame({"record_id_l": pd.Series(dtype=str), "record_id_r": pd.Series(dtype=str)})
         union = " union ".join(

@@ -81,46 +81,6 @@ M_ELSE_FLOOR = {"name": 0.01, "dob": 0.01, "email": 0.05, "phone": 0.05, "place"
 M_FLOOR = 1e-3
 
 
-# Below this many records there is too little to learn m and u from: a default model is used instead.
-MIN_RECORDS_TO_TRAIN = 2000
-DEFAULT_MODEL = Path(__file__).with_name("default_model.json")
-
-
-def default_model(present: set[str], block_keys: list[str], profile: dict[str, Any]) -> dict[str, Any] | None:
-    """Settings for this data's columns with m and u taken, level by level, from the bundled model
-    (trained on synthetic multi-locale retail records with all columns); prior rescaled to the records."""
-    from identity.settings import settings
-
-    if not DEFAULT_MODEL.exists():
-        return None
-    default = json.loads(DEFAULT_MODEL.read_text())
-    saved = default.pop(PROFILE_KEY, {})
-    params = {
-        (c["output_column_name"], lv.get("label_for_charts")): lv
-        for c in default["comparisons"]
-        for lv in c["comparison_levels"]
-    }
-    model = settings(present, block_keys).get_settings("duckdb").as_dict()
-    if not model["comparisons"]:
-        return None
-    for comp in model["comparisons"]:
-        for lv in comp["comparison_levels"]:
-            # Term frequencies from a few hundred records call every value common: leave them out.
-            for k in ("tf_adjustment_column", "tf_adjustment_weight", "disable_tf_exact_match_detection"):
-                lv.pop(k, None)
-            src = params.get((comp["output_column_name"], lv.get("label_for_charts")))
-            if src and not lv.get("is_null_level"):
-                for k in ("m_probability", "u_probability"):
-                    if src.get(k) is not None:
-                        lv[k] = src[k]
-    model["probability_two_random_records_match"] = default["probability_two_random_records_match"]
-    if saved.get("records") and profile.get("records"):
-        model["probability_two_random_records_match"] = min(
-            0.5, model["probability_two_random_records_match"] * saved["records"] / profile["records"]
-        )
-    return regularise(model)
-
-
 def regularise(model: dict[str, Any]) -> dict[str, Any]:
     """Fill untrained parameters and floor disagreement m values; returns a new settings dict."""
     model = json.loads(json.dumps(model))
