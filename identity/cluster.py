@@ -111,7 +111,9 @@ def constrained_clusters(
                     if not _dates_ok(x, y):
                         return False
         na, nb = names_of(a), names_of(b)
-        if na and nb:
+        # An exact shared birth date outweighs a given name that differs (a name typed wrong beyond a typo, or
+        # replaced); people of one household share one only as twins, whom the model must then tell apart.
+        if na and nb and not (da & db):
             for x in na:
                 for y in nb:
                     if not _names_ok(x, y):
