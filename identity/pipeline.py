@@ -198,6 +198,7 @@ def _score(
         model = train.train(
             lambda s: Linker(sdf, s, log_level=None), settings.settings(present, block_keys), present, n
         )
+        model = train.calibrate_prior(con, model)
         linker = Linker(sdf, model, log_level=None)
         timings.trained = True
         if model_path:
