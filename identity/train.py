@@ -119,17 +119,18 @@ def train(
     linker.training.estimate_u_using_random_sampling(max_pairs=max_u_pairs, seed=seed)
     max_em_pairs = 1e6 if n_records > 100_000 else None
     for rule in em_rules(present):
+        # A failed round leaves the linker without the comparison it was blocked on: restart from before it.
+        before = linker.misc.save_model_to_json()
         for attempt in (1, 2):
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     rule, estimate_without_term_frequencies=True, max_pairs=max_em_pairs
                 )
                 break
-            except Exception as exc:  # a rule may find no pairs on tiny or odd data
+            except Exception as exc:  # a rule may find no pairs on tiny or odd data, or drive an m to zero
+                linker = make_linker(regularise(before))
                 if attempt == 2:
                     log.warning("identity: EM round skipped: %s", str(exc).splitlines()[0][:200])
-                else:
-                    linker = make_linker(regularise(linker.misc.save_model_to_json()))
     return regularise(linker.misc.save_model_to_json())
 
 
