@@ -64,9 +64,7 @@ MIN_VALUES_TO_JUDGE = 20
 COMPARED = ("name_key", "dob", "email", "phone", "address", "postcode", "city")
 
 
-def build_features(
-    con: duckdb.DuckDBPyConnection, source: str, target: str = "features"
-) -> tuple[list[str], set[str]]:
+def build_features(con: duckdb.DuckDBPyConnection, source: str, target: str = "features") -> tuple[list[str], set[str]]:
     """Create table ``target`` from normalised table ``source``; return the blocking-key columns built and the
     informative compared columns."""
     con.execute(

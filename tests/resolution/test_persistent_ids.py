@@ -1,6 +1,7 @@
 """Stable customer IDs: what continues keeps its ID, and every change is in the history."""
 
 import pandas as pd
+import pytest
 
 from identity.persistent_ids import assign_customer_ids
 
@@ -100,3 +101,46 @@ def test_identical_input_keeps_every_assignment():
     second, history = assign_customer_ids(clusters(mapping), first)
     assert ids(second) == ids(first)
     assert history.empty
+
+
+def _population(people: int, seed: int, prefix: str = "") -> pd.DataFrame:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "identity"))
+    from identity_datagen import generate
+
+    df = generate(people, seed=seed)
+    df["record_id"] = prefix + df["record_id"].astype(str)
+    return df
+
+
+def test_two_identical_nights_keep_every_assignment(tmp_path):
+    from identity import resolve
+
+    records = _population(400, seed=11)
+    model = tmp_path / "model.json"
+    first, _ = assign_customer_ids(resolve(records, model_path=model), None)
+    second, history = assign_customer_ids(resolve(records, model_path=model), first)
+    assert ids(second) == ids(first)
+    assert history.empty
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: term frequencies and the prior follow the new night's records, so a few borderline pairs "
+    "of untouched people flip (4 of ~850 records here, 3 of them joining their own person's cluster)",
+)
+def test_a_night_that_only_adds_records_changes_no_existing_id(tmp_path):
+    # Night two holds every record of night one plus the records of people planted from another population:
+    # no record of night one changes customer ID.
+    from identity import resolve
+
+    night_one = _population(400, seed=12)
+    night_two = pd.concat([night_one, _population(60, seed=13, prefix="new-")], ignore_index=True)
+    model = tmp_path / "model.json"
+    first, _ = assign_customer_ids(resolve(night_one, model_path=model), None)
+    second, _ = assign_customer_ids(resolve(night_two, model_path=model), first)
+    before, after = ids(first), ids(second)
+    changed = {r for r in before if after[r] != before[r]}
+    assert not changed
