@@ -18,7 +18,8 @@ import duckdb
 log = logging.getLogger(__name__)
 
 PROFILE_KEY = "identity_profile"
-MODEL_VERSION = 1
+# 2: comparisons rebuilt (given name, birth-date parts, place levels) and informative columns; older models retrain.
+MODEL_VERSION = 2
 # Share of non-null values may move this much before a saved model is considered stale.
 DRIFT_TOLERANCE = 0.25
 
