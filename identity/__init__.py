@@ -1,9 +1,11 @@
 """Identity resolution: which source person records belong to one person.
 
-``resolve(records)`` is the whole public contract (CONTRACT §5); the cleaning functions are exported so
-the staging layer can register them as DuckDB functions and cleaning logic lives only here.
+``resolve(records)`` is the whole matching contract (CONTRACT §5); ``assign_customer_ids`` keeps customer IDs
+stable across runs, ``pairwise_metrics`` measures a clustering against truth, and the cleaning functions are
+exported (and registered for DuckDB by ``register_udfs``) so staging reuses the rules that live only here.
 """
 
+from identity.evaluate import pairwise_metrics
 from identity.normalize import (
     canonical_name,
     fold_accents,
@@ -17,12 +19,16 @@ from identity.normalize import (
     normalize_phone,
     normalize_postcode,
     phone_key,
-    register_udfs,
 )
+from identity.persistent_ids import assign_customer_ids
 from identity.pipeline import resolve
+from identity.udfs import register as register_udfs
 
 __all__ = [
     "resolve",
+    "assign_customer_ids",
+    "pairwise_metrics",
+    "register_udfs",
     "canonical_name",
     "fold_accents",
     "is_placeholder",
@@ -35,5 +41,4 @@ __all__ = [
     "normalize_phone",
     "normalize_postcode",
     "phone_key",
-    "register_udfs",
 ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from identity.normalize import names_compatible
+from identity.compatibility import names_compatible
 
 # A value (email, phone) used by this many different names is a placeholder or a shop's own number.
 PLACEHOLDER_MIN_NAMES = 6
@@ -29,13 +29,22 @@ class BlockKey:
 
 
 # Name tokens are sorted, so ta/tb are the alphabetically first/last token: a typo in one leaves the other.
+# Birth dates are also keyed with month and day in either order (swapped at entry) and by parts (a typo in the
+# year leaves month and day), names also by sound (Soundex per token), so typos still meet their record.
 BLOCK_KEYS: tuple[BlockKey, ...] = (
     BlockKey("bk_email", "email", ("email",), 30),
     BlockKey("bk_phone", "phone", ("phone",), 30),
     BlockKey("bk_ta_dob", "name_toks[1] || '|' || dob", ("name_key", "dob"), 40),
     BlockKey("bk_tb_dob", "name_toks[-1] || '|' || dob", ("name_key", "dob"), 40),
+    BlockKey("bk_ph_dob", "name_ph || '|' || dob_unordered", ("name_key", "dob"), 40),
+    BlockKey("bk_name_year", "name_key || '|' || substr(dob, 1, 4)", ("name_key", "dob"), 30),
+    BlockKey("bk_name_md", "name_key || '|' || substr(dob, 6)", ("name_key", "dob"), 30),
     BlockKey("bk_name_pc", "name_key || '|' || postcode", ("name_key", "postcode"), 40),
+    BlockKey("bk_ph_pc", "name_ph || '|' || postcode", ("name_key", "postcode"), 30),
+    BlockKey("bk_ta_pc", "left(name_toks[1], 1) || '|' || postcode", ("name_key", "postcode"), 30),
+    BlockKey("bk_tb_pc", "left(name_toks[-1], 1) || '|' || postcode", ("name_key", "postcode"), 30),
     BlockKey("bk_name_city", "name_key || '|' || city", ("name_key", "city"), 40),
+    BlockKey("bk_ph_city", "name_ph || '|' || city", ("name_key", "city"), 30),
     BlockKey("bk_ta_addr", "name_toks[1] || '|' || address", ("name_key", "address"), 30),
     BlockKey("bk_tb_addr", "name_toks[-1] || '|' || address", ("name_key", "address"), 30),
     BlockKey("bk_dob_pc", "dob || '|' || postcode", ("dob", "postcode"), 30),
@@ -46,9 +55,18 @@ BLOCK_KEYS: tuple[BlockKey, ...] = (
     BlockKey("bk_name", "name_key", ("name_key",), 8),
 )
 
+# A column drives matching only when enough records fill it and no one value dominates it: a column that is
+# mostly null or mostly one value (a default country's city, a placeholder date) tells no one apart.
+MIN_FILL = 0.01
+MAX_TOP_SHARE = 0.5
+# Too few values to call one of them dominant (a handful of records).
+MIN_VALUES_TO_JUDGE = 20
+COMPARED = ("name_key", "dob", "email", "phone", "address", "postcode", "city")
 
-def build_features(con: duckdb.DuckDBPyConnection, source: str, target: str = "features") -> list[str]:
-    """Create table ``target`` from normalised table ``source``; return the blocking-key columns built."""
+
+def build_features(con: duckdb.DuckDBPyConnection, source: str, target: str = "features") -> tuple[list[str], set[str]]:
+    """Create table ``target`` from normalised table ``source``; return the blocking-key columns built and the
+    informative compared columns."""
     con.execute(
         f"""
         create or replace temp table _names as
@@ -64,7 +82,10 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str, target: str = "f
         create or replace temp table _named as
         select * exclude (_toks),
             case when len(_toks) > 0 then _toks end as name_toks,
-            case when len(_toks) > 0 then array_to_string(_toks, ' ') end as name_key
+            case when len(_toks) > 0 then array_to_string(_toks, ' ') end as name_key,
+            case when first_c is not null then list_distinct(string_split(first_c, ' ')) end as first_toks,
+            substr(dob, 1, 5) || least(substr(dob, 6, 2), substr(dob, 9, 2)) || '-'
+                || greatest(substr(dob, 6, 2), substr(dob, 9, 2)) as dob_unordered
         from _names
         """
     )
@@ -94,11 +115,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str, target: str = "f
         left join _share_phone sp on n.phone = sp.v
         """
     )
-    present = {
-        c
-        for c in ("name_key", "dob", "email", "phone", "address", "postcode", "city")
-        if con.execute(f"select count({c}) from _feat0").fetchall()[0][0] > 0
-    }
+    present = informative_columns(con, "_feat0")
     keys = [k for k in BLOCK_KEYS if all(c in present for c in k.needs)]
     key_sql = ",\n".join(
         f"case when count(*) over (partition by {k.sql}) <= {k.cap} then {k.sql} end as {k.name}" for k in keys
@@ -108,7 +125,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str, target: str = "f
     )
     for t in ("_names", "_named", "_share_email", "_share_phone", "_feat0"):
         con.execute(f"drop table if exists {t}")
-    return [k.name for k in keys]
+    return [k.name for k in keys], present
 
 
 def distinct_people(name_keys: list[str]) -> int:
@@ -140,8 +157,15 @@ def _count_people_by_name(con: duckdb.DuckDBPyConnection, col: str) -> None:
     con.unregister("_people")
 
 
-def present_columns(con: duckdb.DuckDBPyConnection, table: str = "features") -> set[str]:
-    """Comparison columns with at least one non-null value."""
-    cols = ("name_key", "dob", "email", "phone", "address", "postcode", "city")
-    row = con.execute(f"select {', '.join(f'count({c})' for c in cols)} from {table}").fetchall()[0]
-    return {c for c, n in zip(cols, row, strict=True) if n > 0}
+def informative_columns(con: duckdb.DuckDBPyConnection, table: str = "features") -> set[str]:
+    """Compared columns filled in at least ``MIN_FILL`` of records whose most common value holds less than
+    ``MAX_TOP_SHARE`` of the filled ones."""
+    out = set()
+    total = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    for c in COMPARED:
+        filled, top = con.execute(
+            f"select sum(n), max(n) from (select count(*) n from {table} where {c} is not null group by {c})"
+        ).fetchall()[0]
+        if filled and filled >= MIN_FILL * total and (top < MAX_TOP_SHARE * filled or filled < MIN_VALUES_TO_JUDGE):
+            out.add(c)
+    return out

@@ -15,14 +15,18 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from identity.normalize import dates_compatible, names_compatible
+from identity.compatibility import dates_compatible, given_names_compatible
 
 DEFAULT_MAX_CLUSTER_SIZE = 12
 
 
+# A record's name as (given-name tokens, whole-name tokens).
+Name = tuple[tuple[str, ...], tuple[str, ...]]
+
+
 @lru_cache(maxsize=1_000_000)
-def _names_ok(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    return names_compatible(a, b)
+def _names_ok(a: Name, b: Name) -> bool:
+    return given_names_compatible(a[0], a[1], b[0], b[1])
 
 
 @lru_cache(maxsize=1_000_000)
@@ -32,7 +36,7 @@ def _dates_ok(a: str, b: str) -> bool:
 
 def constrained_clusters(
     record_ids: Sequence[str],
-    names: Sequence[tuple[str, ...] | None],
+    names: Sequence[Name | None],
     dobs: Sequence[str | None],
     edges: pd.DataFrame,
     *,
@@ -50,7 +54,7 @@ def constrained_clusters(
     pos = {r: i for i, r in enumerate(record_ids)}
     parent = list(range(n))  # a list: numpy scalar indexing is slow in this loop
     members: dict[int, list[int]] = {}
-    name_sets: dict[int, set[tuple[str, ...]]] = {}
+    name_sets: dict[int, set[Name]] = {}
     dob_sets: dict[int, set[str]] = {}
     banned: dict[int, set[int]] = {}
 
@@ -65,7 +69,7 @@ def constrained_clusters(
     def members_of(root: int) -> list[int]:
         return members.get(root) or [root]
 
-    def names_of(root: int) -> set[tuple[str, ...]]:
+    def names_of(root: int) -> set[Name]:
         if root in name_sets:
             return name_sets[root]
         nm = names[root]
@@ -107,7 +111,9 @@ def constrained_clusters(
                     if not _dates_ok(x, y):
                         return False
         na, nb = names_of(a), names_of(b)
-        if na and nb:
+        # An exact shared birth date outweighs a given name that differs (a name typed wrong beyond a typo, or
+        # replaced); people of one household share one only as twins, whom the model must then tell apart.
+        if na and nb and not (da & db):
             for x in na:
                 for y in nb:
                     if not _names_ok(x, y):

@@ -35,3 +35,26 @@ def pairwise_metrics(clusters: pd.DataFrame, truth: pd.DataFrame, truth_col: str
         "clusters": int(len(sizes)),
         "people": int(df[truth_col].nunique()),
     }
+
+
+def candidate_pairs(records: pd.DataFrame) -> pd.DataFrame:
+    """Every pair of record IDs (``record_id_l`` < ``record_id_r``) that ``resolve`` would score: its blocking
+    alone, without the model. How many true pairs are here bounds the recall any scoring can reach."""
+    import duckdb
+
+    from identity import blocking, prepare
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("_norm_df", prepare.normalise_records(records))
+        keys, _ = blocking.build_features(con, "_norm_df", "features")
+        if not keys:
+            return pd.DataFrame({"record_id_l": pd.Series(dtype=str), "record_id_r": pd.Series(dtype=str)})
+        union = " union ".join(
+            f"select l.record_id as record_id_l, r.record_id as record_id_r from features l join features r "
+            f"on l.{k} = r.{k} and l.record_id < r.record_id"
+            for k in keys
+        )
+        return con.execute(union).df()
+    finally:
+        con.close()

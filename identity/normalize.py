@@ -1,8 +1,8 @@
 """Scalar cleaning functions for person attributes.
 
-Every function takes and returns plain Python scalars (``str | None``) so the dbt staging layer can
-register them as DuckDB UDFs (``con.create_function``) and the cleaning rules live only here.
-Already-clean values pass through unchanged.
+Every function takes and returns plain Python scalars (``str | None``) so the dbt staging layer can call them
+as DuckDB functions (``identity.udfs``) and the cleaning rules live only here; the tables they read are in
+``identity.reference``. Already-clean values pass through unchanged.
 """
 
 from __future__ import annotations
@@ -14,263 +14,25 @@ from functools import lru_cache
 
 import phonenumbers
 
-__all__ = [
-    "fold_accents",
-    "normalize_name",
-    "name_tokens",
-    "canonical_name",
-    "normalize_email",
-    "normalize_phone",
-    "phone_key",
-    "normalize_date",
-    "normalize_address",
-    "normalize_postcode",
-    "normalize_city",
-    "normalize_country",
-    "is_placeholder",
-    "names_compatible",
-    "dates_compatible",
-    "NICKNAMES",
-]
-
-# Letters NFKD does not decompose into base + combining mark.
-_SPECIAL_FOLD = str.maketrans(
-    {
-        "ł": "l",
-        "Ł": "L",
-        "đ": "d",
-        "Đ": "D",
-        "ø": "o",
-        "Ø": "O",
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "ı": "i",
-        "þ": "th",
-        "ð": "d",
-    }
+from identity.reference import (
+    ADDRESS_ABBREVIATIONS,
+    ADDRESS_DROP,
+    AMBIGUOUS_HONORIFICS,
+    CITY_ALIASES,
+    COUNTRY_ALIASES,
+    DOT_INSENSITIVE_DOMAINS,
+    HONORIFICS,
+    NICKNAMES,
+    PHONE_FALLBACK_REGIONS,
+    PLACEHOLDER_DATES,
+    PLACEHOLDER_EMAIL_DOMAINS,
+    PLACEHOLDER_EMAIL_LOCAL,
+    PLACEHOLDER_NAMES,
+    PLACEHOLDER_TEXT,
+    PLUS_ADDRESS_DOMAINS,
+    SPECIAL_FOLD,
 )
 
-# Values typed into a field to get past a mandatory input, in any field.
-_PLACEHOLDER_TEXT = {
-    "",
-    "-",
-    "--",
-    "---",
-    ".",
-    "..",
-    "...",
-    "?",
-    "x",
-    "xx",
-    "xxx",
-    "xxxx",
-    "n/a",
-    "na",
-    "n.a.",
-    "nan",
-    "none",
-    "null",
-    "nil",
-    "unknown",
-    "unk",
-    "not known",
-    "not provided",
-    "no",
-    "test",
-    "testing",
-    "asdf",
-    "qwerty",
-    "tba",
-    "tbd",
-    "0",
-    "00",
-    "000",
-    "-1",
-    "default",
-    "noname",
-    "no name",
-    "brak",
-    "tidak ada",
-    "khong co",
-    "không có",
-    "không",
-    "kosong",
-}
-_PLACEHOLDER_NAMES = _PLACEHOLDER_TEXT | {
-    "customer",
-    "guest",
-    "walk in",
-    "walkin",
-    "walk-in",
-    "cash",
-    "cash customer",
-    "anonymous",
-    "anon",
-    "client",
-    "klient",
-    "pelanggan",
-    "khach",
-    "khach hang",
-    "khách hàng",
-    "user",
-    "member",
-    "mr",
-    "mrs",
-    "ms",
-    "test test",
-    "john doe",
-    "jane doe",
-    "doe",
-    "sample",
-}
-_HONORIFICS = {
-    "mr",
-    "mrs",
-    "ms",
-    "miss",
-    "mx",
-    "dr",
-    "prof",
-    "sir",
-    "madam",
-    "pan",
-    "pani",
-    "bapak",
-    "bpk",
-    "pak",
-    "ibu",
-    "bu",
-    "sdr",
-    "sdri",
-    "ong",
-    "ba",
-    "anh",
-    "chi",
-}
-# Vietnamese "anh"/"chi"/"ba"/"ong" are also given names: only stripped when leading a longer name.
-_AMBIGUOUS_HONORIFICS = {"ong", "ba", "anh", "chi", "bu", "pak"}
-
-# Short forms -> canonical given name. Small on purpose: a wrong entry would glue two people.
-_NICK_GROUPS = {
-    "william": ["bill", "billy", "will", "willy", "liam"],
-    "robert": ["bob", "bobby", "rob", "robbie", "bert"],
-    "richard": ["rick", "ricky", "dick", "rich", "richie"],
-    "james": ["jim", "jimmy", "jamie"],
-    "john": ["jack", "johnny", "jon"],
-    "joseph": ["joe", "joey"],
-    "michael": ["mike", "mikey", "mick"],
-    "thomas": ["tom", "tommy"],
-    "charles": ["charlie", "chuck"],
-    "christopher": ["chris", "kit"],
-    "daniel": ["dan", "danny"],
-    "matthew": ["matt"],
-    "anthony": ["tony"],
-    "andrew": ["andy", "drew"],
-    "edward": ["ed", "eddie", "ted", "teddy"],
-    "benjamin": ["ben", "benny"],
-    "samuel": ["sam", "sammy"],
-    "alexander": ["alex"],
-    "nicholas": ["nick", "nicky"],
-    "jonathan": ["jon"],
-    "steven": ["steve", "stephen"],
-    "timothy": ["tim", "timmy"],
-    "kenneth": ["ken", "kenny"],
-    "ronald": ["ron", "ronnie"],
-    "donald": ["don", "donnie"],
-    "gregory": ["greg"],
-    "jeffrey": ["jeff"],
-    "joshua": ["josh"],
-    "patrick": ["pat"],
-    "peter": ["pete"],
-    "raymond": ["ray"],
-    "lawrence": ["larry"],
-    "gerald": ["jerry"],
-    "elizabeth": ["liz", "lizzie", "beth", "betty", "eliza", "betsy"],
-    "margaret": ["maggie", "meg", "peggy", "marge"],
-    "katherine": ["kate", "katie", "kathy", "catherine", "kathryn", "cathy"],
-    "jennifer": ["jen", "jenny"],
-    "jessica": ["jess", "jessie"],
-    "patricia": ["patty", "trish", "tricia"],
-    "susan": ["sue", "susie"],
-    "deborah": ["deb", "debbie", "debra"],
-    "rebecca": ["becky", "becca"],
-    "barbara": ["barb"],
-    "christine": ["chris", "tina", "christina"],
-    "victoria": ["vicky", "tori"],
-    "abigail": ["abby"],
-    "samantha": ["sam"],
-    "dorothy": ["dot", "dottie"],
-    "pamela": ["pam"],
-    "kimberly": ["kim"],
-    "cynthia": ["cindy"],
-    "amanda": ["mandy"],
-    "melissa": ["mel"],
-    "alexandra": ["sasha"],
-    # Polish
-    "katarzyna": ["kasia", "kaska", "kasienka"],
-    "malgorzata": ["gosia", "malgosia", "goska"],
-    "aleksandra": ["ola", "olka"],
-    "agnieszka": ["aga", "agusia"],
-    "magdalena": ["magda"],
-    "joanna": ["asia", "joasia"],
-    "barbara_pl": ["basia"],
-    "elzbieta": ["ela", "elka"],
-    "zofia": ["zosia"],
-    "anna": ["ania", "anka", "anusia"],
-    "maria": ["marysia"],
-    "krystyna": ["krysia"],
-    "dorota": ["dorotka"],
-    "ewa": ["ewka"],
-    "monika": ["monia"],
-    "krzysztof": ["krzys", "krzysiek"],
-    "aleksander": ["olek", "alek"],
-    "tomasz": ["tomek"],
-    "piotr": ["piotrek"],
-    "pawel": ["pawelek"],
-    "jakub": ["kuba"],
-    "wojciech": ["wojtek"],
-    "grzegorz": ["grzesiek", "grzes"],
-    "stanislaw": ["staszek", "stas"],
-    "andrzej": ["andrzejek", "jedrek"],
-    "marcin": ["marcinek"],
-    "michal": ["michas"],
-    "bartlomiej": ["bartek"],
-    "jan": ["janek", "jasiek"],
-    "jozef": ["jozek"],
-    "zbigniew": ["zbyszek"],
-    "mateusz": ["mati"],
-    "przemyslaw": ["przemek"],
-    "wladyslaw": ["wladek"],
-    "kazimierz": ["kazik"],
-    # Indonesian / Arabic-derived
-    "muhammad": [
-        "muh",
-        "moh",
-        "mohd",
-        "muhd",
-        "mohammad",
-        "mohammed",
-        "muhamad",
-        "mochammad",
-        "mochamad",
-        "mohamad",
-        "mohamed",
-        "muhammed",
-    ],
-    "abdul": ["abd"],
-    "ahmad": ["ahmed", "achmad"],
-    "nur": ["nurul"],
-    # Vietnamese accent-stripped spellings are handled by accent folding.
-}
-NICKNAMES: dict[str, str] = {}
-for _canon, _nicks in _NICK_GROUPS.items():
-    for _n in _nicks:
-        NICKNAMES.setdefault(_n, _canon.split("_")[0])
-
-_NON_ALNUM = re.compile(r"[^0-9a-z@._+\- ]+")
 _NON_ALPHA_SPACE = re.compile(r"[^a-z ]+")
 _SPACES = re.compile(r"\s+")
 _DIGITS = re.compile(r"\D+")
@@ -290,11 +52,11 @@ def _clean_str(s: object) -> str | None:
 @lru_cache(maxsize=200_000)
 def fold_accents(s: str) -> str:
     """Strip diacritics (``Nguyễn`` -> ``Nguyen``, ``Łódź`` -> ``Lodz``) keeping the base letters."""
-    s = s.translate(_SPECIAL_FOLD)
+    s = s.translate(SPECIAL_FOLD)
     if s.isascii():
         return s
     decomposed = unicodedata.normalize("NFKD", s)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_SPECIAL_FOLD)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(SPECIAL_FOLD)
 
 
 def is_placeholder(value: object, kind: str = "text") -> bool:
@@ -314,7 +76,7 @@ def is_placeholder(value: object, kind: str = "text") -> bool:
         return normalize_date(s) is None
     if kind == "name":
         return normalize_name(s) is None
-    return low.strip(" .") in _PLACEHOLDER_TEXT or low in _PLACEHOLDER_TEXT
+    return low.strip(" .") in PLACEHOLDER_TEXT or low in PLACEHOLDER_TEXT
 
 
 @lru_cache(maxsize=500_000)
@@ -327,11 +89,11 @@ def normalize_name(s: object) -> str | None:
     if s is None:
         return None
     low = fold_accents(s.lower())
-    if low.strip(" .") in _PLACEHOLDER_NAMES:
+    if low.strip(" .") in PLACEHOLDER_NAMES:
         return None
     low = _NON_ALPHA_SPACE.sub(" ", low.replace("'", ""))
     low = _SPACES.sub(" ", low).strip()
-    if not low or low in _PLACEHOLDER_NAMES:
+    if not low or low in PLACEHOLDER_NAMES:
         return None
     return low
 
@@ -344,7 +106,7 @@ def name_tokens(*parts: object) -> list[str]:
         if n:
             toks.extend(n.split(" "))
     if len(toks) > 1:
-        while len(toks) > 1 and toks[0] in _HONORIFICS and (toks[0] not in _AMBIGUOUS_HONORIFICS or len(toks) > 3):
+        while len(toks) > 1 and toks[0] in HONORIFICS and (toks[0] not in AMBIGUOUS_HONORIFICS or len(toks) > 3):
             toks = toks[1:]
     return [NICKNAMES.get(t, t) for t in toks]
 
@@ -358,90 +120,6 @@ def canonical_name(s: object) -> str | None:
 
 # --- email -------------------------------------------------------------------------------------------
 _EMAIL_RE = re.compile(r"^[a-z0-9._%+\-']+@[a-z0-9\-]+(\.[a-z0-9\-]+)+$")
-_PLACEHOLDER_LOCAL = {
-    "no",
-    "none",
-    "noemail",
-    "no-email",
-    "no_email",
-    "no.email",
-    "nomail",
-    "no-mail",
-    "noreply",
-    "no-reply",
-    "donotreply",
-    "do-not-reply",
-    "test",
-    "testing",
-    "email",
-    "mail",
-    "null",
-    "na",
-    "n-a",
-    "unknown",
-    "customer",
-    "guest",
-    "x",
-    "xx",
-    "xxx",
-    "xxxx",
-    "abc",
-    "asdf",
-    "a",
-    "aa",
-    "aaa",
-    "example",
-    "sample",
-    "dummy",
-    "fake",
-    "brak",
-    "tidakada",
-    "khongco",
-    "info",
-    "noname",
-    "notprovided",
-    "not-provided",
-    "noemailaddress",
-    "none.none",
-    "123",
-    "1234",
-    "12345",
-}
-_PLACEHOLDER_DOMAINS = {
-    "example.com",
-    "example.org",
-    "example.net",
-    "test.com",
-    "email.com.invalid",
-    "invalid",
-    "none.com",
-    "noemail.com",
-    "nomail.com",
-    "no-email.com",
-    "noreply.com",
-    "mailinator.com",
-    "domain.com",
-    "xxx.com",
-    "abc.com",
-    "test.test",
-    "localhost",
-}
-# Domains whose mailbox ignores dots in the local part.
-_DOT_INSENSITIVE = {"gmail.com", "googlemail.com"}
-# Domains where "+tag" is a sub-address of the same mailbox.
-_PLUS_DOMAINS = {
-    "gmail.com",
-    "googlemail.com",
-    "outlook.com",
-    "hotmail.com",
-    "live.com",
-    "icloud.com",
-    "me.com",
-    "yahoo.com",
-    "proton.me",
-    "protonmail.com",
-    "fastmail.com",
-}
 
 
 @lru_cache(maxsize=500_000)
@@ -460,16 +138,16 @@ def normalize_email(s: object, canonical_mailbox: bool = True) -> str | None:
     if not _EMAIL_RE.match(e):
         return None
     local, domain = e.rsplit("@", 1)
-    if local in _PLACEHOLDER_LOCAL or domain in _PLACEHOLDER_DOMAINS:
+    if local in PLACEHOLDER_EMAIL_LOCAL or domain in PLACEHOLDER_EMAIL_DOMAINS:
         return None
     if len(set(local.replace(".", ""))) <= 1:  # aaaa@, 0000@
         return None
     if canonical_mailbox:
         if domain == "googlemail.com":
             domain = "gmail.com"
-        if domain in _PLUS_DOMAINS and "+" in local:
+        if domain in PLUS_ADDRESS_DOMAINS and "+" in local:
             local = local.split("+", 1)[0]
-        if domain in _DOT_INSENSITIVE:
+        if domain in DOT_INSENSITIVE_DOMAINS:
             local = local.replace(".", "")
         if not local:
             return None
@@ -477,7 +155,6 @@ def normalize_email(s: object, canonical_mailbox: bool = True) -> str | None:
 
 
 # --- phone -------------------------------------------------------------------------------------------
-_PHONE_FALLBACK_REGIONS = ("ID", "VN", "PL", "US")
 
 
 def _phone_placeholder(digits: str) -> bool:
@@ -506,7 +183,7 @@ def _parse_phone(digits: str, has_plus: bool, country: str | None, other_countri
     if country:
         regions.append(country)
     regions.extend(r for r in other_countries if r and r not in regions)
-    regions.extend(r for r in _PHONE_FALLBACK_REGIONS if r not in regions)
+    regions.extend(r for r in PHONE_FALLBACK_REGIONS if r not in regions)
     if has_plus:
         regions = [None] + regions
     fallback = None
@@ -612,7 +289,6 @@ def phone_key(s: object, country: object = None, other_countries: tuple[str, ...
 # --- dates, places -----------------------------------------------------------------------------------
 _DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _DMY_RE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
-_PLACEHOLDER_DATES = {"1900-01-01", "1901-01-01", "1899-12-31", "1800-01-01", "2000-01-01", "1111-11-11"}
 
 
 @lru_cache(maxsize=200_000)
@@ -635,47 +311,9 @@ def normalize_date(s: object) -> str | None:
         iso = date(y, mo, d).isoformat()  # a real calendar day: 1990-02-30 is not
     except ValueError:
         return None
-    return None if iso in _PLACEHOLDER_DATES else iso
+    return None if iso in PLACEHOLDER_DATES else iso
 
 
-_ADDR_ABBREV = {
-    "street": "st",
-    "str": "st",
-    "road": "rd",
-    "avenue": "ave",
-    "av": "ave",
-    "boulevard": "blvd",
-    "drive": "dr",
-    "lane": "ln",
-    "court": "ct",
-    "place": "pl",
-    "square": "sq",
-    "highway": "hwy",
-    "apartment": "apt",
-    "suite": "ste",
-    "unit": "apt",
-    "north": "n",
-    "south": "s",
-    "east": "e",
-    "west": "w",
-    "jalan": "jl",
-    "jln": "jl",
-    "gang": "gg",
-    "nomor": "no",
-    "nr": "no",
-    "number": "no",
-    "ulica": "ul",
-    "aleja": "al",
-    "aleje": "al",
-    "osiedle": "os",
-    "mieszkanie": "m",
-    "lokal": "m",
-    "duong": "d",
-    "pho": "p",
-    "phuong": "p",
-    "quan": "q",
-}
-_ADDR_DROP = {"no", "the"}
 _ADDR_SPLIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z]{2,})")
 
 
@@ -686,12 +324,12 @@ def normalize_address(s: object) -> str | None:
     if s is None:
         return None
     low = fold_accents(s.lower())
-    if low.strip(" .") in _PLACEHOLDER_TEXT:
+    if low.strip(" .") in PLACEHOLDER_TEXT:
         return None
     low = re.sub(r"[^a-z0-9 ]+", " ", low)
     low = _ADDR_SPLIT.sub(" ", low)
-    toks = [_ADDR_ABBREV.get(t, t) for t in low.split()]
-    toks = [t for t in toks if t not in _ADDR_DROP]
+    toks = [ADDRESS_ABBREVIATIONS.get(t, t) for t in low.split()]
+    toks = [t for t in toks if t not in ADDRESS_DROP]
     out = " ".join(toks)
     return out or None
 
@@ -703,31 +341,9 @@ def normalize_postcode(s: object) -> str | None:
     if s is None:
         return None
     out = re.sub(r"[^0-9A-Za-z]+", "", s).upper()
-    if not out or len(set(out)) == 1 or out.lower() in _PLACEHOLDER_TEXT:
+    if not out or len(set(out)) == 1 or out.lower() in PLACEHOLDER_TEXT:
         return None
     return out
-
-
-_CITY_ALIASES = {
-    "hcm": "ho chi minh",
-    "hcmc": "ho chi minh",
-    "tp hcm": "ho chi minh",
-    "tphcm": "ho chi minh",
-    "saigon": "ho chi minh",
-    "sai gon": "ho chi minh",
-    "tp ho chi minh": "ho chi minh",
-    "thanh pho ho chi minh": "ho chi minh",
-    "ho chi minh city": "ho chi minh",
-    "hn": "ha noi",
-    "hanoi": "ha noi",
-    "tp ha noi": "ha noi",
-    "jkt": "jakarta",
-    "dki jakarta": "jakarta",
-    "warszawa": "warsaw",
-    "krakow": "krakow",
-    "nyc": "new york",
-    "new york city": "new york",
-}
 
 
 @lru_cache(maxsize=100_000)
@@ -737,23 +353,10 @@ def normalize_city(s: object) -> str | None:
     if s is None:
         return None
     low = fold_accents(s.lower())
-    if low.strip(" .") in _PLACEHOLDER_TEXT:
+    if low.strip(" .") in PLACEHOLDER_TEXT:
         return None
     low = _SPACES.sub(" ", re.sub(r"[^a-z0-9 ]+", " ", low)).strip()
-    return _CITY_ALIASES.get(low, low) or None
-
-
-_COUNTRY_ALIASES = {
-    "indonesia": "ID",
-    "viet nam": "VN",
-    "vietnam": "VN",
-    "poland": "PL",
-    "polska": "PL",
-    "usa": "US",
-    "united states": "US",
-    "united states of america": "US",
-    "uk": "GB",
-}
+    return CITY_ALIASES.get(low, low) or None
 
 
 @lru_cache(maxsize=10_000)
@@ -763,134 +366,11 @@ def normalize_country(s: object) -> str | None:
     if s is None:
         return None
     low = fold_accents(s.lower()).strip(" .")
-    if low in _COUNTRY_ALIASES:
-        return _COUNTRY_ALIASES[low]
+    if low in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[low]
     if len(low) == 2 and low.isalpha():
         return low.upper()
     return None
-
-
-# --- compatibility checks used by clustering ---------------------------------------------------------
-def _edit_distance_le1(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
-    if la == lb:
-        diff = [i for i in range(la) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        # adjacent transposition
-        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
-    if la > lb:
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i:] == b[i + 1 :]
-
-
-def _tokens_match(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if len(a) == 1 or len(b) == 1:  # initial
-        return a[0] == b[0]
-    # One typo is tolerated in longer names only (Hung/Tung, Hong/Huong are different people); swapped
-    # neighbouring letters (Hugn/Hung) make no new name, so they are tolerated from four letters.
-    if min(len(a), len(b)) >= 5 and _edit_distance_le1(a, b):
-        return True
-    if len(a) == len(b) >= 4 and sorted(a) == sorted(b) and _edit_distance_le1(a, b):
-        return True
-    # one is a prefix of the other ("kat" / "katarzyna") only for clear abbreviations
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return len(short) >= 3 and long_.startswith(short) and len(long_) - len(short) >= 3
-
-
-def names_compatible(a: tuple[str, ...] | list[str] | None, b: tuple[str, ...] | list[str] | None) -> bool:
-    """Can two canonical token sets name the same person? Every token of the shorter name must match a
-    token of the longer (exactly, by nickname, as an initial or within one typo), so ``Anna Nowak`` and
-    ``Piotr Nowak`` are incompatible while ``Nguyen Anh`` and ``Anh Nguyen Van`` are compatible."""
-    if not a or not b:
-        return True
-    small, big = (a, b) if len(a) <= len(b) else (b, a)
-    used: set[int] = set()
-    for t in small:
-        hit = False
-        for j, u in enumerate(big):
-            if j not in used and _tokens_match(t, u):
-                used.add(j)
-                hit = True
-                break
-        if not hit:
-            return False
-    return True
-
-
-def dates_compatible(a: str | None, b: str | None) -> bool:
-    """Birth dates that could be one person's: equal, one typo apart, or day and month swapped."""
-    if not a or not b or a == b:
-        return True
-    if len(a) != 10 or len(b) != 10:
-        return False
-    if a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]:
-        return True
-    return _edit_distance_le1(a, b)
-
-
-def register_udfs(con: object, prefix: str = "identity_") -> list[str]:
-    """Register the cleaning functions on a DuckDB connection (``identity_normalize_email(x)``, …).
-
-    This is how staging SQL reuses the rules instead of restating them. Returns the function names.
-    """
-    one = {
-        "normalize_name": normalize_name,
-        "canonical_name": canonical_name,
-        "normalize_email": normalize_email,
-        "normalize_date": normalize_date,
-        "normalize_address": normalize_address,
-        "normalize_postcode": normalize_postcode,
-        "normalize_city": normalize_city,
-        "normalize_country": normalize_country,
-    }
-
-    def unary(f):  # DuckDB counts defaulted parameters, so wrap to the exact arity
-        return lambda s: f(s)
-
-    def binary(f):
-        return lambda s, c: f(s, c)
-
-    names = []
-    for name, fn in one.items():
-        con.create_function(
-            f"{prefix}{name}",
-            unary(fn),
-            ["VARCHAR"],
-            "VARCHAR",  # type: ignore[attr-defined]
-            null_handling="special",
-            side_effects=False,
-        )
-        names.append(f"{prefix}{name}")
-    for name, fn in {"normalize_phone": normalize_phone, "phone_key": phone_key}.items():
-        con.create_function(
-            f"{prefix}{name}",
-            binary(fn),
-            ["VARCHAR", "VARCHAR"],  # type: ignore[attr-defined]
-            "VARCHAR",
-            null_handling="special",
-            side_effects=False,
-        )
-        names.append(f"{prefix}{name}")
-    con.create_function(
-        f"{prefix}is_placeholder",
-        lambda s, k: is_placeholder(s, k or "text"),  # type: ignore[attr-defined]
-        ["VARCHAR", "VARCHAR"],
-        "BOOLEAN",
-        null_handling="special",
-        side_effects=False,
-    )
-    names.append(f"{prefix}is_placeholder")
-    return names
 
 
 def clear_caches() -> None:

@@ -1,9 +1,10 @@
 """Stable customer IDs across runs: carry each person's ID over from the last assignment.
 
 `resolve()` numbers clusters afresh each run; the warehouse needs IDs that stay put. Given last run's
-assignment (record → customer_id) and this run's clusters (record → cluster), each cluster inherits the
-old ID that it and that ID agree on most (mutual best overlap); a cluster that inherits nothing gets a new
-ID. Every change is written as history, so downstream tools can remap:
+assignment (record → customer_id) and this run's clusters (record → cluster), (cluster, old ID) pairs are
+taken by the records they share, largest first, each cluster and each old ID used once: so every cluster that
+holds records of a still-free old ID keeps one, and only a cluster holding no free ID's records gets a new ID.
+Every change is written as history, so downstream tools can remap:
 - `merge`: an old ID none of whose records kept it, because they joined a cluster that kept another ID;
 - `split`: a cluster that took some records of an old ID that lives on elsewhere, or died (a split);
 - `erase`: an old ID whose records are all gone (forgotten people).
@@ -48,23 +49,14 @@ def assign_customer_ids(
         "create table previous as select cast(record_id as varchar) record_id, "
         "cast(customer_id as varchar) customer_id from previous_in"
     )
-    # How many records each (new cluster, old ID) pair shares; ties broken by the ID itself, for determinism.
+    # How many records each (new cluster, old ID) pair shares.
     con.execute("""
         create table overlap as
         select c.cluster_id, p.customer_id, count(*) as shared
         from clusters c join previous p using (record_id)
         group by all
     """)
-    con.execute("""
-        create table inherited as
-        with ranked as (
-            select *,
-                row_number() over (partition by cluster_id order by shared desc, customer_id) as rank_in_cluster,
-                row_number() over (partition by customer_id order by shared desc, cluster_id) as rank_in_id
-            from overlap
-        )
-        select cluster_id, customer_id from ranked where rank_in_cluster = 1 and rank_in_id = 1
-    """)
+    _inherit_greedily(con)
     con.register("retired_in", pd.DataFrame({"customer_id": [str(i) for i in retired_ids]}, dtype="str"))
     next_number = con.sql(f"""
         select coalesce(max(try_cast(substr(customer_id, {len(ID_PREFIX) + 1}) as bigint)), 0) + 1
@@ -131,3 +123,32 @@ def assign_customer_ids(
     """).df()
     con.close()
     return assignment, history
+
+
+def _inherit_greedily(con: duckdb.DuckDBPyConnection) -> None:
+    """Table ``inherited`` (cluster_id, customer_id): the greedy matching of ``overlap``, largest first.
+
+    Each round takes the pairs that are the best free choice of both their cluster and their old ID under one
+    total order (shared records, then the IDs, so ties resolve the same way every run); the globally largest
+    free pair always qualifies, so rounds end, and the result is the greedy matching. One round of this was
+    the old rule, which left a cluster with a fresh ID when its best old ID went elsewhere but another was free.
+    """
+    con.execute("create table inherited (cluster_id varchar, customer_id varchar)")
+    while True:
+        added = con.execute("""
+            insert into inherited
+            with free as (
+                select * from overlap
+                where cluster_id not in (select cluster_id from inherited)
+                  and customer_id not in (select customer_id from inherited)
+            ),
+            ranked as (
+                select *,
+                    row_number() over (partition by cluster_id order by shared desc, customer_id, cluster_id) as in_c,
+                    row_number() over (partition by customer_id order by shared desc, customer_id, cluster_id) as in_i
+                from free
+            )
+            select cluster_id, customer_id from ranked where in_c = 1 and in_i = 1
+        """).fetchall()[0][0]
+        if not added:
+            return

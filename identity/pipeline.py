@@ -127,9 +127,8 @@ def resolve(
         con.register("_norm_df", norm)
         con.execute("create or replace table _norm as select * from _norm_df")
         con.unregister("_norm_df")
-        block_keys = blocking.build_features(con, "_norm", "features")
+        block_keys, present = blocking.build_features(con, "_norm", "features")
         con.execute("drop table _norm")
-        present = blocking.present_columns(con)
         timings.phases["features"] = time.perf_counter() - t
 
         evidence = pd.DataFrame(columns=evidence_cols)
@@ -187,8 +186,6 @@ def _score(
     sdf = db_api.register("features", dataset_display_name="features")
     profile = train.data_profile(con, present)
     model = None if retrain else train.load_model(model_path, profile)
-    if model is None and n < train.MIN_RECORDS_TO_TRAIN:
-        model = train.default_model(present, block_keys, profile)
     if model is not None:
         model["blocking_rules_to_generate_predictions"] = (
             settings.settings(present, block_keys)
@@ -201,6 +198,7 @@ def _score(
         model = train.train(
             lambda s: Linker(sdf, s, log_level=None), settings.settings(present, block_keys), present, n
         )
+        model = train.calibrate_prior(con, model)
         linker = Linker(sdf, model, log_level=None)
         timings.trained = True
         if model_path:
@@ -259,13 +257,14 @@ def _cluster(
     )
     con.unregister("_override_ids")
     nodes = con.execute(
-        "select n.record_id, f.name_toks, f.dob from _nodes n join features f using (record_id) order by n.i"
+        "select n.record_id, f.first_toks, f.name_toks, f.dob from _nodes n join features f using (record_id) "
+        "order by n.i"
     ).fetchall()
     if not nodes:
         return pd.Series(dtype="object")
     ids = [r[0] for r in nodes]
-    names = [tuple(r[1]) if r[1] else None for r in nodes]
-    dobs = [r[2] for r in nodes]
+    names = [(tuple(r[1] or ()), tuple(r[2])) if r[2] else None for r in nodes]
+    dobs = [r[3] for r in nodes]
     del nodes
     edges = con.execute(
         """

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from identity import normalize as nz
+from identity.compatibility import phonetic_key
 
 ATTRIBUTES = (
     "first_name",
@@ -33,6 +34,11 @@ def _map_unique(series: pd.Series, fn: Callable[[object], object]) -> pd.Series:
     return values.map(mapping).astype("object").where(values.notna(), None)
 
 
+def _sounds(name: str) -> str:
+    """The name's tokens by sound, sorted: order-free like the token set, and blind to spelling."""
+    return " ".join(sorted({phonetic_key(t) for t in name.split()}))
+
+
 def normalise_records(records: pd.DataFrame) -> pd.DataFrame:
     """Normalised, per-field columns keyed by ``record_id``; absent columns come back all-null."""
     if "record_id" not in records.columns:
@@ -52,6 +58,8 @@ def normalise_records(records: pd.DataFrame) -> pd.DataFrame:
     out["source_system"] = col("source_system").astype("object")
     out["first_c"] = _map_unique(col("first_name"), nz.canonical_name)
     out["last_c"] = _map_unique(col("last_name"), nz.canonical_name)
+    both = (out["first_c"].fillna("") + " " + out["last_c"].fillna("")).str.strip()
+    out["name_ph"] = _map_unique(both.where(both != "", None), _sounds)
     out["dob"] = _map_unique(
         col("date_of_birth").astype("object").map(lambda v: v.isoformat()[:10] if hasattr(v, "isoformat") else v),
         nz.normalize_date,

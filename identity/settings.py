@@ -1,46 +1,40 @@
-"""The Splink model: comparisons for the columns present, and the blocking rules for prediction.
+"""The Splink model: comparisons for the informative columns, and the blocking rules for prediction.
 
-Names are compared as token sets (order-free, nicknames already canonical), with term-frequency
-adjustment on exact agreement so ``Nguyen Van Anh`` or ``John Smith`` count for little. Emails and phones
-agree at two levels: a value no other name uses, and a value shared within a household.
+Built only from Splink's public classes (``comparison_library.CustomComparison`` with
+``comparison_level_library`` levels). Names are compared as token sets (order-free, nicknames already
+canonical) with term-frequency adjustment, so ``Nguyen Van Anh`` or ``John Smith`` count for little; which
+token agrees matters, since a shared given name says "who" and a shared family name only "which family".
+Emails and phones agree at two levels: a value no other name uses, and a value shared within a household.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import splink.comparison_level_library as cll
 from splink import SettingsCreator, block_on
-from splink.internals.comparison_library import CustomComparison
+from splink.comparison_library import CustomComparison
 
 
-def _null(col: str) -> dict[str, Any]:
-    return {
-        "sql_condition": f"{col}_l IS NULL OR {col}_r IS NULL",
-        "label_for_charts": f"{col} null",
-        "is_null_level": True,
-    }
-
-
-def _tf(cond: str, label: str, col: str) -> dict[str, Any]:
+def _tf(cond: str, label: str, col: str) -> cll.CustomLevel:
     # Each level's own u is the base of its term-frequency adjustment; Splink would otherwise borrow the u
-    # of whichever level is a plain equality on the column (the "shared value" level here).
-    return {
-        "sql_condition": cond,
-        "label_for_charts": label,
-        "tf_adjustment_column": col,
-        "tf_adjustment_weight": 1.0,
-        "disable_tf_exact_match_detection": True,
-    }
+    # of whichever level is a plain equality on the column.
+    return cll.CustomLevel(cond, label).configure(
+        tf_adjustment_column=col, tf_adjustment_weight=1.0, disable_tf_exact_match_detection=True
+    )
 
 
-def _lvl(cond: str, label: str) -> dict[str, Any]:
-    return {"sql_condition": cond, "label_for_charts": label}
+def _null(*cols: str) -> cll.CustomLevel:
+    cond = " AND ".join(f"({c}_l IS NULL OR {c}_r IS NULL)" for c in cols)
+    return cll.CustomLevel(cond, f"{'/'.join(cols)} null").configure(is_null_level=True)
 
-
-_ELSE = {"sql_condition": "ELSE", "label_for_charts": "all other"}
 
 _SUBSET = "(list_has_all(name_toks_l, name_toks_r) OR list_has_all(name_toks_r, name_toks_l))"
-
+# One record's given name, token by token, within the other's whole name (either way round).
+_GIVEN = (
+    "((first_toks_l IS NOT NULL AND list_has_all(name_toks_r, first_toks_l)) "
+    "OR (first_toks_r IS NOT NULL AND list_has_all(name_toks_l, first_toks_r)))"
+)
 
 # DuckDB-specific: the token-level typo test is a macro, created on the connection by ``create_macros``.
 NAME_TYPO_MACRO = """
@@ -60,95 +54,99 @@ def create_macros(con: Any) -> None:
     con.execute(NAME_TYPO_MACRO)
 
 
-def comparisons(present: set[str]) -> list[CustomComparison]:
-    """One comparison per attribute group that has data."""
-    out: list[CustomComparison] = []
-    if "name_key" in present:
-        out.append(
-            CustomComparison(
-                output_column_name="name",
-                comparison_levels=[
-                    _null("name_key"),
-                    _tf("name_key_l = name_key_r", "same name tokens", "name_key"),
-                    _lvl(f"len(name_toks_l) >= 2 AND len(name_toks_r) >= 2 AND {_SUBSET}", "one name within the other"),
-                    _lvl("identity_name_typo(name_toks_l, name_toks_r)", "one name token mistyped"),
-                    _lvl(_SUBSET, "single name token within the other"),
-                    _lvl("jaro_winkler_similarity(name_key_l, name_key_r) >= 0.92", "similar names"),
-                    _lvl("len(list_intersect(name_toks_l, name_toks_r)) >= 1", "one shared token"),
-                    _ELSE,
-                ],
+def _name() -> CustomComparison:
+    return CustomComparison(
+        output_column_name="name",
+        comparison_levels=[
+            _null("name_key"),
+            _tf("name_key_l = name_key_r", "same name tokens", "name_key"),
+            cll.CustomLevel(
+                f"len(name_toks_l) >= 2 AND len(name_toks_r) >= 2 AND {_SUBSET}", "one name within the other"
+            ),
+            cll.CustomLevel("identity_name_typo(name_toks_l, name_toks_r)", "one name token mistyped"),
+            _tf(_GIVEN, "given name agrees, family name differs", "first_c"),
+            cll.CustomLevel(_SUBSET, "single name token within the other"),
+            cll.CustomLevel("jaro_winkler_similarity(name_key_l, name_key_r) >= 0.92", "similar names"),
+            cll.CustomLevel("name_ph_l = name_ph_r", "names sound alike"),
+            cll.CustomLevel("len(list_intersect(name_toks_l, name_toks_r)) >= 1", "family name only shared"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _dob() -> CustomComparison:
+    return CustomComparison(
+        output_column_name="dob",
+        comparison_levels=[
+            _null("dob"),
+            _tf("dob_l = dob_r", "same birth date", "dob"),
+            cll.CustomLevel(
+                "damerau_levenshtein(dob_l, dob_r) <= 1 OR dob_unordered_l = dob_unordered_r",
+                "birth date typo or day/month swapped",
+            ),
+            cll.CustomLevel(
+                "(substr(dob_l, 1, 4) = substr(dob_r, 1, 4))::int + (substr(dob_l, 6, 2) = substr(dob_r, 6, 2))::int"
+                " + (substr(dob_l, 9, 2) = substr(dob_r, 9, 2))::int = 2",
+                "one of year, month, day differs",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _contact(col: str) -> CustomComparison:
+    levels = [
+        _null(col),
+        _tf(f"{col}_l = {col}_r AND NOT {col}_shared_l", f"same {col}, one name", col),
+        _tf(f"{col}_l = {col}_r", f"same {col}, shared by several names", col),
+    ]
+    if col == "email":
+        # Only a typo within one domain, and not when only digits differ: robert_jackson70@ and
+        # robert_jackson90@ are two men, and equal local parts at two providers often two people.
+        levels.append(
+            cll.CustomLevel(
+                "split_part(email_l, '@', 2) = split_part(email_r, '@', 2) "
+                "AND damerau_levenshtein(email_l, email_r) <= 1 "
+                "AND regexp_replace(email_l, '[0-9]', '', 'g') <> regexp_replace(email_r, '[0-9]', '', 'g')",
+                "email typo",
             )
         )
-    if "dob" in present:
-        out.append(
-            CustomComparison(
-                output_column_name="dob",
-                comparison_levels=[
-                    _null("dob"),
-                    _tf("dob_l = dob_r", "same birth date", "dob"),
-                    _lvl(
-                        "damerau_levenshtein(dob_l, dob_r) <= 1 OR (substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
-                        "AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2))",
-                        "birth date typo or day/month swapped",
-                    ),
-                    _ELSE,
-                ],
-            )
-        )
-    if "email" in present:
-        out.append(
-            CustomComparison(
-                output_column_name="email",
-                comparison_levels=[
-                    _null("email"),
-                    _tf("email_l = email_r AND NOT email_shared_l", "same email, one name", "email"),
-                    _tf("email_l = email_r", "same email, shared by several names", "email"),
-                    # Only a typo within one domain: equal local parts at two providers are often two people
-                    # whose addresses were both made from a common name.
-                    # ... and not when only digits differ: robert_jackson70@ and robert_jackson90@ are two men.
-                    _lvl(
-                        "split_part(email_l, '@', 2) = split_part(email_r, '@', 2) "
-                        "AND damerau_levenshtein(email_l, email_r) <= 1 "
-                        "AND regexp_replace(email_l, '[0-9]', '', 'g') <> regexp_replace(email_r, '[0-9]', '', 'g')",
-                        "email typo",
-                    ),
-                    _ELSE,
-                ],
-            )
-        )
-    if "phone" in present:
-        out.append(
-            CustomComparison(
-                output_column_name="phone",
-                comparison_levels=[
-                    _null("phone"),
-                    _tf("phone_l = phone_r AND NOT phone_shared_l", "same phone, one name", "phone"),
-                    _tf("phone_l = phone_r", "same phone, shared by several names", "phone"),
-                    _lvl("damerau_levenshtein(phone_l, phone_r) <= 1", "phone typo"),
-                    _ELSE,
-                ],
-            )
-        )
-    place_cols = [c for c in ("address", "postcode", "city") if c in present]
-    if place_cols:
-        # One comparison for the whole place: street, postcode and city agree together, and counting
-        # them as independent would make a shared household address overwhelming evidence.
-        null = " AND ".join(f"({c}_l IS NULL OR {c}_r IS NULL)" for c in place_cols)
-        levels: list[dict[str, Any]] = [
-            {"sql_condition": null, "label_for_charts": "place null", "is_null_level": True}
-        ]
-        if "address" in present:
-            levels.append(_tf("address_l = address_r", "same street line", "address"))
-            near = "jaro_winkler_similarity(address_l, address_r) >= 0.9"
-            if "postcode" in present:
-                near += " AND (postcode_l = postcode_r OR postcode_l IS NULL OR postcode_r IS NULL)"
-            levels.append(_lvl(near, "similar street line"))
+    else:
+        levels.append(cll.CustomLevel("damerau_levenshtein(phone_l, phone_r) <= 1", "phone typo"))
+    return CustomComparison(output_column_name=col, comparison_levels=[*levels, cll.ElseLevel()])
+
+
+def _place(present: set[str]) -> CustomComparison:
+    # One comparison for the whole place: street, postcode and city agree together, and counting them as
+    # independent would make a shared household address overwhelming evidence.
+    cols = [c for c in ("address", "postcode", "city") if c in present]
+    levels: list[Any] = [_null(*cols)]
+    if "address" in present:
+        levels.append(_tf("address_l = address_r", "same street line", "address"))
+        near = "jaro_winkler_similarity(address_l, address_r) >= 0.9"
         if "postcode" in present:
-            levels.append(_tf("postcode_l = postcode_r", "same postcode", "postcode"))
-        if "city" in present:
-            levels.append(_tf("city_l = city_r", "same city", "city"))
-        levels.append(_ELSE)
-        out.append(CustomComparison(output_column_name="place", comparison_levels=levels))
+            near += " AND (postcode_l = postcode_r OR postcode_l IS NULL OR postcode_r IS NULL)"
+        levels.append(cll.CustomLevel(near, "similar street line"))
+    if {"postcode", "city"} <= present:
+        levels.append(_tf("postcode_l = postcode_r AND city_l = city_r", "same postcode and city", "postcode"))
+    if "postcode" in present:
+        levels.append(_tf("postcode_l = postcode_r", "same postcode", "postcode"))
+    if "city" in present:
+        levels.append(_tf("city_l = city_r", "same city", "city"))
+    levels.append(cll.ElseLevel())
+    return CustomComparison(output_column_name="place", comparison_levels=levels)
+
+
+def comparisons(present: set[str]) -> list[CustomComparison]:
+    """One comparison per attribute group that has informative data."""
+    out = []
+    if "name_key" in present:
+        out.append(_name())
+    if "dob" in present:
+        out.append(_dob())
+    out.extend(_contact(c) for c in ("email", "phone") if c in present)
+    if present & {"address", "postcode", "city"}:
+        out.append(_place(present))
     return out
 
 
@@ -168,16 +166,11 @@ def settings(present: set[str], block_keys: list[str]) -> SettingsCreator:
 
 def deterministic_rules(present: set[str]) -> list[str]:
     """Rules that admit almost no false pairs, for estimating the prior."""
-    rules = []
-    if {"name_key", "dob"} <= present:
-        rules.append("l.name_key = r.name_key AND l.dob = r.dob")
-    if {"name_key", "email"} <= present:
-        rules.append("l.name_key = r.name_key AND l.email = r.email")
-    if {"name_key", "phone"} <= present:
-        rules.append("l.name_key = r.name_key AND l.phone = r.phone")
-    if {"name_key", "address"} <= present:
-        rules.append("l.name_key = r.name_key AND l.address = r.address")
-    return rules
+    return [
+        f"l.name_key = r.name_key AND l.{c} = r.{c}"
+        for c in ("dob", "email", "phone", "address")
+        if {"name_key", c} <= present
+    ]
 
 
 def comparison_groups(present: set[str]) -> set[str]:
@@ -192,17 +185,11 @@ def comparison_groups(present: set[str]) -> set[str]:
 
 def em_rules(present: set[str]) -> list[Any]:
     """Blocking rules for EM: each leaves other comparisons free to be estimated (none if only one)."""
-    groups = comparison_groups(present)
-    if len(groups) < 2:
+    if len(comparison_groups(present)) < 2:
         return []
-    rules: list[Any] = []
-    if "dob" in present:
-        rules.append(block_on("dob"))
-    if "name_key" in present:
-        rules.append(block_on("name_key"))
-    if "dob" not in present or "name_key" not in present:
-        for c in ("phone", "email", "postcode", "address"):
-            if c in present:
-                rules.append(block_on(c))
-                break
+    rules: list[Any] = [block_on(c) for c in ("dob", "name_key") if c in present]
+    # A third round on a place or contact column estimates name and birth date together, on pairs neither chose.
+    third = next((c for c in ("postcode", "phone", "email", "address", "city") if c in present), None)
+    if third:
+        rules.append(block_on(third))
     return rules

@@ -18,7 +18,8 @@ import duckdb
 log = logging.getLogger(__name__)
 
 PROFILE_KEY = "identity_profile"
-MODEL_VERSION = 1
+# 2: comparisons rebuilt (given name, birth-date parts, place levels) and informative columns; older models retrain.
+MODEL_VERSION = 2
 # Share of non-null values may move this much before a saved model is considered stale.
 DRIFT_TOLERANCE = 0.25
 
@@ -81,46 +82,6 @@ M_ELSE_FLOOR = {"name": 0.01, "dob": 0.01, "email": 0.05, "phone": 0.05, "place"
 M_FLOOR = 1e-3
 
 
-# Below this many records there is too little to learn m and u from: a default model is used instead.
-MIN_RECORDS_TO_TRAIN = 2000
-DEFAULT_MODEL = Path(__file__).with_name("default_model.json")
-
-
-def default_model(present: set[str], block_keys: list[str], profile: dict[str, Any]) -> dict[str, Any] | None:
-    """Settings for this data's columns with m and u taken, level by level, from the bundled model
-    (trained on synthetic multi-locale retail records with all columns); prior rescaled to the records."""
-    from identity.settings import settings
-
-    if not DEFAULT_MODEL.exists():
-        return None
-    default = json.loads(DEFAULT_MODEL.read_text())
-    saved = default.pop(PROFILE_KEY, {})
-    params = {
-        (c["output_column_name"], lv.get("label_for_charts")): lv
-        for c in default["comparisons"]
-        for lv in c["comparison_levels"]
-    }
-    model = settings(present, block_keys).get_settings("duckdb").as_dict()
-    if not model["comparisons"]:
-        return None
-    for comp in model["comparisons"]:
-        for lv in comp["comparison_levels"]:
-            # Term frequencies from a few hundred records call every value common: leave them out.
-            for k in ("tf_adjustment_column", "tf_adjustment_weight", "disable_tf_exact_match_detection"):
-                lv.pop(k, None)
-            src = params.get((comp["output_column_name"], lv.get("label_for_charts")))
-            if src and not lv.get("is_null_level"):
-                for k in ("m_probability", "u_probability"):
-                    if src.get(k) is not None:
-                        lv[k] = src[k]
-    model["probability_two_random_records_match"] = default["probability_two_random_records_match"]
-    if saved.get("records") and profile.get("records"):
-        model["probability_two_random_records_match"] = min(
-            0.5, model["probability_two_random_records_match"] * saved["records"] / profile["records"]
-        )
-    return regularise(model)
-
-
 def regularise(model: dict[str, Any]) -> dict[str, Any]:
     """Fill untrained parameters and floor disagreement m values; returns a new settings dict."""
     model = json.loads(json.dumps(model))
@@ -159,15 +120,64 @@ def train(
     linker.training.estimate_u_using_random_sampling(max_pairs=max_u_pairs, seed=seed)
     max_em_pairs = 1e6 if n_records > 100_000 else None
     for rule in em_rules(present):
+        # A failed round leaves the linker without the comparison it was blocked on: restart from before it.
+        before = linker.misc.save_model_to_json()
         for attempt in (1, 2):
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     rule, estimate_without_term_frequencies=True, max_pairs=max_em_pairs
                 )
                 break
-            except Exception as exc:  # a rule may find no pairs on tiny or odd data
+            except Exception as exc:  # a rule may find no pairs on tiny or odd data, or drive an m to zero
+                linker = make_linker(regularise(before))
                 if attempt == 2:
                     log.warning("identity: EM round skipped: %s", str(exc).splitlines()[0][:200])
-                else:
-                    linker = make_linker(regularise(linker.misc.save_model_to_json()))
     return regularise(linker.misc.save_model_to_json())
+
+
+# The level of each comparison that its deterministic rule's equality lands in (both, for shared contacts).
+_EXACT_LEVELS = {
+    "name_key": ("name", ("same name tokens",)),
+    "dob": ("dob", ("same birth date",)),
+    "email": ("email", ("same email, one name", "same email, shared by several names")),
+    "phone": ("phone", ("same phone, one name", "same phone, shared by several names")),
+    "address": ("place", ("same street line",)),
+}
+
+
+def calibrate_prior(con: duckdb.DuckDBPyConnection, model: dict[str, Any], table: str = "features") -> dict[str, Any]:
+    """Set the prior from the deterministic rules' pair counts and their recall as the trained model implies it.
+
+    A rule "same name and same birth date" finds a true pair only when both records fill both fields and the
+    pair agrees exactly on both: its recall is the product of fill rates squared and the exact-level m values,
+    which EM has just estimated on this data. Splink's own estimate assumes one recall for every data set; on
+    data with sparse columns that understates the prior many times over and with it every match probability.
+    """
+    levels = {
+        c["output_column_name"]: {
+            lv.get("label_for_charts"): lv.get("m_probability") or 0.0 for lv in c["comparison_levels"]
+        }
+        for c in model["comparisons"]
+    }
+    n = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    total_pairs = n * (n - 1) / 2
+    estimates = []
+    for other in ("dob", "email", "phone", "address"):
+        cols = ("name_key", other)
+        if not all(_EXACT_LEVELS[c][0] in levels for c in cols):
+            continue
+        recall = 1.0
+        for c in cols:
+            comparison, labels = _EXACT_LEVELS[c]
+            fill = con.execute(f"select avg(({c} is not null)::int) from {table}").fetchall()[0][0] or 0.0
+            recall *= fill**2 * sum(levels[comparison].get(lb, 0.0) for lb in labels)
+        found = con.execute(
+            f"select count(*) from {table} l join {table} r on l.name_key = r.name_key and l.{other} = r.{other} "
+            "and l.record_id < r.record_id"
+        ).fetchall()[0][0]
+        if recall > 0 and found:
+            estimates.append(found / (recall * total_pairs))
+    if estimates:
+        estimates.sort()
+        model["probability_two_random_records_match"] = min(0.5, estimates[len(estimates) // 2])
+    return model

@@ -14,7 +14,8 @@ from identity import (
     normalize_phone,
     phone_key,
 )
-from identity.normalize import canonical_name, dates_compatible, names_compatible
+from identity.compatibility import dates_compatible, names_compatible
+from identity.normalize import canonical_name
 
 
 @pytest.mark.parametrize(
@@ -98,16 +99,16 @@ def test_placeholders_and_addresses() -> None:
 
 
 def test_functions_register_as_duckdb_udfs() -> None:
-    from identity.normalize import register_udfs
+    from identity import register_udfs
 
     con = duckdb.connect()
-    assert "identity_normalize_email" in register_udfs(con)
+    assert "cdp_email_key" in register_udfs(con)
     rows = con.execute(
-        "select identity_normalize_email(' A.B@Gmail.com '), identity_normalize_phone('0812 3456 7890', 'ID'), "
-        "identity_normalize_phone(null, 'ID'), identity_is_placeholder('0000000000', 'phone'), "
-        "identity_canonical_name('Kasia')"
+        "select cdp_email_key(' A.B@Gmail.com '), cdp_normalize_email(' A.B@Gmail.com '), "
+        "cdp_normalize_phone('0812 3456 7890', 'ID'), cdp_normalize_phone(null, 'ID'), "
+        "cdp_is_placeholder('0000000000', 'phone'), cdp_normalize_name(' Nguyễn  Văn-Anh ')"
     ).fetchall()
-    assert rows == [("ab@gmail.com", "+6281234567890", None, True, "katarzyna")]
+    assert rows == [("ab@gmail.com", "a.b@gmail.com", "+6281234567890", None, True, "nguyen van anh")]
 
 
 def test_impossible_calendar_dates_are_dropped():

@@ -199,20 +199,3 @@ def test_minimal_inputs() -> None:
     assert ids_only["cluster_id"].tolist() == ["a", "b"]
     with pytest.raises(ValueError):
         resolve(pd.DataFrame({"record_id": ["a", "a"]}))
-
-
-def test_small_input_uses_default_model() -> None:
-    # too few records to train on: the bundled model still joins the obvious and keeps strangers apart
-    df = pd.DataFrame(
-        {
-            "record_id": ["a", "b", "c", "d"],
-            "first_name": ["Anna", "ANNA", "Ania", "Piotr"],
-            "last_name": ["Nowak", "Nowak", None, "Nowak"],
-            "phone": ["601 234 567", "+48 601 234 567", "+48601234567", "+48 601 234 567"],
-            "date_of_birth": ["1980-01-02", "1980-01-02", None, "1978-05-05"],
-            "country": ["PL", "PL", None, "PL"],
-        }
-    )
-    out = resolve(df).set_index("record_id")["cluster_id"]
-    assert out["a"] == out["b"] == out["c"]
-    assert out["d"] != out["a"]
