@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from identity import resolve
+from identity import pipeline, resolve
 from identity.persistent_ids import assign_customer_ids
 from identity.pipeline import MATCH_THRESHOLD
 from resolution.report import write_report
@@ -40,7 +40,6 @@ def resolve_warehouse(
     must_link, cannot_link = read_overrides(overrides)
     ensure_tables(con)
     records, previous, retired = load_inputs(con)
-    had_model = model_path.exists()
     clusters, evidence = resolve(
         records,
         model_path=model_path,
@@ -58,7 +57,8 @@ def resolve_warehouse(
         largest_cluster=int(assignment["customer_id"].value_counts().max()) if len(assignment) else 0,
         pairs_kept=len(evidence),
         changes=changes,
-        model_trained=retrain or not had_model,
+        # Asked for, first run, or the saved model no longer fits the data (drift): each is a retrain.
+        model_trained=pipeline.last_timings.trained,
         seconds=round(time.perf_counter() - started, 2),
         report=model_path.parent / "report.html",
     )

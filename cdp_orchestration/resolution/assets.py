@@ -53,7 +53,7 @@ def resolve_identities(context: AssetExecutionContext, config: ResolutionConfig,
             con, cdp_home() / "identity" / "model.json", overrides, context.run.run_id, retrain=config.retrain
         )
     if outcome.model_trained:
-        context.log.info("Trained the match model afresh on this warehouse's records")
+        context.log.info("Trained the match model afresh on this warehouse's records (first run, asked for, or drift)")
     context.log.info(f"Resolved {outcome.records:,} person records into {outcome.customers:,} customers")
     context.log.info(f"Identity report: {outcome.report}")
     yield MaterializeResult(
