@@ -16,7 +16,10 @@ from cdp_orchestration.transform.translator import CdpDbtTranslator
 from warehouse import logs_dir
 
 BEFORE_IDENTITY = "resource_type:seed path:models/staging path:models/intermediate path:models/quarantine"
-AFTER_IDENTITY = "path:models/marts"
+# customer_360's per-concern models (models/intermediate/customer/, tagged in dbt_project.yml) read identity's
+# customer ids: they are built with the marts, not with the rest of intermediate.
+BEFORE_IDENTITY_EXCLUDE = "tag:after_identity"
+AFTER_IDENTITY = "tag:after_identity path:models/marts"
 
 
 def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
@@ -50,7 +53,7 @@ def dbt_step(
 
 @cache
 def staging_and_intermediate() -> AssetsDefinition:
-    return dbt_step("dbt_staging_and_intermediate", BEFORE_IDENTITY)
+    return dbt_step("dbt_staging_and_intermediate", BEFORE_IDENTITY, exclude=BEFORE_IDENTITY_EXCLUDE)
 
 
 @cache
