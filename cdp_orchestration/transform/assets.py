@@ -15,11 +15,10 @@ from cdp_orchestration.transform.project import dbt_project
 from cdp_orchestration.transform.translator import CdpDbtTranslator
 from warehouse import logs_dir
 
-BEFORE_IDENTITY = "resource_type:seed path:models/staging path:models/intermediate path:models/quarantine"
-# customer_360's per-concern models (models/intermediate/customer/, tagged in dbt_project.yml) read identity's
-# customer ids: they are built with the marts, not with the rest of intermediate.
-BEFORE_IDENTITY_EXCLUDE = "tag:after_identity"
-AFTER_IDENTITY = "tag:after_identity path:models/marts"
+# The models directly in models/intermediate/ feed identity; those of its customer/ folder (customer_360 by concern)
+# read identity's customer ids, so they are built with the marts.
+BEFORE_IDENTITY = "resource_type:seed path:models/staging path:models/intermediate/*.sql path:models/quarantine"
+AFTER_IDENTITY = "path:models/intermediate/customer path:models/marts"
 
 
 def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
@@ -53,7 +52,7 @@ def dbt_step(
 
 @cache
 def staging_and_intermediate() -> AssetsDefinition:
-    return dbt_step("dbt_staging_and_intermediate", BEFORE_IDENTITY, exclude=BEFORE_IDENTITY_EXCLUDE)
+    return dbt_step("dbt_staging_and_intermediate", BEFORE_IDENTITY)
 
 
 @cache
