@@ -30,7 +30,10 @@ locations as (
 
 people as (
 
-    select record_id, country from {{ ref('int_person_records') }}
+    select
+        record_id,
+        country
+    from {{ ref('int_person_records') }}
 
 ),
 

@@ -5,7 +5,10 @@ with
 
 profiles as (
 
-    select customer_id, date_of_birth from {{ ref('int_customer__identity') }}
+    select
+        customer_id,
+        date_of_birth
+    from {{ ref('int_customer__identity') }}
 
 ),
 
@@ -29,7 +32,7 @@ birth_dates as (
 this_year as (
 
     select
-        birth_dates.*,
+        *,
         extract(month from birth_date) as birth_month,
         extract(day from birth_date) as birth_day,
         {{ birthday_in_year('extract(year from as_of_date)', 'extract(month from birth_date)',
@@ -41,7 +44,7 @@ this_year as (
 next_birthdays as (
 
     select
-        this_year.*,
+        *,
         cast(case
             when birthday_this_year >= as_of_date then birthday_this_year
             else {{ birthday_in_year('extract(year from as_of_date) + 1', 'birth_month', 'birth_day') }}
@@ -53,12 +56,11 @@ next_birthdays as (
 select
     customer_id,
     birth_date,
-    case when birth_date is not null then
-        extract(year from as_of_date) - extract(year from birth_date)
-        - case when birthday_this_year > as_of_date then 1 else 0 end
-    end as age,
+    -- whole years: one less while this year's birthday is still to come
+    extract(year from as_of_date) - extract(year from birth_date)
+    - case when birthday_this_year > as_of_date then 1 else 0 end as age,
     birth_month,
     birth_day,
     next_birthday,
-    {{ dbt.datediff('as_of_date', 'next_birthday', 'day') }} as days_to_next_birthday
+    {{ dbt.datediff('as_of_date', 'next_birthday', 'day') | trim }} as days_to_next_birthday
 from next_birthdays

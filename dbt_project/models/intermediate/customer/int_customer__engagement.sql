@@ -24,8 +24,9 @@ event_stats as (
         count(case when event_type = 'email_clicked' then 1 end) as emails_clicked,
         count(case when event_type = 'email_bounced' then 1 end) as emails_bounced,
         max(case when event_type in ('email_opened', 'email_clicked') then event_at end) as last_email_engagement_at,
-        max(case when event_type in ('email_opened', 'email_clicked', 'order_placed', 'ticket_opened')
-            then event_at end) as last_engagement_at,
+        max(
+            case when event_type in ('email_opened', 'email_clicked', 'order_placed', 'ticket_opened') then event_at end
+        ) as last_engagement_at,
         count(distinct case when event_type = 'ticket_opened' then reference_id end) as support_tickets,
         max(case when event_type = 'ticket_opened' then event_at end) as last_support_ticket_at,
         count(case when event_type = 'checkout_abandoned' then 1 end) as abandoned_checkouts,

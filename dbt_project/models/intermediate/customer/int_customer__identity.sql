@@ -16,22 +16,31 @@ people as (
 
 ),
 
-records as (
+customer_records as (
 
     select
         customer_map.customer_id,
         people.*,
-        -- names: crm > ecommerce > pos, then most recently updated
-        -- (the last term breaks remaining ties by record id, so the choice is deterministic)
-        (case people.source_system when 'hubspot' then 3 when 'shopify' then 2 else 1 end * 1e11
-            + coalesce({{ epoch_seconds('people.updated_at') }}, 0)) * 1000
-            + row_number() over (partition by customer_map.customer_id order by people.record_id desc) as name_priority,
-        -- everything else: most recently updated, then crm > ecommerce > pos
-        (coalesce({{ epoch_seconds('people.updated_at') }}, 0) * 10
-            + case people.source_system when 'hubspot' then 3 when 'shopify' then 2 else 1 end) * 1000
-            + row_number() over (partition by customer_map.customer_id order by people.record_id desc) as recency_priority
+        -- crm > ecommerce > pos
+        case people.source_system when 'hubspot' then 3 when 'shopify' then 2 else 1 end as source_rank,
+        coalesce({{ epoch_seconds('people.updated_at') }}, 0) as updated_epoch,
+        -- breaks the ties that remain by record id, so every choice is deterministic
+        row_number() over (partition by customer_map.customer_id order by people.record_id desc) as record_rank
     from customer_map
     inner join people on customer_map.record_id = people.record_id
+
+),
+
+-- one number per record and rule, the highest wins
+records as (
+
+    select
+        *,
+        -- names: crm > ecommerce > pos, then most recently updated
+        (source_rank * 1e11 + updated_epoch) * 1000 + record_rank as name_priority,
+        -- everything else: most recently updated, then crm > ecommerce > pos
+        (updated_epoch * 10 + source_rank) * 1000 + record_rank as recency_priority
+    from customer_records
 
 ),
 
@@ -66,10 +75,14 @@ profile as (
         {{ latest_by('phone', 'recency_priority') }} as phone,
         {{ latest_by('address', 'recency_priority') }} as address,
         -- city and postcode from the record that gave the address, else the latest known
-        coalesce({{ latest_by('city', 'recency_priority', where='address is not null') }},
-                 {{ latest_by('city', 'recency_priority') }}) as city,
-        coalesce({{ latest_by('postcode', 'recency_priority', where='address is not null') }},
-                 {{ latest_by('postcode', 'recency_priority') }}) as postcode,
+        coalesce(
+            {{ latest_by('city', 'recency_priority', where='address is not null') }},
+            {{ latest_by('city', 'recency_priority') }}
+        ) as city,
+        coalesce(
+            {{ latest_by('postcode', 'recency_priority', where='address is not null') }},
+            {{ latest_by('postcode', 'recency_priority') }}
+        ) as postcode,
         {{ latest_by('country', 'recency_priority') }} as country,
         {{ latest_by('gender', 'recency_priority') }} as gender,
         count(*) as source_record_count,

@@ -109,14 +109,14 @@ joined as (
 
     select
         customers.customer_id,
-        {%- for counts, value, weight, trait in favourites %}
+        {% for counts, value, weight, trait in favourites -%}
         {{ trait }}.{{ trait }},
-        {%- endfor %}
+        {% endfor -%}
         stores.store_name as favourite_store_name
     from customers
-    {%- for counts, value, weight, trait in favourites %}
+    {% for counts, value, weight, trait in favourites -%}
     left join {{ trait }} on customers.customer_id = {{ trait }}.customer_id
-    {%- endfor %}
+    {% endfor -%}
     left join stores on favourite_store_id.favourite_store_id = stores.store_id
 
 )

@@ -76,8 +76,9 @@ select
     recency_score,
     frequency_score,
     monetary_score,
-    case when recency_score is not null then
-        cast(recency_score as varchar) || cast(frequency_score as varchar) || cast(monetary_score as varchar)
+    case
+        when recency_score is not null then
+            cast(recency_score as varchar) || cast(frequency_score as varchar) || cast(monetary_score as varchar)
     end as rfm_cell,
     case when order_count > 0 then cast(online_order_count as double) / order_count end as online_share,
     case when order_count > 0 then cast(in_store_order_count as double) / order_count end as in_store_share

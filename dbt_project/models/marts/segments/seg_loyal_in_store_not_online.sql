@@ -2,5 +2,5 @@
 select customer_id
 from {{ ref('customer_360') }}
 where order_count >= {{ var('loyal_min_orders') }}
-  and online_share = 0
-  and lifecycle_stage in ('new', 'active')
+    and online_share = 0
+    and lifecycle_stage in ('new', 'active')

@@ -19,7 +19,9 @@ subscriptions as (
             when count(case when upper(status) = 'UNSUBSCRIBED' then 1 end) > 0 then 'UNSUBSCRIBED'
             else max(upper(status))
         end as subscription_status
-    from ({{ optional_source('hubspot', 'email_events__subscriptions', {'status': 'varchar', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar'}) }}) as subscription_rows
+    from ({{ optional_source('hubspot', 'email_events__subscriptions', {
+        'status': 'varchar', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar',
+    }) }}) as subscription_rows
     group by _dlt_parent_id
 
 ),
