@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter, defaultdict
 
 from cdp_orchestration.settings import dagster_home
 from warehouse import REPO_ROOT, cdp_home
@@ -60,14 +61,15 @@ def _root_message(error) -> str:
 
 
 def _stage_names(defs) -> dict[str, str]:
-    """Step key → the asset group it materialises, which names the stage in the summary."""
+    """Step key → the stage it belongs to in the summary: the asset group most of its assets are in."""
     graph = defs.resolve_asset_graph()
-    names: dict[str, str] = {}
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         if node.assets_def.is_executable:
-            names[node.assets_def.node_def.name] = node.group_name or "default"
-    return names
+            groups[node.assets_def.node_def.name][node.group_name or "default"] += 1
+    # Most assets first, then by name: the same label every run.
+    return {step: min(counts, key=lambda group: (-counts[group], group)) for step, counts in groups.items()}
 
 
 def dev(port: int) -> int:

@@ -4,13 +4,18 @@
 {#- A name as a person would read it (trimmed, single spaces, case kept), NULL when identity/ calls it a placeholder. -#}
 {% macro clean_name(column) -%}
     case when cdp_normalize_name({{ column }}) is not null
-         then regexp_replace(trim({{ column }}), '\s+', ' ', 'g') end
+         then {{ collapse_whitespace(column) }} end
 {%- endmacro %}
 
 {#- Free text (street line, city) trimmed, NULL for placeholders. -#}
 {% macro clean_text(column) -%}
     case when not cdp_is_placeholder({{ column }}, 'text')
-         then regexp_replace(trim({{ column }}), '\s+', ' ', 'g') end
+         then {{ collapse_whitespace(column) }} end
+{%- endmacro %}
+
+{#- Trimmed, with every run of whitespace as one space. -#}
+{% macro collapse_whitespace(column) -%}
+    {{ regexp_replace_all('trim(' ~ column ~ ')', "'\\s+'", "' '") }}
 {%- endmacro %}
 
 {#- The validated, lower-cased email to send to (NULL when malformed or a placeholder). -#}

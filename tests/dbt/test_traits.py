@@ -3,7 +3,9 @@
 The fixtures come from the suite's conftest: `built_warehouse` is a read-only DuckDB connection to a warehouse
 after a whole run (load, dbt, identity, marts); `cdp_home` is its state folder (with `simulator/truth.csv`).
 Only the customer_id assignment (identity's output) and the version-controlled seeds are shared with the models;
-money conversion, revenue rules and consent resolution are restated here on purpose, independently of the SQL.
+money conversion, revenue rules and consent signals are read here on purpose, independently of the SQL. The rules
+that choose among values (survivorship, RFM, consent, lifecycle, birthdays) are not restated: the dbt project shows
+each with `unit_tests:` (dbt_project/models/intermediate/customer/_int_customer__models.yml).
 """
 
 from __future__ import annotations
@@ -178,7 +180,7 @@ def sample(built_warehouse: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Customers to check: the busiest (several records, many orders) and a fixed-seed random draw of the rest."""
     profiles = _frame(
         built_warehouse,
-        "select customer_id, order_count, total_spend_reporting, first_order_at, last_order_at, email_consent, "
+        "select customer_id, order_count, total_spend_reporting, first_order_at, last_order_at, "
         "source_record_count from marts.customer_360",
     )
     assert len(profiles), "customer_360 is empty"
@@ -222,19 +224,43 @@ def test_first_and_last_order(sample: pd.DataFrame, customer_map: pd.DataFrame, 
         assert _utc(row.last_order_at) == _utc(bounds.loc[row.customer_id, "max"]), row.customer_id
 
 
-def test_email_consent(sample: pd.DataFrame, customer_map: pd.DataFrame, raw_consent: pd.DataFrame) -> None:
-    """The latest signal across the customer's records wins; at the same instant a withdrawal wins."""
-    signals = raw_consent.merge(customer_map, on="record_id")
-    signals = signals.assign(withdrawal_first=~signals["consented"]).sort_values(
-        ["customer_id", "at", "withdrawal_first"], ascending=[True, False, False]
+def test_consent_signals_are_the_raw_ones(
+    built_warehouse: duckdb.DuckDBPyConnection, raw_consent: pd.DataFrame
+) -> None:
+    """Every email consent signal of the raw tables reaches the models with its record, time and state, and no other."""
+    modelled = _frame(
+        built_warehouse,
+        "select record_id, signal_at as at, is_consented as consented from intermediate.int_consent_signals "
+        "where purpose = 'email'",
     )
-    latest = signals.groupby("customer_id").head(1).set_index("customer_id")["consented"]
-    mismatches = [
-        (row.customer_id, row.email_consent, bool(latest.get(row.customer_id, False)))
-        for row in sample.itertuples()
-        if bool(row.email_consent) != bool(latest.get(row.customer_id, False))
-    ]
-    assert not mismatches, f"email consent disagrees with the raw consent signals: {mismatches[:5]}"
+    expected = {(r.record_id, _utc(r.at), bool(r.consented)) for r in raw_consent.itertuples()}
+    actual = {(r.record_id, _utc(r.at), bool(r.consented)) for r in modelled.itertuples()}
+    assert expected, "the raw tables hold no consent signal"
+    assert actual == expected, f"missing: {sorted(expected - actual)[:5]}, unexpected: {sorted(actual - expected)[:5]}"
+
+
+def test_email_consent_agrees_with_unanimous_raw_signals(
+    built_warehouse: duckdb.DuckDBPyConnection, customer_map: pd.DataFrame, raw_consent: pd.DataFrame
+) -> None:
+    """Where all of a customer's raw signals agree, customer_360 says the same; without any signal, no consent.
+
+    Which of conflicting signals wins is a rule of int_customer__consent, shown by its unit test
+    (`consent_latest_signal_wins_and_a_withdrawal_wins_a_tie`), not restated here.
+    """
+    voiced = raw_consent.merge(customer_map, on="record_id").groupby("customer_id")["consented"].agg(set)
+    profiles = _frame(built_warehouse, "select customer_id, email_consent from marts.customer_360")
+    checked: dict[str, int] = defaultdict(int)
+    mismatches = []
+    for row in profiles.itertuples():
+        states = voiced.get(row.customer_id, set())
+        if len(states) > 1:
+            continue
+        expected = bool(next(iter(states))) if states else False
+        checked["no signal" if not states else "consented" if expected else "withdrawn"] += 1
+        if bool(row.email_consent) != expected:
+            mismatches.append((row.customer_id, row.email_consent, expected))
+    assert not mismatches, f"email consent disagrees with the customer's raw signals: {mismatches[:5]}"
+    assert checked["consented"] and checked["withdrawn"], f"the population should hold both states: {dict(checked)}"
 
 
 def test_one_row_per_customer(built_warehouse: duckdb.DuckDBPyConnection) -> None:

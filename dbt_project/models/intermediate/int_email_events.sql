@@ -18,15 +18,13 @@ people as (
 
 mailbox_owner as (
 
-    select
-        email_key,
-        record_id
-    from people
-    where email_key is not null
-    qualify row_number() over (
-        partition by email_key
-        order by case when source_system = 'hubspot' then 0 else 1 end, record_id
-    ) = 1
+    {{ first_row_per(
+        'people',
+        partition_by='email_key',
+        order_by="case when source_system = 'hubspot' then 0 else 1 end, record_id",
+        columns=['email_key', 'record_id'],
+        where='email_key is not null',
+    ) }}
 
 )
 

@@ -83,6 +83,6 @@ select
     orders.load_id
 from unioned
 inner join orders
-    on orders.source_system = unioned.source_system
-    and orders.source_order_id = unioned.source_order_id
+    on unioned.source_system = orders.source_system
+    and unioned.source_order_id = orders.source_order_id
 left join categories on lower(trim(unioned.product_name)) = lower(categories.product_name)

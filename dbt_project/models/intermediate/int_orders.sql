@@ -30,7 +30,10 @@ locations as (
 
 people as (
 
-    select record_id, country from {{ ref('int_person_records') }}
+    select
+        record_id,
+        country
+    from {{ ref('int_person_records') }}
 
 ),
 
@@ -49,11 +52,8 @@ rates as (
 -- the payment that paid most of an order names its payment method
 main_payment as (
 
-    select
-        order_id,
-        payment_method
-    from payments
-    qualify row_number() over (partition by order_id order by amount desc nulls last, payment_id) = 1
+    {{ first_row_per('payments', partition_by='order_id', order_by='amount desc nulls last, payment_id',
+                     columns=['order_id', 'payment_method']) }}
 
 ),
 
@@ -161,7 +161,7 @@ select
     ordered_at_local,
     cast(ordered_at_local as date) as ordered_local_date,
     extract(hour from ordered_at_local) as ordered_local_hour,
-    extract(isodow from ordered_at_local) as ordered_local_day_of_week,
+    {{ iso_day_of_week('ordered_at_local') }} as ordered_local_day_of_week,
     updated_at,
     load_id
 from converted

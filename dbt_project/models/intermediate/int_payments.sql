@@ -23,9 +23,8 @@ shopify_gateways as (
 
 first_gateway as (
 
-    select order_id, gateway
-    from shopify_gateways
-    qualify row_number() over (partition by order_id order by gateway_position) = 1
+    {{ first_row_per('shopify_gateways', partition_by='order_id', order_by='gateway_position',
+                     columns=['order_id', 'gateway']) }}
 
 ),
 

@@ -12,7 +12,11 @@ lines as (
 
 orders as (
 
-    select order_id, ordered_local_date, customer_id from {{ ref('fct_orders') }}
+    select
+        order_id,
+        ordered_local_date,
+        customer_id
+    from {{ ref('fct_orders') }}
 
 )
 

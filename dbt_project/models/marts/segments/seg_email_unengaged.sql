@@ -2,7 +2,7 @@
 select customer_id
 from {{ ref('customer_360') }}
 where emails_received > 0
-  and (
-      last_email_engagement_at is null
-      or last_email_engagement_at < {{ dbt.dateadd('day', -1 * var('email_engaged_days', 30), as_of()) }}
-  )
+    and (
+        last_email_engagement_at is null
+        or last_email_engagement_at < {{ dbt.dateadd('day', -1 * var('email_engaged_days'), as_of()) }}
+    )

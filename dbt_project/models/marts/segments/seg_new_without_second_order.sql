@@ -2,4 +2,4 @@
 select customer_id
 from {{ ref('customer_360') }}
 where lifecycle_stage = 'new'
-  and order_count = 1
+    and order_count = 1

@@ -19,7 +19,9 @@ subscriptions as (
             when count(case when upper(status) = 'UNSUBSCRIBED' then 1 end) > 0 then 'UNSUBSCRIBED'
             else max(upper(status))
         end as subscription_status
-    from ({{ optional_source('hubspot', 'email_events__subscriptions', {'status': 'varchar', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar'}) }}) as subscription_rows
+    from ({{ optional_source('hubspot', 'email_events__subscriptions', {
+        'status': 'varchar', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar',
+    }) }}) as subscription_rows
     group by _dlt_parent_id
 
 ),
@@ -47,8 +49,17 @@ renamed as (
 
     from source
     left join subscriptions on source._dlt_id = subscriptions._dlt_parent_id
-    qualify row_number() over (partition by source.id order by source._dlt_load_id desc) = 1
+
+),
+
+-- the latest load's copy of each event
+deduplicated as (
+
+    {{ first_row_per('renamed', partition_by='email_event_id', order_by='load_id desc', columns=[
+        'email_event_id', 'email_campaign_id', 'event_type', 'recipient_email', 'recipient_email_key', 'url',
+        'subscription_status', 'created_at', 'load_id',
+    ]) }}
 
 )
 
-select * from renamed
+select * from deduplicated

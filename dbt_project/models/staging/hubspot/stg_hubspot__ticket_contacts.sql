@@ -2,13 +2,18 @@ with
 
 source as (
 
-    {{ optional_source('hubspot', 'tickets__associated_contacts_ids', {'value': 'varchar', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar'}) }}
+    {{ optional_source('hubspot', 'tickets__associated_contacts_ids', {
+        'value': 'varchar', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar',
+    }) }}
 
 ),
 
 tickets as (
 
-    select _dlt_id, id from {{ source('hubspot', 'tickets') }}
+    select
+        _dlt_id,
+        id
+    from {{ source('hubspot', 'tickets') }}
 
 ),
 

@@ -2,13 +2,21 @@ with
 
 source as (
 
-    {{ optional_source('shopify', 'checkouts__line_items', {'product_id': 'bigint', 'variant_id': 'bigint', 'sku': 'varchar', 'title': 'varchar', 'variant_title': 'varchar', 'quantity': 'bigint', 'price': 'varchar', '_dlt_list_idx': 'bigint', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar'}) }}
+    {{ optional_source('shopify', 'checkouts__line_items', {
+        'product_id': 'bigint', 'variant_id': 'bigint', 'sku': 'varchar', 'title': 'varchar',
+        'variant_title': 'varchar', 'quantity': 'bigint', 'price': 'varchar', '_dlt_list_idx': 'bigint',
+        '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar',
+    }) }}
 
 ),
 
 checkouts as (
 
-    select _dlt_id, id, currency from {{ source('shopify', 'checkouts') }}
+    select
+        _dlt_id,
+        id,
+        currency
+    from {{ source('shopify', 'checkouts') }}
 
 ),
 

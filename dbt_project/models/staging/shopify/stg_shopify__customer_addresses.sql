@@ -5,13 +5,20 @@ with
 
 source as (
 
-    {{ optional_source('shopify', 'customers__addresses', {'id': 'bigint', 'address1': 'varchar', 'city': 'varchar', 'zip': 'varchar', 'country_code': 'varchar', 'phone': 'varchar', 'default': 'boolean', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar'}) }}
+    {{ optional_source('shopify', 'customers__addresses', {
+        'id': 'bigint', 'address1': 'varchar', 'city': 'varchar', 'zip': 'varchar',
+        'country_code': 'varchar', 'phone': 'varchar', 'default': 'boolean', '_dlt_parent_id': 'varchar',
+        '_dlt_id': 'varchar',
+    }) }}
 
 ),
 
 customers as (
 
-    select _dlt_id, id from {{ source('shopify', 'customers') }}
+    select
+        _dlt_id,
+        id
+    from {{ source('shopify', 'customers') }}
 
 ),
 

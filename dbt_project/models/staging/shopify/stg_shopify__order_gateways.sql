@@ -2,13 +2,18 @@ with
 
 source as (
 
-    {{ optional_source('shopify', 'orders__payment_gateway_names', {'value': 'varchar', '_dlt_list_idx': 'bigint', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar'}) }}
+    {{ optional_source('shopify', 'orders__payment_gateway_names', {
+        'value': 'varchar', '_dlt_list_idx': 'bigint', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar',
+    }) }}
 
 ),
 
 orders as (
 
-    select _dlt_id, id from {{ source('shopify', 'orders') }}
+    select
+        _dlt_id,
+        id
+    from {{ source('shopify', 'orders') }}
 
 ),
 

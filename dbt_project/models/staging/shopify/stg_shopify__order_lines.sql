@@ -8,7 +8,11 @@ source as (
 
 orders as (
 
-    select _dlt_id, id, currency from {{ source('shopify', 'orders') }}
+    select
+        _dlt_id,
+        id,
+        currency
+    from {{ source('shopify', 'orders') }}
 
 ),
 

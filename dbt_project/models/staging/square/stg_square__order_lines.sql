@@ -8,7 +8,11 @@ source as (
 
 orders as (
 
-    select _dlt_id, id, total_money__currency from {{ source('square', 'orders') }}
+    select
+        _dlt_id,
+        id,
+        total_money__currency
+    from {{ source('square', 'orders') }}
 
 ),
 

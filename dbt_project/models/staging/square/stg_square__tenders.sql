@@ -2,13 +2,20 @@ with
 
 source as (
 
-    {{ optional_source('square', 'orders__tenders', {'id': 'varchar', 'type': 'varchar', 'payment_id': 'varchar', 'amount_money__amount': 'bigint', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar'}) }}
+    {{ optional_source('square', 'orders__tenders', {
+        'id': 'varchar', 'type': 'varchar', 'payment_id': 'varchar', 'amount_money__amount': 'bigint',
+        '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar',
+    }) }}
 
 ),
 
 orders as (
 
-    select _dlt_id, id, total_money__currency from {{ source('square', 'orders') }}
+    select
+        _dlt_id,
+        id,
+        total_money__currency
+    from {{ source('square', 'orders') }}
 
 ),
 
