@@ -12,7 +12,8 @@ a birth date at least as common as its year times its day of the year, any other
 in the column. Common values keep their plain frequency, so ``nguyen van anh`` still counts for little.
 
 The counts behind the tables are kept with a saved model (``save``/``load``), so a later run scores every pair
-with the frequencies the model was trained with: an old pair's score does not move because new records came.
+with the frequencies the model was trained with: an old pair's score does not move because new records came. They
+hold no value in clear, and no value rare enough to make a difference to nobody but its holder.
 """
 
 from __future__ import annotations
@@ -22,9 +23,18 @@ from pathlib import Path
 
 import duckdb
 
-# TF column -> how many holders the compared pair itself accounts for. ``first_c`` weighs "given name agrees,
-# family name differs", where the two given names need not be equal: only one holder is left out.
-PAIR_HOLDERS = {"name_key": 2, "first_c": 1, "dob": 2, "email": 2, "phone": 2, "address": 2, "postcode": 2, "city": 2}
+# How each kind of count becomes a frequency: (holders left out, records' worth it never goes below). The
+# compared pair holds the value itself (both records: 2; ``first_c`` weighs "given name agrees, family name
+# differs", where the two given names need not be equal: 1); a full value's frequency may fall to nothing and
+# is then bounded by its parts; a part (a name token, a birth year) is worth at least one record.
+KINDS: dict[str, tuple[int, int]] = {
+    **{c: (2, 0) for c in ("name_key", "dob", "email", "phone", "address", "postcode", "city")},
+    "first_c": (1, 0),
+    "name_token": (2, 1),
+    "name_pair": (2, 0),
+    "dob_year": (1, 1),
+    "dob_day": (1, 1),
+}
 COUNTS_TABLE = "_tf_counts"
 
 
@@ -45,7 +55,12 @@ def _name_parts(names: str) -> str:
 def count_values(con: duckdb.DuckDBPyConnection, columns: list[str], table: str = "features") -> None:
     """Table ``_tf_counts`` (kind, value, n): records per value of each column in ``table`` and per part (name
     token, pair of name tokens, birth year, birth day of the year); the row with a null value holds the kind's
-    number of filled records."""
+    number of filled records.
+
+    Values are kept as their MD5 digest, and only those held by more records than the frequency ignores: the
+    counts are saved with a model, and the rare values (most of what identifies a person) make no difference
+    to them, so they are not kept at all.
+    """
     selects = [
         f"select '{c}' as kind, {c}::varchar as value, count(*) as n from {table} where {c} is not null group by all"
         for c in columns
@@ -55,24 +70,38 @@ def count_values(con: duckdb.DuckDBPyConnection, columns: list[str], table: str 
             f"select '{k}', {sql}, count(*) from {table} where dob is not null group by all"
             for k, sql in (("dob_year", "substr(dob, 1, 4)"), ("dob_day", "substr(dob, 6, 5)"))
         )
-    con.execute(f"create or replace temp table {COUNTS_TABLE} as {' union all '.join(selects)}")
+    con.execute(f"create or replace temp table _tf_raw as {' union all '.join(selects)}")
     if "name_key" in columns:
-        names = f"(select * from {COUNTS_TABLE} where kind = 'name_key')"
-        con.execute(f"insert into {COUNTS_TABLE} {_name_parts(names)}")
+        names = "(select * from _tf_raw where kind = 'name_key')"
+        con.execute(f"insert into _tf_raw {_name_parts(names)}")
     totals = [f"select '{c}', null, count({c}) from {table}" for c in columns]
     if "name_key" in columns:
         totals.extend(f"select '{k}', null, count(name_key) from {table}" for k in ("name_token", "name_pair"))
     if "dob" in columns:
         totals.extend(f"select '{k}', null, count(dob) from {table}" for k in ("dob_year", "dob_day"))
-    con.execute(f"insert into {COUNTS_TABLE} {' union all '.join(totals)}")
+    ignored = " ".join(f"when '{k}' then {left_out + floor}" for k, (left_out, floor) in KINDS.items())
+    con.execute(
+        f"""
+        create or replace temp table {COUNTS_TABLE} as
+        select kind, md5(value) as value, n from _tf_raw where n > case kind {ignored} end
+        union all {" union all ".join(totals)}
+        """
+    )
+    con.execute("drop table _tf_raw")
 
 
-def _frequency(kind: str, leave_out: int, at_least: int = 1) -> str:
-    """SQL table (value, f): a kind's frequency among records other than the compared pair's ``leave_out``
-    holders, at least ``at_least`` records' worth."""
-    return f"""(select c.value, greatest(c.n - {leave_out}, {at_least})::double / greatest(t.n, 1) as f
+def _frequency(kind: str) -> str:
+    """SQL table (value, f): a kind's frequency (``KINDS``) for the values ``_tf_counts`` holds, keyed by digest."""
+    left_out, floor = KINDS[kind]
+    return f"""(select c.value, greatest(c.n - {left_out}, {floor})::double / greatest(t.n, 1) as f
         from {COUNTS_TABLE} c join {COUNTS_TABLE} t on t.kind = c.kind and t.value is null
         where c.kind = '{kind}' and c.value is not null)"""
+
+
+def _absent(kind: str) -> str:
+    """SQL: the frequency of a value ``_tf_counts`` does not hold (held by too few records to be kept)."""
+    floor = KINDS[kind][1]
+    return f"({floor}.0 / (select greatest(n, 1) from {COUNTS_TABLE} where kind = '{kind}' and value is null))"
 
 
 def _floor_sql(column: str, table: str) -> str:
@@ -83,21 +112,20 @@ def _floor_sql(column: str, table: str) -> str:
     product of the tokens'; tokens that go together (a Vietnamese family, middle and given name; names of one
     language) raise it, so a name of common-together tokens is not mistaken for a rare one.
     """
-    total = f"(select greatest(n, 1) from {COUNTS_TABLE} where kind = '{column}' and value is null)"
-    one = f"(1.0 / {total})"
+    one = f"(1.0 / (select greatest(n, 1) from {COUNTS_TABLE} where kind = '{column}' and value is null))"
     if column == "name_key":
         return f"""(with v as (
                 select distinct name_key, len(name_toks) as k from {table} where name_key is not null
             ),
             toks as (select name_key, k, unnest(string_split(name_key, ' ')) as t from v),
             tok_f as (
-                select x.name_key, x.k, x.t, coalesce(p.f, {one}) as f
-                from toks x left join {_frequency("name_token", 2)} p on p.value = x.t
+                select x.name_key, x.k, x.t, coalesce(p.f, {_absent("name_token")}) as f
+                from toks x left join {_frequency("name_token")} p on p.value = md5(x.t)
             ),
             pair_f as (
-                select a.name_key, greatest(coalesce(p.f, 0), a.f * b.f) as f
+                select a.name_key, greatest(coalesce(p.f, {_absent("name_pair")}), a.f * b.f) as f
                 from tok_f a join tok_f b on a.name_key = b.name_key and a.t < b.t
-                left join {_frequency("name_pair", 2, at_least=0)} p on p.value = a.t || ' ' || b.t
+                left join {_frequency("name_pair")} p on p.value = md5(a.t || ' ' || b.t)
             ),
             logs as (
                 select name_key, (2 - any_value(k)) * sum(ln(f)) as l from tok_f group by name_key
@@ -106,25 +134,23 @@ def _floor_sql(column: str, table: str) -> str:
             )
             select name_key as value, least(exp(sum(l)), 1.0) as floor from logs group by name_key)"""
     if column == "dob":
-        return f"""(select v.dob as value, coalesce(y.f, {one}) * coalesce(d.f, {one}) as floor
+        return f"""(select v.dob as value,
+                coalesce(y.f, {_absent("dob_year")}) * coalesce(d.f, {_absent("dob_day")}) as floor
             from (select distinct dob from {table} where dob is not null) v
-            left join {_frequency("dob_year", 1)} y on y.value = substr(v.dob, 1, 4)
-            left join {_frequency("dob_day", 1)} d on d.value = substr(v.dob, 6, 5))"""
+            left join {_frequency("dob_year")} y on y.value = md5(substr(v.dob, 1, 4))
+            left join {_frequency("dob_day")} d on d.value = md5(substr(v.dob, 6, 5)))"""
     return f"""(select distinct {column}::varchar as value, {one} as floor from {table} where {column} is not null)"""
 
 
 def lookup(con: duckdb.DuckDBPyConnection, column: str, table: str = "features") -> str:
     """Create table ``_tf_<column>`` (``column``, ``tf_<column>``) for every distinct value of ``column`` in
     ``table``, from ``_tf_counts``; return its name."""
-    leave_out = PAIR_HOLDERS[column]
     name = f"_tf_{column}"
     con.execute(
         f"""
         create or replace table {name} as
-        select fl.value as {column}, greatest(coalesce(c.n - {leave_out}, 0)::double / t.n, fl.floor) as tf_{column}
-        from {_floor_sql(column, table)} fl
-        left join {COUNTS_TABLE} c on c.kind = '{column}' and c.value = fl.value
-        cross join (select greatest(n, 1) as n from {COUNTS_TABLE} where kind = '{column}' and value is null) t
+        select fl.value as {column}, greatest(coalesce(c.f, {_absent(column)}), fl.floor) as tf_{column}
+        from {_floor_sql(column, table)} fl left join {_frequency(column)} c on c.value = md5(fl.value)
         """
     )
     return name

@@ -54,15 +54,29 @@ last_timings = Timings()
 class PreviousRun:
     """What an incremental resolution needs of the run before it; the caller keeps it between runs.
 
-    ``clusters``: ``record_id``, ``cluster_id`` (any label: customer IDs do); ``evidence`` and ``fingerprints`` as that
-    run's :class:`Resolution` returned them; the analyst overrides that run applied.
+    ``clusters``: ``record_id``, ``cluster_id`` (any label: customer IDs do); ``evidence``, ``fingerprints`` and
+    ``model_id`` as that run's :class:`Resolution` returned them; the analyst overrides that run applied. A
+    previous run made with another model than the one saved now (a retrain since) makes the next run a full one.
     """
 
     clusters: pd.DataFrame
     evidence: pd.DataFrame
     fingerprints: pd.DataFrame
+    model_id: str | None
     must_link: list[tuple[str, str]] = field(default_factory=list)
     cannot_link: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def following(
+        cls,
+        result: Resolution,
+        clusters: pd.DataFrame | None = None,
+        must_link: Iterable[tuple[str, str]] = (),
+        cannot_link: Iterable[tuple[str, str]] = (),
+    ) -> PreviousRun:
+        """The run that gave ``result`` (its clusters, or ``clusters`` such as customer IDs) with its overrides."""
+        clusters = result.clusters if clusters is None else clusters
+        return cls(clusters, result.evidence, result.fingerprints, result.model_id, list(must_link), list(cannot_link))
 
 
 @dataclass
@@ -70,13 +84,15 @@ class Resolution:
     """A resolution and what a later incremental run needs of it.
 
     ``clusters`` and ``evidence`` as ``resolve(..., return_evidence=True)`` returns them; ``fingerprints``
-    (``record_id``, ``fingerprint``) of each record's matching features. ``incremental``: only the changes were
+    (``record_id``, ``fingerprint``) of each record's matching features; ``model_id``, the digest of the model that
+    scored the pairs (None when nothing was compared). ``incremental``: only the changes were
     resolved; ``trained``: the model was (re)trained, which makes a run full.
     """
 
     clusters: pd.DataFrame
     evidence: pd.DataFrame
     fingerprints: pd.DataFrame
+    model_id: str | None
     incremental: bool
     trained: bool
     changed_records: int
@@ -142,7 +158,7 @@ def resolve(
         DataFrame ``record_id``, ``cluster_id`` (str), one row per input record in input order; the
         cluster ID is the smallest record ID of the cluster, so it is deterministic.
     """
-    result = resolve_incremental(
+    result = _resolve(
         records,
         None,
         model_path=model_path,
@@ -155,6 +171,7 @@ def resolve(
         memory_limit=memory_limit,
         threads=threads,
         keep_evidence=return_evidence,
+        fingerprint=False,
     )
     return (result.clusters, result.evidence) if return_evidence else result.clusters
 
@@ -172,7 +189,6 @@ def resolve_incremental(
     max_cluster_size: int = cluster.DEFAULT_MAX_CLUSTER_SIZE,
     memory_limit: str | None = None,
     threads: int | None = None,
-    keep_evidence: bool = True,
 ) -> Resolution:
     """Resolve ``records`` (all of them, as ``resolve`` takes them), doing only the work their changes since
     ``previous`` call for.
@@ -181,8 +197,42 @@ def resolve_incremental(
     involve a new or changed record are scored with that model, the others keep their previous scores, and only
     the groups of records connected to a change are clustered again. Otherwise (no previous run, ``retrain``, no
     model or one that no longer fits) a full resolution, which trains the model when it must. Either way the
-    result is what ``resolve`` with the same model gives. Arguments as for :func:`resolve`.
+    result is what ``resolve`` with the same model gives. Arguments as for :func:`resolve`; the evidence is
+    always returned, since the next run starts from it.
     """
+    return _resolve(
+        records,
+        previous,
+        model_path=model_path,
+        retrain=retrain,
+        must_link=must_link,
+        cannot_link=cannot_link,
+        match_threshold=match_threshold,
+        evidence_threshold=evidence_threshold,
+        max_cluster_size=max_cluster_size,
+        memory_limit=memory_limit,
+        threads=threads,
+        keep_evidence=True,
+        fingerprint=True,
+    )
+
+
+def _resolve(
+    records: pd.DataFrame,
+    previous: PreviousRun | None,
+    *,
+    model_path: str | os.PathLike[str] | None,
+    retrain: bool,
+    must_link: Iterable[tuple[str, str]],
+    cannot_link: Iterable[tuple[str, str]],
+    match_threshold: float,
+    evidence_threshold: float,
+    max_cluster_size: int,
+    memory_limit: str | None,
+    threads: int | None,
+    keep_evidence: bool,
+    fingerprint: bool,
+) -> Resolution:
     global last_timings
     timings = Timings()
     t0 = time.perf_counter()
@@ -202,6 +252,7 @@ def resolve_incremental(
             empty,
             pd.DataFrame(columns=[*EVIDENCE_KEY, "match_weight", "match_probability"]),
             pd.DataFrame({"record_id": pd.Series(dtype=str), "fingerprint": pd.Series(dtype=str)}),
+            model_id=None,
             incremental=False,
             trained=False,
             changed_records=0,
@@ -220,15 +271,15 @@ def resolve_incremental(
         con.unregister("_norm_df")
         block_keys, present = blocking.build_features(con, "_norm", "features")
         con.execute("drop table _norm")
-        fingerprints = _fingerprints(con)
+        fingerprints = _fingerprints(con) if fingerprint or previous is not None else pd.DataFrame()
         timings.phases["features"] = time.perf_counter() - t
 
         run = _Run(con, present, block_keys, n, timings)
         model = run.model(model_path, retrain) if present and block_keys and n > 1 else None
         changed: set[str] | None = None
-        if previous is not None and model is not None and not timings.trained:
+        if previous is not None and model is not None and previous.model_id == model.identity:
             changed = _changed(fingerprints, previous.fingerprints)
-        evidence = run.score(model, changed, match_threshold, evidence_threshold, keep_evidence or changed is not None)
+        evidence = run.score(model, changed, match_threshold, evidence_threshold, keep_evidence)
         if changed is not None:
             evidence = _merge_evidence(previous.evidence, evidence, changed, set(norm["record_id"]))
             run.edges_from(evidence, match_threshold)
@@ -261,8 +312,9 @@ def resolve_incremental(
     last_timings = timings
     return Resolution(
         out,
-        evidence if keep_evidence or changed is not None else pd.DataFrame(),
+        evidence,
         fingerprints,
+        model_id=model.identity if model else None,
         incremental=changed is not None,
         trained=timings.trained,
         changed_records=n if changed is None else len(changed),

@@ -6,6 +6,7 @@ several blocking rules so each comparison is estimated on pairs it did not selec
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -44,6 +45,12 @@ class Model:
     settings: dict[str, Any]
     guards: dict[str, Any]
     profile: dict[str, Any]
+
+    @property
+    def identity(self) -> str:
+        """A digest of the whole model: scores made with another model are not this one's."""
+        text = json.dumps([self.settings, self.guards, self.profile], sort_keys=True, default=str)
+        return hashlib.md5(text.encode()).hexdigest()
 
 
 def data_profile(con: duckdb.DuckDBPyConnection, present: set[str], table: str = "features") -> dict[str, Any]:

@@ -24,8 +24,7 @@ class Nights:
         """Night one (or ``result``, numbered afresh) as the previous run."""
         result = result or self.one
         assignment = self.assignment if result is self.one else assign_customer_ids(result.clusters, None)[0]
-        clusters = assignment.rename(columns={"customer_id": "cluster_id"})
-        return PreviousRun(clusters, result.evidence, result.fingerprints, **overrides)
+        return PreviousRun.following(result, assignment.rename(columns={"customer_id": "cluster_id"}), **overrides)
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +99,13 @@ def test_overrides_of_the_night_are_applied_and_lifted(nights: Nights) -> None:
     cluster_of = as_dict(after.clusters, "cluster_id")
     assert cluster_of[singles[0]] != cluster_of[singles[1]]
     assert cluster_of[merged[0]] != cluster_of[merged[1]]
+
+
+def test_scores_of_another_model_are_not_reused(nights: Nights, tmp_path: Path) -> None:
+    # The model saved now was trained on other records than the one that scored night one (a retrain since):
+    # night one's scores are not this model's, so the night is resolved in full.
+    other = tmp_path / "model.json"
+    resolve_incremental(nights.night_two, None, model_path=other)
+    night = resolve_incremental(nights.night_one, nights.previous(), model_path=other)
+    assert not night.trained and not night.incremental
+    assert night.model_id != nights.one.model_id

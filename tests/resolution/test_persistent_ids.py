@@ -138,7 +138,7 @@ def test_a_night_that_only_adds_records_changes_no_existing_id(tmp_path, increme
     model = tmp_path / "model.json"
     one = resolve_incremental(night_one, None, model_path=model)
     first, _ = assign_customer_ids(one.clusters, None)
-    previous = PreviousRun(first.rename(columns={"customer_id": "cluster_id"}), one.evidence, one.fingerprints)
+    previous = PreviousRun.following(one, first.rename(columns={"customer_id": "cluster_id"}))
     two = resolve_incremental(night_two, previous if incremental else None, model_path=model)
     assert two.incremental == incremental and not two.trained
     second, _ = assign_customer_ids(two.clusters, first)
