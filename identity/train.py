@@ -220,7 +220,7 @@ def calibrate_prior(con: duckdb.DuckDBPyConnection, model: dict[str, Any], table
 # Records sharing a street line in groups up to this size are compared for the guards (larger groups are blocks
 # of flats or placeholders), and at most this many pairs of them.
 GUARD_GROUP_MAX = 12
-GUARD_PAIRS_MAX = 200_000
+GUARD_PAIRS_MAX = 20_000
 # Twins are the only people of one household who share a birth date: a few in a hundred pairs of household members.
 # Ten times that share is a population where a name conflict at one address is mostly one person's record.
 ONE_PERSON_SHARE = 0.1
