@@ -542,7 +542,7 @@ class _Builder:
         record.updated = rng.randrange(start, end)
         record.version += 1
 
-    def world(self, malformed_rate: float) -> World:
+    def world(self, malformed_rate: float, opt_in: frozenset[str]) -> World:
         world = World(
             state=self.state,
             now=now_ts(self.state.day),
@@ -553,14 +553,15 @@ class _Builder:
             tickets=self.tickets,
             email_events=self.events,
         )
-        assign_defects(world, malformed_rate)
+        assign_defects(world, malformed_rate, opt_in)
         return world
 
 
-def generate(state: SimState, malformed_rate: float = 0.005) -> World:
-    """The world at ``state.day`` for ``state.seed`` and ``state.people``."""
+def generate(state: SimState, malformed_rate: float = 0.005, opt_in: frozenset[str] = frozenset()) -> World:
+    """The world at ``state.day`` for ``state.seed`` and ``state.people``, with the opt-in malformed kinds
+    (``malformed.OPT_IN_DEFECTS``) asked for."""
     builder = _Builder(state)
     builder.base()
     for d in range(1, state.day + 1):
         builder.day(d)
-    return builder.world(malformed_rate)
+    return builder.world(malformed_rate, opt_in)
