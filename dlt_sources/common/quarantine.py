@@ -24,6 +24,7 @@ from typing import Any
 
 import dlt
 import orjson
+from dlt.extract.hints import HintsMeta
 
 from dlt_sources.common.cursor import CLOCK_SKEW, SourceClock, parse_instant
 
@@ -287,6 +288,11 @@ def screen(entity: str, id_key: str, checks: list[Check]) -> Callable[[dict[str,
             yield record
 
     return step
+
+
+def is_quarantine_row(meta: Any) -> bool:
+    """True for an item a screening step marked for the quarantine table (a later step's `meta`)."""
+    return isinstance(meta, HintsMeta) and meta.hints.get("table_name") == QUARANTINE_TABLE
 
 
 def quarantine_row(

@@ -31,11 +31,18 @@ from dlt_sources.common.quarantine import (
     check_types,
     screen,
 )
-from dlt_sources.hubspot.helpers import email_events_since, list_objects, search_modified_since, to_epoch_ms
+from dlt_sources.hubspot.helpers import (
+    email_events_since,
+    list_objects,
+    read_with_history,
+    search_modified_since,
+    to_epoch_ms,
+)
 from dlt_sources.hubspot.settings import (
     ADS_CONSENT_COLUMN,
     ADS_CONSENT_PROPERTY,
     CONTACT_PROPERTIES,
+    HISTORY_PROPERTIES,
     START_DATE,
     TICKET_PROPERTIES,
 )
@@ -82,11 +89,16 @@ def _contacts(client: RESTClient, clock: SourceClock, ads_consent_property: str)
             "updatedAt", last_value_func=latest, on_cursor_value_missing="include"
         ),
     ) -> Iterator[Any]:
-        # The list has no result cap but no filter: right for the first load, wasteful after it.
+        # The list has no result cap but no filter: right for the first load, wasteful after it. The search gives no
+        # property history: the contacts it finds are read again with it.
         if updated_at.start_value is None:
-            pages = list_objects(client, "contacts", properties)
+            pages = list_objects(client, "contacts", properties, with_history=HISTORY_PROPERTIES)
         else:
-            pages = search_modified_since(client, "contacts", "lastmodifieddate", updated_at.start_value, properties)
+            found = search_modified_since(client, "contacts", "lastmodifieddate", updated_at.start_value, properties)
+            pages = (
+                read_with_history(client, "contacts", [row["id"] for row in page], properties, HISTORY_PROPERTIES)
+                for page in found
+            )
         for page in pages:
             yield [_with_ads_consent_column(row, ads_consent_property) for row in page]
 

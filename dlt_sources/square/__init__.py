@@ -33,6 +33,7 @@ from dlt_sources.common.quarantine import (
     check_required_timestamp,
     check_short_strings,
     check_types,
+    is_quarantine_row,
     screen,
 )
 from dlt_sources.square.settings import (
@@ -144,7 +145,33 @@ def square_source(
         }
     )
     client = RESTClient(base_url=api_url, auth=auth, session=session)
-    return [*declarative, _orders(client, start_date, clock)]
+    customers = next(resource for resource in declarative if resource.name == "customers")
+    return [*declarative, _consent_observations(customers, clock), _orders(client, start_date, clock)]
+
+
+def _consent_observations(customers: DltResource, clock: SourceClock) -> DltResource:
+    """The email preference of every customer each load brings, at the source's clock.
+
+    Square keeps no time for a preference, and any edit moves the customer's `updated_at`; this history of what each
+    load saw is what tells when a preference changed (the first load that saw the new one). It lives in the raw
+    schema, beside what it describes, so that the models rebuild the same consent from it on every full refresh.
+    """
+
+    @dlt.transformer(
+        data_from=customers,
+        name="consent_observations",
+        primary_key=("customer_id", "observed_at"),
+        write_disposition="merge",
+    )
+    def consent_observations(records: Any, meta: Any = None) -> Iterator[dict[str, Any]]:
+        if is_quarantine_row(meta):
+            return
+        for record in records if isinstance(records, list) else [records]:
+            unsubscribed = (record.get("preferences") or {}).get("email_unsubscribed")
+            if isinstance(unsubscribed, bool):
+                yield {"customer_id": record["id"], "email_unsubscribed": unsubscribed, "observed_at": clock.now()}
+
+    return consent_observations
 
 
 def _orders(client: RESTClient, start_date: str, clock: SourceClock) -> DltResource:

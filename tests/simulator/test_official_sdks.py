@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import shopify
 from hubspot import HubSpot
+from hubspot.crm.contacts import BatchReadInputSimplePublicObjectId, SimplePublicObjectId
 from square import Square
 
 from tests.conftest import REPO_ROOT
@@ -109,3 +110,16 @@ def test_hubspot_api_client_reads_every_contact(served: tuple[str, Path]):
     client = HubSpot(access_token=TOKEN, host=base_url)
     contacts = client.crm.contacts.get_all(properties=["email", "firstname", "lastname", "phone", "hs_email_optout"])
     assert sorted(contact.id for contact in contacts) == sorted(_truth(home, "hubspot"))
+    # The consent property's history, as the loader reads it (a batch read: the search API gives none).
+    batch = client.crm.contacts.batch_api.read(
+        batch_read_input_simple_public_object_id=BatchReadInputSimplePublicObjectId(
+            inputs=[SimplePublicObjectId(id=contact.id) for contact in contacts[:50]],
+            properties=["hs_email_optout"],
+            properties_with_history=["hs_email_optout"],
+        )
+    )
+    assert len(batch.results) == 50
+    for contact in batch.results:
+        newest = contact.properties_with_history["hs_email_optout"][0]
+        assert str(newest.value).lower() == str(contact.properties["hs_email_optout"]).lower()
+        assert newest.timestamp >= contact.created_at
