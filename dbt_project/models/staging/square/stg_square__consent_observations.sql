@@ -6,7 +6,10 @@ with
 
 source as (
 
-    {{ optional_source('square', 'consent_observations', {'customer_id': 'varchar', 'email_unsubscribed': 'boolean', 'observed_at': 'timestamp with time zone', '_dlt_load_id': 'varchar'}) }}
+    {{ optional_source('square', 'consent_observations', {
+        'customer_id': 'varchar', 'email_unsubscribed': 'boolean', 'observed_at': 'timestamp with time zone',
+        '_dlt_load_id': 'varchar',
+    }) }}
 
 ),
 
