@@ -17,9 +17,11 @@ from itertools import accumulate
 
 from .catalog import COUNTRIES, COUNTRY_BY_CODE, PRODUCTS, SPORTSWEAR, STORES, STORES_BY_COUNTRY, utc_offsets
 from .config import DAY_SECONDS, EPOCH_START, HISTORY_DAYS, now_ts
+from .ids import customer_record_id
 from .malformed import assign_defects
 from .mess import PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES, messy_email, messy_name, phone_formats, strip_accents
 from .model import SYSTEMS, Customer, EmailEvent, Order, Person, Ticket, World
+from .planted import PlantedChange
 from .pools import country_pools
 from .state import SimState
 
@@ -81,8 +83,9 @@ def _mobile(rng: random.Random, country: str) -> str:
 class _Builder:
     """Holds the world while it is being built; one instance per generation."""
 
-    def __init__(self, state: SimState) -> None:
+    def __init__(self, state: SimState, planted: tuple[PlantedChange, ...] = ()) -> None:
         self.state = state
+        self.planted = planted
         self.pools = country_pools(state.seed)
         self.days = HISTORY_DAYS + state.day + 1
         self.offsets = {
@@ -389,7 +392,7 @@ class _Builder:
             if rng.random() < 0.02:
                 changed = opened + rng.randrange(30, 900)
                 raw.append((changed, "STATUSCHANGE", email, "UNSUBSCRIBED"))
-                contact.subscribed, contact.consent_updated = False, changed
+                self._set_consent(contact, False, changed)
                 contact.updated = max(contact.updated, changed)
                 contact.version += 1
         self._add_events(raw, campaign)
@@ -477,13 +480,14 @@ class _Builder:
             if record.created >= start:
                 continue
             ts = rng.randrange(start, end)
-            record.subscribed = not record.subscribed
-            record.consent_updated = record.updated = ts
+            self._set_consent(record, not record.subscribed, ts)
+            record.updated = ts
             record.version += 1
             if record.system == "hubspot" and record.email:
                 consent_events.append(
                     (ts, "STATUSCHANGE", record.email, "SUBSCRIBED" if record.subscribed else "UNSUBSCRIBED")
                 )
+        consent_events += self._apply_planted(d, start, end)
         self._add_events(consent_events, 0)
         # Tickets and email campaigns.
         contacts = self.customers["hubspot"]
@@ -517,6 +521,35 @@ class _Builder:
             contact.updated = max(contact.updated, ads.randrange(start, end))
             contact.version += 1
 
+    @staticmethod
+    def _set_consent(record: Customer, subscribed: bool, ts: int) -> None:
+        record.subscribed, record.consent_updated = subscribed, ts
+        record.consent_changes.append(ts)
+
+    def _apply_planted(self, d: int, start: int, end: int) -> list[tuple[int, str, str, str | None]]:
+        """Day ``d``'s planted changes (``planted.py``); returns the email events they bring."""
+        events: list[tuple[int, str, str, str | None]] = []
+        for change in (c for c in self.planted if c.day == d):
+            if not start <= change.at < end:
+                raise ValueError(f"planted change {change} is not within simulated day {d}")
+            record = next(
+                (r for r in self.customers[change.system] if customer_record_id(r.system, r.seq) == change.record_id),
+                None,
+            )
+            if record is None:
+                raise ValueError(f"planted change {change}: no such {change.system} record")
+            if change.change == "edit_address":
+                # A second address line: a real edit that leaves what identity resolution compares as it was.
+                record.street2 = "Unit 2 (planted edit)"
+            else:
+                self._set_consent(record, change.change == "subscribe", change.at)
+                if record.system == "hubspot" and record.email:
+                    status = "SUBSCRIBED" if record.subscribed else "UNSUBSCRIBED"
+                    events.append((change.at, "STATUSCHANGE", record.email, status))
+            record.updated = max(record.updated, change.at)
+            record.version += 1
+        return events
+
     def _edit(self, rng: random.Random, record: Customer, start: int, end: int) -> None:
         """A profile edit: new phone, a move, a new email or a new family name."""
         if record.created >= start:
@@ -542,7 +575,7 @@ class _Builder:
         record.updated = rng.randrange(start, end)
         record.version += 1
 
-    def world(self, malformed_rate: float) -> World:
+    def world(self, malformed_rate: float, opt_in: frozenset[str]) -> World:
         world = World(
             state=self.state,
             now=now_ts(self.state.day),
@@ -553,14 +586,20 @@ class _Builder:
             tickets=self.tickets,
             email_events=self.events,
         )
-        assign_defects(world, malformed_rate)
+        assign_defects(world, malformed_rate, opt_in)
         return world
 
 
-def generate(state: SimState, malformed_rate: float = 0.005) -> World:
-    """The world at ``state.day`` for ``state.seed`` and ``state.people``."""
-    builder = _Builder(state)
+def generate(
+    state: SimState,
+    malformed_rate: float = 0.005,
+    opt_in: frozenset[str] = frozenset(),
+    planted: tuple[PlantedChange, ...] = (),
+) -> World:
+    """The world at ``state.day`` for ``state.seed`` and ``state.people``, with the opt-in malformed kinds
+    (``malformed.OPT_IN_DEFECTS``) asked for and the changes a test planted."""
+    builder = _Builder(state, planted)
     builder.base()
     for d in range(1, state.day + 1):
         builder.day(d)
-    return builder.world(malformed_rate)
+    return builder.world(malformed_rate, opt_in)

@@ -64,6 +64,8 @@ class Customer:
     subscribed: bool
     consent_updated: int
     version: int = 1
+    # When the email consent changed after creation, in order (HubSpot's property history shows them).
+    consent_changes: list[int] = field(default_factory=list)
     defect: str | None = None
     # HubSpot contacts only: the portal's advertising-consent property; None when never set (which is no consent).
     ads_consent: bool | None = None

@@ -19,11 +19,14 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import dlt
 import orjson
+from dlt.extract.hints import HintsMeta
+
+from dlt_sources.common.cursor import CLOCK_SKEW, SourceClock, parse_instant
 
 QUARANTINE_TABLE = "quarantine"
 REJECTED = "rejected"
@@ -71,18 +74,6 @@ def _original_byte(error: UnicodeError) -> tuple[bytes, int]:
 codecs.register_error(_ORIGINAL_BYTES, _original_byte)
 
 
-def parse_timestamp(value: Any) -> datetime | None:
-    """An ISO 8601 timestamp (with `Z` or an offset) or epoch milliseconds, else None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        if isinstance(value, (int, float)):
-            return datetime.fromtimestamp(value / 1000)
-        return datetime.fromisoformat(str(value))
-    except (ValueError, OverflowError, OSError):
-        return None
-
-
 def is_valid_date(value: Any) -> bool:
     """A real calendar date in ISO form (`1990-02-30` is not)."""
     try:
@@ -123,8 +114,25 @@ Check = Callable[[dict[str, Any], Findings], None]
 
 def check_required_timestamp(key: str) -> Check:
     def check(record: dict[str, Any], findings: Findings) -> None:
-        if parse_timestamp(record.get(key)) is None:
+        if parse_instant(record.get(key)) is None:
             findings.reject(f"{key} is missing or not a timestamp: {str(record.get(key))[:40]!r}")
+
+    return check
+
+
+def check_cursor(key: str, clock: SourceClock) -> Check:
+    """The field dlt's incremental cursor follows: a time, and not ahead of the source's own clock (`cursor.py`).
+
+    A rejected record never reaches the cursor: the screening step runs before dlt's incremental step.
+    """
+
+    def check(record: dict[str, Any], findings: Findings) -> None:
+        value = record.get(key)
+        moment = parse_instant(value)
+        if moment is None:
+            findings.reject(f"{key} is missing or not a timestamp: {str(value)[:40]!r}")
+        elif moment > (now := clock.now()) + CLOCK_SKEW:
+            findings.reject(f"{key} {str(value)[:40]!r} is ahead of the source's clock ({now:%Y-%m-%d %H:%M:%S} UTC)")
 
     return check
 
@@ -280,6 +288,11 @@ def screen(entity: str, id_key: str, checks: list[Check]) -> Callable[[dict[str,
             yield record
 
     return step
+
+
+def is_quarantine_row(meta: Any) -> bool:
+    """True for an item a screening step marked for the quarantine table (a later step's `meta`)."""
+    return isinstance(meta, HintsMeta) and meta.hints.get("table_name") == QUARANTINE_TABLE
 
 
 def quarantine_row(
