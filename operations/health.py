@@ -1,7 +1,10 @@
-"""The facts the watchdog judges, read from the warehouse and handed in by the orchestrator (its runs).
+"""The facts the watchdog judges, read from the analytics copy and handed in by the orchestrator (its runs).
 
-Nothing here decides what is wrong (rules.py does); it reads what the night left behind: the sources' clock and
-loads (`meta`), the syncs (`exports.syncs`), identity resolution's run log, and the disk.
+Nothing here decides what is wrong (rules.py does); it reads what the last good night left behind: the sources'
+clock and loads (`meta`), the syncs (`exports.syncs`), identity resolution's run log, and the disk. It reads the
+published copy, never `warehouse.duckdb`: DuckDB lets one process write a file or several read it, and a watchdog
+holding the warehouse open must never be why a night cannot start. A failed night publishes nothing; the
+orchestrator's record of it is what tells.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import analytics_path, cdp_home, connect, has_table, warehouse_path
+from warehouse import analytics_path, cdp_home, has_table, warehouse_path
 
 # Earlier nights a night is compared with (its "usual" quarantine share and identity figures).
 BASELINE_NIGHTS = 14
@@ -94,24 +97,18 @@ class Health:
     sources: list[SourceHealth] = field(default_factory=list)
     destinations: list[DestinationHealth] = field(default_factory=list)
     identity: IdentityHealth | None = None
-    warehouse_note: str | None = None  # why the warehouse could not be read, when it could not
+    warehouse_note: str | None = None  # why the analytics copy could not be read, when it could not
 
 
 def read_health(nights: list[Night], now: datetime) -> Health:
     """The installation's health as of `now`, with `nights` (newest first) as the orchestrator recorded them."""
     home = cdp_home()
     health = Health(checked_at=now, home=home, nights=nights, disk=disk_health(home))
-    path = warehouse_path()
+    path = analytics_path()
     if not path.exists():
-        health.warehouse_note = "no warehouse yet: no night has run in this CDP_HOME"
+        health.warehouse_note = "no analytics copy yet: no night has succeeded in this CDP_HOME"
         return health
-    try:
-        con = connect(read_only=True)
-    except duckdb.IOException:
-        # DuckDB lets one process write the file or several read it: a night (or a forget) is writing it.
-        health.warehouse_note = "the warehouse is busy (a night or a privacy request is writing it)"
-        return health
-    with con:
+    with duckdb.connect(str(path), read_only=True) as con:
         health.sources = source_health(con)
         health.destinations = destination_health(con)
         health.identity = identity_health(con)
