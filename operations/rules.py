@@ -29,7 +29,8 @@ def night_findings(health: Health, limits: Thresholds) -> list[Finding]:
         found.append(
             Finding(
                 "night",
-                "failed",
+                # A failure at another step is another problem, news even while the nights keep failing.
+                f"failed at {last.failed_step}" if last.failed_step else "failed",
                 f"The {last.job} run {last.run_id} {'was canceled' if last.status == 'canceled' else 'failed'} "
                 f"{where}{cause}. Failed runs in a row: {len(streak)}; {since_good or 'no good night yet.'} "
                 "Nothing after the failed step ran; the warehouse keeps the last good state.",

@@ -1,0 +1,242 @@
+"""Alerts, backup and restore on real nights (issue 22).
+
+One state folder lives through: a healthy night; a forget and a backup; the loss of the home, its restore into an
+empty folder and a third night beside the home that lost nothing (the same simulated sources: its folder copied),
+with the sources' clock stalled; then a source made unreachable and a destination refusing everything. A loopback
+receiver counts what Apprise delivers. Truth is the simulated Mailchimp's own store and what the test planted.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from simulator import advance_day, running_simulator
+from tests.conftest import run_cdp, run_night
+from tests.operations.receiver import Receiver, receiver
+
+# Shorter than the gap between two nights of this test: the stalled sources become news at once.
+STALL_WINDOW_HOURS = "0.005"
+
+
+@dataclass
+class Lifeboat:
+    kept: Path  # the home that never lost anything
+    restored: Path  # lost after the backup and restored from it
+    backup: Path
+    forgotten_email: str
+    forgotten_records: list[str]
+    kept_third_run: str = ""
+    restored_third_run: str = ""
+    alerts: dict[str, list[dict]] = field(default_factory=dict)  # step → alerts delivered after it
+    runs: dict[str, object] = field(default_factory=dict)
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _pick_mailchimp_member(home: Path) -> tuple[str, list[str]]:
+    """A customer with several source records who is a Mailchimp member (as the simulated store holds them)."""
+    store = sqlite3.connect(home / "simulator" / "mailchimp.sqlite")
+    members = {json.loads(body)["email_address"].lower() for (body,) in store.execute("select body from members")}
+    store.close()
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.sql("""
+            select lower(c.email), list(m.record_id order by m.record_id)
+            from marts.customer_360 as c join marts.customer_id_map as m using (customer_id)
+            where c.email is not null group by all having count(*) >= 2 order by 1
+        """).fetchall()
+    email, records = next((email, records) for email, records in rows if email in members)
+    return email, records
+
+
+def _last_run(home: Path) -> str:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return con.sql("select run_id from meta.source_clock order by recorded_at desc limit 1").fetchall()[0][0]
+
+
+@pytest.fixture(scope="module")
+def alerts() -> Iterator[Receiver]:
+    with receiver() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def lifeboat(home_copy: Path, alerts: Receiver, tmp_path_factory: pytest.TempPathFactory) -> Lifeboat:
+    kept = home_copy  # the session's first night, copied
+    to_kept = {"ALERTS__URLS": alerts.url("kept")}
+    advance_day(1, home=kept)
+    run_night(kept, to_kept)
+    lost = tmp_path_factory.mktemp("restored") / "home"
+    boat = Lifeboat(kept, lost, tmp_path_factory.mktemp("backups") / "nightly", "", [])
+    boat.alerts["healthy night"] = alerts.take("kept")
+    boat.runs["status after a healthy night"] = run_cdp(kept, "status")
+
+    boat.forgotten_email, boat.forgotten_records = _pick_mailchimp_member(kept)
+    forget = run_cdp(kept, "forget", "--email", boat.forgotten_email)
+    assert forget.returncode == 0, forget.stderr
+    boat.runs["backup"] = run_cdp(kept, "backup", "--to", str(boat.backup))
+    assert boat.runs["backup"].returncode == 0, boat.runs["backup"].stderr
+
+    # The disk is lost; the source systems and the email tool (the simulator's folder) live elsewhere and are not.
+    boat.runs["restore"] = run_cdp(boat.restored, "restore", str(boat.backup))
+    assert boat.runs["restore"].returncode == 0, boat.runs["restore"].stderr
+    shutil.copytree(kept / "simulator", boat.restored / "simulator")
+
+    # The third night, with the sources' clock stalled since the second.
+    stalled = {"CDP_FRESHNESS_HOURS": STALL_WINDOW_HOURS}
+    run_night(kept, {**to_kept, **stalled})
+    boat.alerts["stalled clock"] = alerts.take("kept")
+    run_night(boat.restored, {"ALERTS__URLS": alerts.url("restored"), **stalled})
+    boat.alerts["restored home's stalled clock"] = alerts.take("restored")
+    boat.kept_third_run, boat.restored_third_run = _last_run(kept), _last_run(boat.restored)
+
+    unreachable = {
+        **to_kept,
+        "SOURCES__SHOPIFY__BASE_URL": f"http://127.0.0.1:{_closed_port()}",
+        "SOURCES__SHOPIFY__ACCESS_TOKEN": "shpat-test",
+    }
+    boat.runs["unreachable source"] = run_cdp(kept, "run", extra_env=unreachable)
+    boat.alerts["unreachable source"] = alerts.take("kept")
+
+    # The simulated Mailchimp, on a copy of the email tool's store, asked with a key it refuses.
+    elsewhere = tmp_path_factory.mktemp("mailchimp")
+    shutil.copytree(kept / "simulator", elsewhere / "simulator")
+    with running_simulator(home=elsewhere, in_thread=True) as url:
+        # A key that is blank once trimmed: the simulated Mailchimp answers 401 to every request.
+        refusing = {"DESTINATIONS__MAILCHIMP__BASE_URL": f"{url}/3.0", "DESTINATIONS__MAILCHIMP__API_KEY": " "}
+        refusing |= to_kept
+        boat.runs["refusing destination"] = run_cdp(kept, "run", extra_env=refusing)
+    boat.alerts["refusing destination"] = alerts.take("kept")
+    boat.runs["status after a failed night"] = run_cdp(kept, "status")
+    return boat
+
+
+def test_a_healthy_night_alerts_nobody(lifeboat: Lifeboat) -> None:
+    assert lifeboat.alerts["healthy night"] == []
+    status = lifeboat.runs["status after a healthy night"]
+    assert status.returncode == 0, status.stdout
+    assert "nothing needs a person" in status.stdout
+
+
+def test_a_stalled_source_clock_alerts_once_naming_every_source(lifeboat: Lifeboat) -> None:
+    for step in ("stalled clock", "restored home's stalled clock"):
+        (alert,) = lifeboat.alerts[step]
+        assert "sent nothing new" in alert["title"]
+        assert all(source in alert["message"] for source in ("shopify", "square", "hubspot")), alert["message"]
+        assert "Since:" in alert["message"] and "Look further:" in alert["message"]
+
+
+def test_an_unreachable_source_alerts_once(lifeboat: Lifeboat) -> None:
+    assert lifeboat.runs["unreachable source"].returncode == 1
+    (alert,) = lifeboat.alerts["unreachable source"]
+    assert "nightly run failed" in alert["title"]
+    assert "load_shopify" in alert["message"] and "cannot be reached" in alert["message"]
+
+
+def test_a_destination_refusing_everything_alerts_once(lifeboat: Lifeboat) -> None:
+    assert lifeboat.runs["refusing destination"].returncode == 1
+    (alert,) = lifeboat.alerts["refusing destination"]
+    assert "nightly run failed" in alert["title"]
+    assert "mailchimp" in alert["message"] and "401" in alert["message"]
+
+
+def test_alerts_carry_no_personal_data(lifeboat: Lifeboat) -> None:
+    with duckdb.connect(str(lifeboat.kept / "analytics.duckdb"), read_only=True) as con:
+        customers = {c for (c,) in con.sql("select customer_id from marts.customer_360").fetchall()}
+    for step, delivered in lifeboat.alerts.items():
+        for alert in delivered:
+            text = alert["title"] + alert["message"]
+            assert "@" not in text, (step, text)
+            assert not any(customer in text for customer in customers), (step, text)
+
+
+def test_status_exits_non_zero_when_a_night_failed(lifeboat: Lifeboat) -> None:
+    status = lifeboat.runs["status after a failed night"]
+    assert status.returncode == 1
+    assert "NEEDS A PERSON" in status.stdout and "mailchimp" in status.stdout
+
+
+def _assignments(home: Path) -> dict[str, str]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return dict(con.sql("select record_id, customer_id from identity.customer_assignments").fetchall())
+
+
+def test_restore_keeps_every_customer_id(lifeboat: Lifeboat) -> None:
+    kept, restored = _assignments(lifeboat.kept), _assignments(lifeboat.restored)
+    assert len(kept) > 300
+    assert restored == kept
+
+
+def _rows(home: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return sorted(con.sql(sql).fetchall(), key=repr)
+
+
+def test_restore_keeps_the_segment_history(lifeboat: Lifeboat) -> None:
+    sql = "select segment, customer_id, entered_at, exited_at from marts.segment_history"
+    kept = _rows(lifeboat.kept, sql)
+    assert any(exited for *_, exited in kept), "two nights give some exits"
+    assert _rows(lifeboat.restored, sql) == kept
+
+
+def test_restore_keeps_the_export_state_and_sends_nobody_twice(lifeboat: Lifeboat) -> None:
+    for table in ("mailchimp_state", "klaviyo_lists_state", "google_ads_customer_match_state"):
+        sql = f"select segment, record_key, customer_id, fields_hash from exports.{table}"
+        assert _rows(lifeboat.restored, sql) == _rows(lifeboat.kept, sql), table
+    # What the third night sent: the same from both homes, so the restored one sent nobody its lost disk had sent.
+    assert _third_night_log(lifeboat.restored, lifeboat.restored_third_run) == _third_night_log(
+        lifeboat.kept, lifeboat.kept_third_run
+    )
+
+
+def _third_night_log(home: Path, run_id: str) -> list[tuple]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "select destination, segment, record_key, action, status from marts.export_log where run_id = ?", [run_id]
+        ).fetchall()
+    assert rows, f"no export in run {run_id}"
+    return sorted(rows, key=repr)
+
+
+def _mailchimp_members(home: Path) -> dict[str, dict]:
+    store = sqlite3.connect(home / "simulator" / "mailchimp.sqlite")
+    members = {hash_: json.loads(body) for hash_, body in store.execute("select hash, body from members")}
+    store.close()
+    return members
+
+
+def test_the_email_tools_agree_and_hold_no_forgotten_person(lifeboat: Lifeboat) -> None:
+    from simulator.mailchimp import subscriber_hash
+
+    def view(home: Path) -> dict[str, tuple]:
+        return {
+            h: (m["status"], sorted(t["name"] for t in m["tags"]), m["merge_fields"])
+            for h, m in _mailchimp_members(home).items()
+        }
+
+    assert view(lifeboat.restored) == view(lifeboat.kept)
+    assert subscriber_hash(lifeboat.forgotten_email) not in view(lifeboat.restored)
+
+
+def test_restore_keeps_the_forgotten_person_forgotten(lifeboat: Lifeboat) -> None:
+    restored = _assignments(lifeboat.restored)
+    assert not set(lifeboat.forgotten_records) & set(restored)
+    with duckdb.connect(str(lifeboat.restored / "warehouse.duckdb"), read_only=True) as con:
+        emails = {e for (e,) in con.sql("select lower(email) from marts.customer_360").fetchall()}
+        screened = con.sql("select count(*) from quarantine.quarantined_records where reason = 'erased'").fetchall()[0][
+            0
+        ]
+    assert lifeboat.forgotten_email not in emails
+    assert screened >= len(lifeboat.forgotten_records), "the reload met the person and screened them out"
