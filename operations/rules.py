@@ -55,7 +55,9 @@ def night_findings(health: Health, limits: Thresholds) -> list[Finding]:
                     RUN_PAGE.format(run_id=night.run_id),
                 )
             )
-    if good and good.started_at and health.checked_at - good.started_at > limits.night_expected:
+    latest = nights[0].started_at if nights else None
+    # Failing or stuck nights are told above; overdue is when none started at all: the schedule or timer stopped.
+    if good and latest and health.checked_at - latest > limits.night_expected:
         found.append(
             Finding(
                 "night",
