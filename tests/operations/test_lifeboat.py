@@ -240,3 +240,31 @@ def test_restore_keeps_the_forgotten_person_forgotten(lifeboat: Lifeboat) -> Non
         ]
     assert lifeboat.forgotten_email not in emails
     assert screened >= len(lifeboat.forgotten_records), "the reload met the person and screened them out"
+
+
+def test_the_dagster_sensors_alert_a_failed_run_once(
+    lifeboat: Lifeboat, alerts: Receiver, in_home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When runs start from `dagster dev` or its daemon, the run-failure sensor tells, and the watchdog does not
+    tell it again."""
+    from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_context, build_sensor_context
+
+    from cdp_orchestration.operations.sensors import alert_on_run_failure, health_watchdog
+
+    in_home(lifeboat.kept)
+    monkeypatch.setenv("DAGSTER_HOME", str(lifeboat.kept / "dagster"))
+    monkeypatch.setenv("ALERTS__URLS", alerts.url("sensor"))
+    (lifeboat.kept / "operations" / "alerts.json").unlink()  # as if `cdp run` had not told anyone
+    with DagsterInstance.get() as instance:
+        (record,) = instance.get_run_records(limit=1)
+        (failure,) = instance.all_logs(record.dagster_run.run_id, of_type=DagsterEventType.RUN_FAILURE)
+        context = build_run_status_sensor_context(
+            sensor_name="alert_on_run_failure",
+            dagster_event=failure.dagster_event,
+            dagster_instance=instance,
+            dagster_run=record.dagster_run,
+        ).for_run_failure()
+        alert_on_run_failure(context)
+        health_watchdog(build_sensor_context(instance=instance))
+    (alert,) = alerts.take("sensor")
+    assert "nightly run failed" in alert["title"] and "mailchimp" in alert["message"]
