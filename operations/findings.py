@@ -18,6 +18,8 @@ KINDS = {
 
 _EMAIL = re.compile(r"[^\s@<>()\[\]\"',;:]+@[^\s@<>()\[\]\"',;:]+\.[A-Za-z]{2,}")
 _LONG_NUMBER = re.compile(r"\+?\d[\d ().-]{6,}\d")
+# Network addresses and dates look like long numbers but say nothing about a person.
+_ADDRESS = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MD5 = re.compile(r"\b[0-9a-f]{32}\b", re.IGNORECASE)
 
@@ -46,4 +48,4 @@ def redact(text: str) -> str:
     """
     text = _EMAIL.sub("[email]", text)
     text = _MD5.sub("[id]", text)
-    return _LONG_NUMBER.sub(lambda m: m[0] if _DATE.match(m[0]) else "[number]", text)
+    return _LONG_NUMBER.sub(lambda m: m[0] if _DATE.match(m[0]) or _ADDRESS.fullmatch(m[0]) else "[number]", text)

@@ -51,11 +51,12 @@ def _runs_whole_lineage(run: DagsterRun) -> bool:
 
 
 def _failure(instance: DagsterInstance, run: DagsterRun) -> tuple[str | None, str | None]:
-    """The first failed step and its root error, or the run's own failure message."""
+    """The first failed step and the error the CDP's code raised there (under Dagster's wrappers, above the
+    library errors it explains), or the run's own failure message."""
     for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE):
         event = entry.dagster_event
         error = event.step_failure_data.error if event and event.step_failure_data else None
-        while error is not None and error.cause is not None:
+        while error is not None and error.cls_name.startswith("Dagster") and error.cause is not None:
             error = error.cause
         return event.step_key if event else None, f"{error.cls_name}: {error.message.strip()}" if error else None
     for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_FAILURE):

@@ -34,8 +34,8 @@ class Lifeboat:
     backup: Path
     forgotten_email: str
     forgotten_records: list[str]
-    kept_third_run: str = ""
-    restored_third_run: str = ""
+    kept_third: dict[str, object] = field(default_factory=dict)  # what each home holds after the third night
+    restored_third: dict[str, object] = field(default_factory=dict)
     alerts: dict[str, list[dict]] = field(default_factory=dict)  # step → alerts delivered after it
     runs: dict[str, object] = field(default_factory=dict)
 
@@ -61,9 +61,37 @@ def _pick_mailchimp_member(home: Path) -> tuple[str, list[str]]:
     return email, records
 
 
-def _last_run(home: Path) -> str:
+def _mailchimp_members(home: Path) -> dict[str, tuple]:
+    """The simulated Mailchimp's own store: member hash → status, tags, merge fields."""
+    store = sqlite3.connect(home / "simulator" / "mailchimp.sqlite")
+    members = {hash_: json.loads(body) for hash_, body in store.execute("select hash, body from members")}
+    store.close()
+    return {h: (m["status"], sorted(t["name"] for t in m["tags"]), m["merge_fields"]) for h, m in members.items()}
+
+
+def _snapshot(home: Path) -> dict[str, object]:
+    """What a home holds after a night: IDs, segment stays, export state, what the night sent, the email tool."""
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        return con.sql("select run_id from meta.source_clock order by recorded_at desc limit 1").fetchall()[0][0]
+
+        def rows(sql: str, *params: object) -> list[tuple]:
+            return sorted(con.execute(sql, list(params)).fetchall(), key=repr)
+
+        (run_id,) = con.sql("select run_id from meta.source_clock order by recorded_at desc limit 1").fetchall()[0]
+        found: dict[str, object] = {
+            "assignments": dict(rows("select record_id, customer_id from identity.customer_assignments")),
+            "segment history": rows("select segment, customer_id, entered_at, exited_at from marts.segment_history"),
+            "night's exports": rows(
+                "select destination, segment, record_key, action, status from marts.export_log where run_id = ?",
+                run_id,
+            ),
+            "erased in quarantine": rows("select count(*) from quarantine.quarantined_records where reason = 'erased'"),
+            "emails": {e for (e,) in rows("select lower(email) from marts.customer_360")},
+        }
+        for table in ("mailchimp_state", "klaviyo_lists_state", "google_ads_customer_match_state"):
+            found[table] = rows(f"select * exclude (sync_id, acknowledged_at) from exports.{table}")
+        found["suppressed"] = rows("select kind, value, source from exports.suppressed")
+    found["mailchimp store"] = _mailchimp_members(home)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +128,7 @@ def lifeboat(home_copy: Path, alerts: Receiver, tmp_path_factory: pytest.TempPat
     boat.alerts["stalled clock"] = alerts.take("kept")
     run_night(boat.restored, {"ALERTS__URLS": alerts.url("restored"), **stalled})
     boat.alerts["restored home's stalled clock"] = alerts.take("restored")
-    boat.kept_third_run, boat.restored_third_run = _last_run(kept), _last_run(boat.restored)
+    boat.kept_third, boat.restored_third = _snapshot(kept), _snapshot(boat.restored)
 
     unreachable = {
         **to_kept,
@@ -168,78 +196,41 @@ def test_status_exits_non_zero_when_a_night_failed(lifeboat: Lifeboat) -> None:
     assert "NEEDS A PERSON" in status.stdout and "mailchimp" in status.stdout
 
 
-def _assignments(home: Path) -> dict[str, str]:
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        return dict(con.sql("select record_id, customer_id from identity.customer_assignments").fetchall())
-
-
 def test_restore_keeps_every_customer_id(lifeboat: Lifeboat) -> None:
-    kept, restored = _assignments(lifeboat.kept), _assignments(lifeboat.restored)
+    kept = lifeboat.kept_third["assignments"]
     assert len(kept) > 300
-    assert restored == kept
-
-
-def _rows(home: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        return sorted(con.sql(sql).fetchall(), key=repr)
+    assert lifeboat.restored_third["assignments"] == kept
 
 
 def test_restore_keeps_the_segment_history(lifeboat: Lifeboat) -> None:
-    sql = "select segment, customer_id, entered_at, exited_at from marts.segment_history"
-    kept = _rows(lifeboat.kept, sql)
+    kept = lifeboat.kept_third["segment history"]
     assert any(exited for *_, exited in kept), "two nights give some exits"
-    assert _rows(lifeboat.restored, sql) == kept
+    assert lifeboat.restored_third["segment history"] == kept
 
 
 def test_restore_keeps_the_export_state_and_sends_nobody_twice(lifeboat: Lifeboat) -> None:
-    for table in ("mailchimp_state", "klaviyo_lists_state", "google_ads_customer_match_state"):
-        sql = f"select segment, record_key, customer_id, fields_hash from exports.{table}"
-        assert _rows(lifeboat.restored, sql) == _rows(lifeboat.kept, sql), table
-    # What the third night sent: the same from both homes, so the restored one sent nobody its lost disk had sent.
-    assert _third_night_log(lifeboat.restored, lifeboat.restored_third_run) == _third_night_log(
-        lifeboat.kept, lifeboat.kept_third_run
-    )
-
-
-def _third_night_log(home: Path, run_id: str) -> list[tuple]:
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        rows = con.execute(
-            "select destination, segment, record_key, action, status from marts.export_log where run_id = ?", [run_id]
-        ).fetchall()
-    assert rows, f"no export in run {run_id}"
-    return sorted(rows, key=repr)
-
-
-def _mailchimp_members(home: Path) -> dict[str, dict]:
-    store = sqlite3.connect(home / "simulator" / "mailchimp.sqlite")
-    members = {hash_: json.loads(body) for hash_, body in store.execute("select hash, body from members")}
-    store.close()
-    return members
+    for table in ("mailchimp_state", "klaviyo_lists_state", "google_ads_customer_match_state", "suppressed"):
+        assert lifeboat.restored_third[table] == lifeboat.kept_third[table], table
+    # What the third night sent is the same from both homes: the restored one resent nobody its lost disk had sent,
+    # and sent the removal owed to the person forgotten before the backup.
+    assert lifeboat.restored_third["night's exports"] == lifeboat.kept_third["night's exports"]
+    assert ("mailchimp", None, None, "remove", "sent") in lifeboat.kept_third["night's exports"]
 
 
 def test_the_email_tools_agree_and_hold_no_forgotten_person(lifeboat: Lifeboat) -> None:
     from simulator.mailchimp import subscriber_hash
 
-    def view(home: Path) -> dict[str, tuple]:
-        return {
-            h: (m["status"], sorted(t["name"] for t in m["tags"]), m["merge_fields"])
-            for h, m in _mailchimp_members(home).items()
-        }
-
-    assert view(lifeboat.restored) == view(lifeboat.kept)
-    assert subscriber_hash(lifeboat.forgotten_email) not in view(lifeboat.restored)
+    restored = lifeboat.restored_third["mailchimp store"]
+    assert restored == lifeboat.kept_third["mailchimp store"]
+    assert subscriber_hash(lifeboat.forgotten_email) not in restored
 
 
 def test_restore_keeps_the_forgotten_person_forgotten(lifeboat: Lifeboat) -> None:
-    restored = _assignments(lifeboat.restored)
-    assert not set(lifeboat.forgotten_records) & set(restored)
-    with duckdb.connect(str(lifeboat.restored / "warehouse.duckdb"), read_only=True) as con:
-        emails = {e for (e,) in con.sql("select lower(email) from marts.customer_360").fetchall()}
-        screened = con.sql("select count(*) from quarantine.quarantined_records where reason = 'erased'").fetchall()[0][
-            0
-        ]
-    assert lifeboat.forgotten_email not in emails
-    assert screened >= len(lifeboat.forgotten_records), "the reload met the person and screened them out"
+    assert not set(lifeboat.forgotten_records) & set(lifeboat.restored_third["assignments"])
+    assert lifeboat.forgotten_email not in lifeboat.restored_third["emails"]
+    # The restored home reloaded every source, met the person again and screened each of their records out.
+    ((screened,),) = lifeboat.restored_third["erased in quarantine"]
+    assert screened >= len(lifeboat.forgotten_records)
 
 
 def test_the_dagster_sensors_alert_a_failed_run_once(
@@ -268,3 +259,16 @@ def test_the_dagster_sensors_alert_a_failed_run_once(
         health_watchdog(build_sensor_context(instance=instance))
     (alert,) = alerts.take("sensor")
     assert "nightly run failed" in alert["title"] and "mailchimp" in alert["message"]
+
+
+def test_the_nightly_backup_is_small_and_holds_what_no_reload_gives(lifeboat: Lifeboat) -> None:
+    manifest = json.loads((lifeboat.backup / "manifest.json").read_text())
+    files = {entry["name"] for entry in manifest["files"]}
+    # The forget left a Mailchimp removal owed; the key recognises the erased identifiers.
+    assert {"secrets/hash_key", "privacy/pending_removals.json", "identity/model.json"} <= files
+    tables = {entry["name"] for entry in manifest["tables"]}
+    assert {"identity.customer_assignments", "marts.segment_history", "privacy.erased_identifiers"} <= tables
+    assert not any(name.startswith("raw_") for name in tables)
+    assert (lifeboat.backup / "files" / "secrets" / "hash_key").stat().st_mode & 0o077 == 0
+    size = sum(path.stat().st_size for path in lifeboat.backup.rglob("*") if path.is_file())
+    assert size < 5 * 2**20, size

@@ -133,8 +133,8 @@ def test_a_filling_disk() -> None:
 def test_redact_removes_what_a_destination_quotes_of_a_person() -> None:
     error = (
         "MailchimpError: POST /lists/abc/members/0cc175b9c0f1b6a831c399e269772661: 400 Ana.Lee+x@Example.co.id "
-        "looks fake; phone +62 812-3456-7890 on 2026-06-01"
+        "looks fake; phone +62 812-3456-7890 on 2026-06-01 at http://127.0.0.1:8765/3.0"
     )
     redacted = redact(error)
     assert "Example" not in redacted and "0cc175b9" not in redacted and "3456" not in redacted
-    assert "2026-06-01" in redacted and "looks fake" in redacted
+    assert "2026-06-01" in redacted and "looks fake" in redacted and "127.0.0.1:8765" in redacted
