@@ -22,6 +22,7 @@ def run_nightly() -> int:
     from cdp_orchestration.cli.summary import summarise
     from cdp_orchestration.definitions import defs as build_definitions
     from cdp_orchestration.jobs import NIGHTLY_JOB_NAME
+    from cdp_orchestration.operations.health import own_error
     from cdp_orchestration.transform.project import reparse
 
     # The models may have changed since the last parse (a new segment file): parse before loading the graph.
@@ -42,7 +43,7 @@ def run_nightly() -> int:
     if not result.success:
         failure = next((e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None)
         error = failure.step_failure_data.error if failure and failure.step_failure_data else None
-        message = _root_message(error) if error else "the run failed before any step ran"
+        message = own_error(error) if error else "the run failed before any step ran"
         print(
             f"\nThe nightly run failed at step {failure.step_key if failure else '?'}: {message}\n"
             "Nothing after that step was run; the warehouse keeps the last good state. Fix the cause above and "
@@ -67,12 +68,6 @@ def _alert(instance) -> list:
     except Exception as error:  # the night's own outcome matters more than its alert
         print(f"Could not check the health or send alerts: {type(error).__name__}: {error}", file=sys.stderr)
         return []
-
-
-def _root_message(error) -> str:
-    while error.cause is not None:
-        error = error.cause
-    return f"{error.cls_name}: {error.message.strip()}"
 
 
 def _stage_names(defs) -> dict[str, str]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from dagster import DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, RunRecord, RunsFilter
+from dagster_shared.error import SerializableErrorInfo
 
 from cdp_orchestration.jobs import NIGHTLY_JOB_NAME
 from operations import Alert, Finding, Health, Night, checked_kinds, findings, notify, read_health, thresholds
@@ -51,17 +53,24 @@ def _runs_whole_lineage(run: DagsterRun) -> bool:
 
 
 def _failure(instance: DagsterInstance, run: DagsterRun) -> tuple[str | None, str | None]:
-    """The first failed step and the error the CDP's code raised there (under Dagster's wrappers, above the
-    library errors it explains), or the run's own failure message."""
+    """The first failed step and the error the CDP's code raised there, or the run's own failure message."""
     for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE):
         event = entry.dagster_event
         error = event.step_failure_data.error if event and event.step_failure_data else None
-        while error is not None and error.cls_name.startswith("Dagster") and error.cause is not None:
-            error = error.cause
-        return event.step_key if event else None, f"{error.cls_name}: {error.message.strip()}" if error else None
+        return event.step_key if event else None, own_error(error) if error else None
     for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_FAILURE):
         return None, entry.dagster_event.message if entry.dagster_event else None
     return None, None
+
+
+def own_error(error: SerializableErrorInfo) -> str:
+    """The error the CDP's code raised in a step, under Dagster's wrappers: the one that says what to fix (e.g. the
+    setting of an unreachable source), not the library error it explains."""
+    while error.cls_name.startswith("Dagster") and error.cause is not None:
+        error = error.cause
+    # Dagster's message starts with the exception's dotted name again.
+    message = re.sub(rf"^[\w.]*{re.escape(error.cls_name)}: ", "", error.message.strip())
+    return f"{error.cls_name}: {message}"
 
 
 def check(instance: DagsterInstance, send: bool = True) -> tuple[Health, list[Finding], list[Alert]]:

@@ -167,7 +167,10 @@ def test_a_stalled_source_clock_alerts_once_naming_every_source(lifeboat: Lifebo
 
 
 def test_an_unreachable_source_alerts_once(lifeboat: Lifeboat) -> None:
-    assert lifeboat.runs["unreachable source"].returncode == 1
+    run = lifeboat.runs["unreachable source"]
+    assert run.returncode == 1
+    # The night's own paragraph names the setting to fix too (CONTRACT §7), not only the library's error under it.
+    assert "sources.shopify.base_url" in run.stderr, run.stderr[-2000:]
     (alert,) = lifeboat.alerts["unreachable source"]
     assert "nightly run failed" in alert["title"]
     assert "load_shopify" in alert["message"] and "cannot be reached" in alert["message"]
