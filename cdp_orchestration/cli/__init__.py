@@ -24,6 +24,7 @@ def run_nightly() -> int:
     from cdp_orchestration.jobs import NIGHTLY_JOB_NAME
     from cdp_orchestration.operations.health import own_error
     from cdp_orchestration.transform.project import reparse
+    from operations import KINDS
 
     # The models may have changed since the last parse (a new segment file): parse before loading the graph.
     reparse()
@@ -39,7 +40,7 @@ def run_nightly() -> int:
             run_config={"loggers": {"progress": {}}},
         )
         summary = summarise(result, instance, group_of_step) if result.success else None
-        alerts = _alert(instance)
+        found, alerts = _check_health(instance)
     if not result.success:
         failure = next((e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None)
         error = failure.step_failure_data.error if failure and failure.step_failure_data else None
@@ -55,19 +56,22 @@ def run_nightly() -> int:
     assert summary is not None
     print("\n".join(summary.lines()))
     print(f"\nTotal wall time {time.perf_counter() - started:.1f} s")
+    if found:
+        print(f"Needs a person: {'; '.join(sorted({KINDS[f.kind] for f in found}))}. See `cdp status`.")
     report_alerts(alerts)
     return 0
 
 
-def _alert(instance) -> list:
-    """Tells the configured alert targets what this night left wrong; a failure to tell never fails the night."""
+def _check_health(instance) -> tuple[list, list]:
+    """What this night left needing a person, and the alerts that told it; a failure to tell never fails the night."""
     from cdp_orchestration.operations.health import check
 
     try:
-        return check(instance)[2]
+        _, found, alerts = check(instance)
     except Exception as error:  # the night's own outcome matters more than its alert
         print(f"Could not check the health or send alerts: {type(error).__name__}: {error}", file=sys.stderr)
-        return []
+        return [], []
+    return found, alerts
 
 
 def _stage_names(defs) -> dict[str, str]:
