@@ -13,6 +13,7 @@ import shutil
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import takewhile
 from pathlib import Path
 
 import duckdb
@@ -192,22 +193,15 @@ def destination_health(con: duckdb.DuckDBPyConnection) -> list[DestinationHealth
         select destination, started_at, sent, failed from exports.syncs
         where finished_at is not null order by destination, started_at desc
     """).fetchall()
-    found: dict[str, DestinationHealth] = {}
-    failing_since: dict[str, datetime | None] = {}
-    streak_open: dict[str, bool] = {}
+    syncs: dict[str, list[tuple[datetime, int, int]]] = {}  # newest first
     for destination, started_at, sent, failed in rows:
-        if destination not in found:
-            found[destination] = DestinationHealth(destination, started_at, int(sent or 0), int(failed or 0), None)
-            streak_open[destination] = bool(failed)
-            failing_since[destination] = started_at if failed else None
-        elif streak_open[destination] and failed:
-            failing_since[destination] = started_at
-        else:
-            streak_open[destination] = False
-    return [
-        DestinationHealth(d.destination, d.started_at, d.sent, d.failed, failing_since[d.destination])
-        for d in found.values()
-    ]
+        syncs.setdefault(destination, []).append((started_at, int(sent or 0), int(failed or 0)))
+    found = []
+    for destination, history in syncs.items():
+        started_at, sent, failed = history[0]
+        failing = list(takewhile(lambda sync: sync[2] > 0, history))
+        found.append(DestinationHealth(destination, started_at, sent, failed, failing[-1][0] if failing else None))
+    return found
 
 
 def identity_health(con: duckdb.DuckDBPyConnection) -> IdentityHealth | None:
