@@ -1,4 +1,4 @@
-"""What each night's loads tell the rest of the warehouse: the sources' own clock, and the rows they quarantined."""
+"""What each night's loads tell the rest of the warehouse: the sources' own clock, the rows loaded and quarantined."""
 
 from __future__ import annotations
 
@@ -17,6 +17,20 @@ def record_source_clock(con: duckdb.DuckDBPyConnection, source: str, observed_at
         "(source_system varchar, observed_at timestamptz, run_id varchar, recorded_at timestamptz)"
     )
     con.execute("insert into meta.source_clock values (?, ?, ?, now())", [source, observed_at, run_id])
+
+
+def record_load(
+    con: duckdb.DuckDBPyConnection, source: str, run_id: str, rows_loaded: int, rows_quarantined: int
+) -> None:
+    """Keeps what this run's load of `source` brought: the watchdog's baseline for quarantine shares and freshness."""
+    con.execute("create schema if not exists meta")
+    con.execute(
+        "create table if not exists meta.source_loads "
+        "(source_system varchar, run_id varchar, rows_loaded bigint, rows_quarantined bigint, loaded_at timestamptz)"
+    )
+    con.execute(
+        "insert into meta.source_loads values (?, ?, ?, ?, now())", [source, run_id, rows_loaded, rows_quarantined]
+    )
 
 
 def quarantined_in_load(con: duckdb.DuckDBPyConnection, schema: str, table: str, load_ids: list[str]) -> dict[str, int]:

@@ -29,7 +29,7 @@ from dlt_sources.pipelines import (
 from privacy.retention import apply_retention
 from privacy.screen import screen_source
 from warehouse import pipelines_dir, warehouse_path
-from warehouse.loads import quarantined_in_load, record_source_clock
+from warehouse.loads import quarantined_in_load, record_load, record_source_clock
 
 SOURCE_OUTAGE_RETRIES = 2
 SOURCE_OUTAGE_WAIT = 30
@@ -97,6 +97,8 @@ def build_source_assets(source: str) -> AssetsDefinition:
         load_ids = list(pipeline.last_trace.last_load_info.loads_ids) if pipeline.last_trace else []
         with warehouse.connect() as con:
             quarantined = quarantined_in_load(con, raw_schema(source), QUARANTINE_TABLE, load_ids)
+            loaded = sum(int(r.metadata["rows_loaded"].value) for r in results if "rows_loaded" in (r.metadata or {}))
+            record_load(con, source, context.run.run_id, loaded, sum(quarantined.values()))
             expired = apply_retention(con, source)
         if any(expired.values()):
             deleted = ", ".join(f"{n:,} rows of {t}" for t, n in expired.items())
