@@ -6,7 +6,7 @@ from pathlib import Path
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, multi_asset
 
 from cdp_orchestration.resources import WarehouseResource
-from resolution import resolve_warehouse
+from resolution import recorded_overrides_path, resolve_warehouse
 from warehouse import cdp_home
 from warehouse.paths import DBT_PROJECT_DIR
 
@@ -14,7 +14,8 @@ PERSON_RECORDS = AssetKey(["intermediate", "int_person_records"])
 ASSIGNMENTS = AssetKey(["identity", "customer_assignments"])
 EVIDENCE = AssetKey(["identity", "match_evidence"])
 HISTORY = AssetKey(["identity", "id_history"])
-# Analysts' decisions, version-controlled beside the seeds; CDP_IDENTITY_OVERRIDES points elsewhere (a trial).
+# Analysts' decisions, version-controlled beside the seeds; CDP_IDENTITY_OVERRIDES points elsewhere (a trial). The
+# decisions recorded in the console ($CDP_HOME/identity/overrides.csv) are read after it.
 OVERRIDES_FILE = DBT_PROJECT_DIR / "seeds" / "identity_overrides.csv"
 
 
@@ -47,7 +48,7 @@ class ResolutionConfig(Config):
     pool="warehouse",
 )
 def resolve_identities(context: AssetExecutionContext, config: ResolutionConfig, warehouse: WarehouseResource):
-    overrides = Path(os.environ.get("CDP_IDENTITY_OVERRIDES") or OVERRIDES_FILE)
+    overrides = [Path(os.environ.get("CDP_IDENTITY_OVERRIDES") or OVERRIDES_FILE), recorded_overrides_path()]
     with warehouse.connect() as con:
         outcome = resolve_warehouse(
             con, cdp_home() / "identity" / "model.json", overrides, context.run.run_id, retrain=config.retrain
