@@ -7,6 +7,7 @@ full refresh of the models and only ever changed here.
 from __future__ import annotations
 
 import csv
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from warehouse import cdp_home, registered, transaction
+from warehouse.paths import DBT_PROJECT_DIR
 
 DDL = """
 create schema if not exists identity;
@@ -34,11 +36,19 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 OVERRIDE_COLUMNS = ("record_id_l", "record_id_r", "decision", "reason", "author")
 OVERRIDE_DECISIONS = ("same", "different")
+# Analysts' decisions, version-controlled beside the seeds; CDP_IDENTITY_OVERRIDES points elsewhere (a trial).
+SEED_OVERRIDES = DBT_PROJECT_DIR / "seeds" / "identity_overrides.csv"
+OVERRIDES_SETTING = "CDP_IDENTITY_OVERRIDES"
 
 
 def recorded_overrides_path() -> Path:
     """Decisions recorded on this installation (by the console), read after the version-controlled seed file."""
     return cdp_home() / "identity" / "overrides.csv"
+
+
+def override_files() -> list[Path]:
+    """The decision files the identity step reads, in order: the seed file (or the trial file), then the console's."""
+    return [Path(os.environ.get(OVERRIDES_SETTING) or SEED_OVERRIDES), recorded_overrides_path()]
 
 
 def read_overrides(*paths: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
