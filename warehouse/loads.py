@@ -1,4 +1,5 @@
-"""What each night's loads tell the rest of the warehouse: the sources' own clock, and the rows they quarantined."""
+"""What each night's loads tell the rest of the warehouse: the sources' own clock, the rows they quarantined, and
+how many rows each load brought (`meta.loads`, for the console's view of last night)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,13 @@ def quarantined_in_load(con: duckdb.DuckDBPyConnection, schema: str, table: str,
         [load_ids],
     ).fetchall()
     return dict(rows)
+
+
+def record_load(con: duckdb.DuckDBPyConnection, source: str, run_id: str, rows_loaded: int, quarantined: int) -> None:
+    """One row of `meta.loads` per source and run: rows loaded and quarantined, for whoever reports on the nights."""
+    con.execute("create schema if not exists meta")
+    con.execute(
+        "create table if not exists meta.loads (source_system varchar, run_id varchar, rows_loaded bigint, "
+        "rows_quarantined bigint, loaded_at timestamptz)"
+    )
+    con.execute("insert into meta.loads values (?, ?, ?, ?, now())", [source, run_id, rows_loaded, quarantined])

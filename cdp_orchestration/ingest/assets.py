@@ -29,7 +29,7 @@ from dlt_sources.pipelines import (
 from privacy.retention import apply_retention
 from privacy.screen import screen_source
 from warehouse import pipelines_dir, warehouse_path
-from warehouse.loads import quarantined_in_load, record_source_clock
+from warehouse.loads import quarantined_in_load, record_load, record_source_clock
 
 SOURCE_OUTAGE_RETRIES = 2
 SOURCE_OUTAGE_WAIT = 30
@@ -95,9 +95,11 @@ def build_source_assets(source: str) -> AssetsDefinition:
             raise
         seconds = round(time.perf_counter() - started, 2)
         load_ids = list(pipeline.last_trace.last_load_info.loads_ids) if pipeline.last_trace else []
+        rows_loaded = sum(int(r.metadata["rows_loaded"].value) for r in results if "rows_loaded" in (r.metadata or {}))
         with warehouse.connect() as con:
             quarantined = quarantined_in_load(con, raw_schema(source), QUARANTINE_TABLE, load_ids)
             expired = apply_retention(con, source)
+            record_load(con, source, context.run.run_id, rows_loaded, sum(quarantined.values()))
         if any(expired.values()):
             deleted = ", ".join(f"{n:,} rows of {t}" for t, n in expired.items())
             context.log.info(f"{source}: retention deleted {deleted}")
