@@ -1,4 +1,5 @@
-"""The `cdp` command: the nightly run, the Dagster UI, the simulator's controls, syncs and privacy requests."""
+"""The `cdp` command: the nightly run, the Dagster UI, the simulator's controls, syncs, privacy requests and the
+console."""
 
 from __future__ import annotations
 
@@ -108,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("--dry-run", action="store_true", help="print the planned adds/updates/removals, send nothing")
     sync.add_argument("--destination", action="append", help="only this destination (repeatable)")
     _add_privacy_commands(commands)
+    from cdp_orchestration.cli.console import add_console_commands
+
+    add_console_commands(commands)
     args = parser.parse_args(argv)
     # Everything the CDP writes holds personal data: files and folders are its owner's alone (the analytics
     # copy is opened to a group on purpose, in privacy/analytics_copy.py).
@@ -135,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         from cdp_orchestration.cli.privacy import privacy_command
 
         return privacy_command(args)
+    if args.command == "console":
+        from cdp_orchestration.cli.console import console_command
+
+        return console_command(args)
     parser.error(f"unknown command {args.command}")
     return 2
 
