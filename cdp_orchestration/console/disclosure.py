@@ -70,7 +70,9 @@ class Disclosure:
         return self._shown(value, mask_phone(value) if value else None)
 
     def first_name(self, value: str | None) -> Shown:
-        return self._shown(value, value)
+        # A given name alone does not reach anyone: marketers see it as the copy holds it.
+        shown = self._shown(value, value)
+        return Shown(shown.text, How.CLEAR) if shown.how == How.MASKED else shown
 
     def last_name(self, value: str | None) -> Shown:
         return self._shown(value, f"{value[:1]}." if value else None)

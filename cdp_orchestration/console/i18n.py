@@ -3,8 +3,8 @@ CLDR data for the reader's locale.
 
 Catalogs are the `.po` files under `locales/`, compiled in memory at start (Babel's own compiler), so a fresh clone
 needs no build step. To add a string: mark it (`{{ _("…") }}` / `{% trans %}` in templates, `gettext("…")` or
-`N_("…")` in Python), then `pybabel extract -F babel.cfg -o messages.pot .` and `pybabel update -i messages.pot -d
-locales` in this folder, and translate.
+`N_("…")` in Python), then, in this folder, `pybabel extract -F babel.cfg -o locales/messages.pot --no-location .`
+and `pybabel update -i locales/messages.pot -d locales`, and translate (a test fails while a string is untranslated).
 """
 
 from __future__ import annotations
@@ -125,3 +125,23 @@ class Localizer:
         """Plotly's `separators`: this locale's decimal mark, then its thousands separator."""
         locale = Locale.parse(self.locale)
         return numbers.get_decimal_symbol(locale) + numbers.get_group_symbol(locale)
+
+    def plotly_locale(self) -> dict[str, object]:
+        """A plotly.js locale (month and day names on date axes) from Babel's CLDR data: the plotly wheel ships
+        plotly.js without its locale files."""
+
+        def names(kind: str, width: str, keys: list[int]) -> list[str]:
+            found = (dates.get_month_names if kind == "months" else dates.get_day_names)(width, locale=self.locale)
+            return [found[key] for key in keys]
+
+        sunday_first = [6, 0, 1, 2, 3, 4, 5]  # plotly's weeks start on Sunday; Babel's keys start on Monday (0)
+        return {
+            "format": {
+                "months": names("months", "wide", list(range(1, 13))),
+                "shortMonths": names("months", "abbreviated", list(range(1, 13))),
+                "days": names("days", "wide", sunday_first),
+                "shortDays": names("days", "abbreviated", sunday_first),
+                "decimal": numbers.get_decimal_symbol(self.locale),
+                "thousands": numbers.get_group_symbol(self.locale),
+            }
+        }

@@ -2,9 +2,16 @@
 // the language form when a language is chosen. No inline script: the Content-Security-Policy allows none.
 "use strict";
 
+const locale = document.body.dataset.locale;
+const config = {
+  displaylogo: false,
+  responsive: true,
+  locale: locale,
+  locales: { [locale]: JSON.parse(document.body.dataset.plotlyLocale) },
+};
 document.querySelectorAll("[data-figure]").forEach((element) => {
   const figure = JSON.parse(element.dataset.figure);
-  Plotly.newPlot(element, figure.data, figure.layout, { displaylogo: false, responsive: true }).then(() => {
+  Plotly.newPlot(element, figure.data, figure.layout, config).then(() => {
     element.dataset.drawn = "true";
   });
 });
