@@ -22,7 +22,7 @@ from privacy.pseudonymise import full_pii
 
 ALIAS = "analytics"
 # Each request's queries share the machine with the night: a bounded slice of it.
-THREADS = 2
+THREADS = 1
 
 
 class NoAnalyticsCopy(RuntimeError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,23 +75,31 @@ def now_iso() -> str:
 
 
 class ConsoleStore:
-    """Every read and write of the console's state; one short SQLite connection per call (safe across threads)."""
+    """Every read and write of the console's state, on one SQLite connection shared by the server's threads.
+
+    One long-lived connection in write-ahead-log mode: an audit entry per profile view is then a write without an
+    fsync (synchronous=NORMAL stays consistent through any crash; a power cut may lose the last entries), where a
+    connection per call paid a checkpoint and its fsyncs each time.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or console_dir() / "console.sqlite"
+        self._lock = threading.Lock()
+        self._con = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        self._con.execute("pragma journal_mode = wal")
+        self._con.execute("pragma synchronous = normal")
         with self._connect() as con:
             con.executescript(SCHEMA)
             con.execute("insert or ignore into settings values ('session_key', ?)", [secrets.token_hex(32)])
-        os.chmod(self.path, 0o600)
+        for created in (self.path, *(self.path.with_name(self.path.name + suffix) for suffix in ("-wal", "-shm"))):
+            if created.exists():
+                os.chmod(created, 0o600)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=10)
-        try:
-            with con:  # one transaction: committed on success, rolled back on error
-                yield con
-        finally:
-            con.close()
+        """The connection, for one transaction (committed on success, rolled back on error), one thread at a time."""
+        with self._lock, self._con:
+            yield self._con
 
     def session_key(self) -> str:
         with self._connect() as con:

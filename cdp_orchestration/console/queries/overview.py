@@ -108,7 +108,7 @@ def last_night(cursor: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     if not runs:
         return {}
     night = runs[0]
-    # meta.loads is newer than some warehouses: their nights show no load counts until the next run.
+    # meta.loads is newer than some warehouses, and bookkeeping tables may be left out of the copy: shown if there.
     night["sources"] = (
         rows(
             cursor,
@@ -124,10 +124,14 @@ def last_night(cursor: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         """select (select count(*) from marts.customer_360) as customers,
                   (select count(*) from marts.customer_id_map) as records""",
     )[0]
-    night["exports"] = rows(
-        cursor,
-        """select destination, sum(sent) as sent, sum(failed) as failed, max(finished_at) as finished_at
-           from exports.syncs where run_id = ? group by 1 order by 1""",
-        [night["run_id"]],
+    night["exports"] = (
+        rows(
+            cursor,
+            """select destination, sum(sent) as sent, sum(failed) as failed, max(finished_at) as finished_at
+               from exports.syncs where run_id = ? group by 1 order by 1""",
+            [night["run_id"]],
+        )
+        if has_table(cursor, "exports", "syncs")
+        else []
     )
     return night
