@@ -7,7 +7,7 @@ into the keyed hashes the copy holds (the CDP's key, `warehouse.keyed_hash`), in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ import duckdb
 
 from activation import load_destinations
 from cdp_orchestration.console.analytics import rows
-from cdp_orchestration.console.queries.identity import PairExplainer
+from cdp_orchestration.console.queries.identity import PairExplainer, PairExplanation
 from identity import normalize_email, normalize_phone
 from privacy.person import parse_record
 from warehouse import has_table, keyed_hash
@@ -112,14 +112,13 @@ class Searcher:
 class Profile:
     customer: dict[str, Any]
     records: list[dict[str, Any]]
-    joined_pairs: list[dict[str, Any]]
-    candidates: list[dict[str, Any]]
+    joined_pairs: list[PairExplanation]
+    candidates: list[PairExplanation]
     id_history: list[dict[str, Any]]
     segments: list[dict[str, Any]]
     exports: list[dict[str, Any]]
     timeline: list[dict[str, Any]]
     timeline_total: int
-    consent_events: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -211,7 +210,6 @@ def profile(cursor: duckdb.DuckDBPyConnection, customer_id: str, explainer: Pair
         exports=_exports_with_consent(cursor, customer_id, consent_events),
         timeline=events[:TIMELINE_LIMIT],
         timeline_total=len(events),
-        consent_events=consent_events,
     )
 
 
