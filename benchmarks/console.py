@@ -121,14 +121,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="requests of each kind timed")
     args = parser.parse_args()
     base = args.home or Path(tempfile.mkdtemp(prefix="bench_console_base_"))
-    if not (base / "analytics.duckdb").exists():
-        print(f"Base run: {args.base_people:,} people into {base} …", flush=True)
-        cdp(str(base), args.base_people, "run")
-    with duckdb.connect(str(base / "analytics.duckdb"), read_only=True) as con:
-        base_customers = con.sql("select count(*) from marts.customer_360").fetchall()[0][0]
-    copies = math.ceil(args.customers / base_customers)
     home = Path(tempfile.mkdtemp(prefix="bench_console_"))
     try:
+        if not (base / "analytics.duckdb").exists():
+            print(f"Base run: {args.base_people:,} people into {base} …", flush=True)
+            cdp(str(base), args.base_people, "run")
+        with duckdb.connect(str(base / "analytics.duckdb"), read_only=True) as con:
+            base_customers = con.sql("select count(*) from marts.customer_360").fetchall()[0][0]
+        copies = math.ceil(args.customers / base_customers)
         for kept in ("secrets", "identity", "simulator"):
             shutil.copytree(base / kept, home / kept)
         started = time.perf_counter()
@@ -142,6 +142,8 @@ def main() -> None:
         report(home, base, args.requests)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+        if args.home is None:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def report(home: Path, base: Path, requests: int) -> None:
