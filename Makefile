@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test dev bench lint clean
+.PHONY: run test dev console bench lint clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP) browser
 
 dev: $(STAMP)
 	@$(BIN)/cdp dev
+
+# The CDP console on http://127.0.0.1:8080 (add its first user with `.venv/bin/cdp console add-user NAME --role admin`).
+console: $(STAMP)
+	@$(BIN)/cdp console
 
 bench: $(STAMP)
 	@$(BIN)/python -m benchmarks

@@ -4,7 +4,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["ingest_throughput", "nightly", "identity_public", "identity_scale", "export_throughput", "forget_time"]
+BENCHMARKS = [
+    "ingest_throughput", "nightly", "identity_public", "identity_scale", "export_throughput", "forget_time", "console",
+]  # fmt: skip
 
 
 def main() -> int:

@@ -19,8 +19,13 @@ PII_COLUMN = re.compile(
     r"|address|street|postcode|(^|_)zip$|date_of_birth|birth_?date|birthday|(^|_)dob$",
     re.IGNORECASE,
 )
-# Consent flags and states are named after emails but hold no address.
-_NOT_PII = re.compile(r"(^is_|_state$|_status$|_consent$|_consented$|optout|unsubscribed|verified|_count$|_at$)")
+# Named after emails or birthdays but holding no address or date: consent flags and states, counts (`emails_sent`,
+# `email_contactable_customers`, `days_to_next_birthday`), the identity model's agreement levels (`gamma_email`),
+# IDs (`email_event_id`) and the system a value came from (`email_consent_source`).
+_NOT_PII = re.compile(
+    r"(^is_|_state$|_status$|_consent$|_consented$|optout|unsubscribed|verified|_count$|_at$"
+    r"|^emails_|_customers$|^days_to_|^gamma_|_id$|_source$)"
+)
 # Raw payloads of quarantined records: their reason and counts are published, the record itself is not.
 PAYLOAD_COLUMN = "payload"
 

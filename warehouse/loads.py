@@ -1,4 +1,5 @@
-"""What each night's loads tell the rest of the warehouse: the sources' own clock, the rows loaded and quarantined."""
+"""What each night's loads tell the rest of the warehouse: the sources' own clock, and the rows each load brought
+and quarantined (`meta.source_loads`: the watchdog's baseline, the console's view of last night)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def record_source_clock(con: duckdb.DuckDBPyConnection, source: str, observed_at
 def record_load(
     con: duckdb.DuckDBPyConnection, source: str, run_id: str, rows_loaded: int, rows_quarantined: int
 ) -> None:
-    """Keeps what this run's load of `source` brought: the watchdog's baseline for quarantine shares and freshness."""
+    """Keeps what this run's load of `source` brought and quarantined (`meta.source_loads`)."""
     con.execute("create schema if not exists meta")
     con.execute(
         "create table if not exists meta.source_loads "

@@ -1,5 +1,5 @@
-"""The `cdp` command: the nightly run, the Dagster UI, the simulator's controls, syncs, privacy requests, and the
-watchdog, backup and restore."""
+"""The `cdp` command: the nightly run, the Dagster UI, the simulator's controls, syncs, privacy requests, the
+watchdog, backup and restore, and the console."""
 
 from __future__ import annotations
 
@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     backup.add_argument("--full", action="store_true", help="include the raw data too (no reload after a restore)")
     restore = commands.add_parser("restore", help="restore a backup into an empty CDP_HOME")
     restore.add_argument("folder", help="a folder written by `cdp backup`")
+    from cdp_orchestration.cli.console import add_console_commands
+
+    add_console_commands(commands)
     args = parser.parse_args(argv)
     # Everything the CDP writes holds personal data: files and folders are its owner's alone (the analytics
     # copy is opened to a group on purpose, in privacy/analytics_copy.py).
@@ -163,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         from cdp_orchestration.cli.operations import operations_command
 
         return operations_command(args)
+    if args.command == "console":
+        from cdp_orchestration.cli.console import console_command
+
+        return console_command(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -95,11 +95,11 @@ def build_source_assets(source: str) -> AssetsDefinition:
             raise
         seconds = round(time.perf_counter() - started, 2)
         load_ids = list(pipeline.last_trace.last_load_info.loads_ids) if pipeline.last_trace else []
+        rows_loaded = sum(int(r.metadata["rows_loaded"].value) for r in results if "rows_loaded" in (r.metadata or {}))
         with warehouse.connect() as con:
             quarantined = quarantined_in_load(con, raw_schema(source), QUARANTINE_TABLE, load_ids)
-            loaded = sum(int(r.metadata["rows_loaded"].value) for r in results if "rows_loaded" in (r.metadata or {}))
-            record_load(con, source, context.run.run_id, loaded, sum(quarantined.values()))
             expired = apply_retention(con, source)
+            record_load(con, source, context.run.run_id, rows_loaded, sum(quarantined.values()))
         if any(expired.values()):
             deleted = ", ".join(f"{n:,} rows of {t}" for t, n in expired.items())
             context.log.info(f"{source}: retention deleted {deleted}")
