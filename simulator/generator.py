@@ -5,13 +5,17 @@ two years of history come from ``Random(f"{seed}:base")``, then each day d = 1..
 ``Random(f"{seed}:day:{d}")``. Everything a day brings happens inside that day's window
 ``[now(d-1), now(d))``, so what is visible at day D stays the same at day D+1. HubSpot's advertising
 consent has streams of its own (``{seed}:ads`` and ``{seed}:ads:day:{d}``): it came after the rest,
-and drawing it from the main streams would have changed every other field of the population.
+and drawing it from the main streams would have changed every other field of the population. So do
+the customers' buying lives (``{seed}:lapse``, ``{seed}:lapse:day:{d}``) and random purchases
+(``{seed}:purchases``, ``{seed}:purchases:day:{d}``): both only move, drop or replace orders once the
+main stream has drawn them.
 """
 
 from __future__ import annotations
 
 import random
 from bisect import bisect_left
+from collections import defaultdict
 from datetime import date, timedelta
 from itertools import accumulate
 
@@ -38,6 +42,9 @@ ADS_REFUSED_SHARE = 0.15
 ADS_CHANGES_PER_CONTACT_DAY = 0.004  # contacts granting or withdrawing it on a simulated day
 PRODUCT_CUM = tuple(accumulate(3.0 if p.category == "sportswear" else 1.0 for p in PRODUCTS))
 PRODUCT_INDEXES = tuple(range(len(PRODUCTS)))
+# Customers lapse: a buying life, counted from their first contact or the start of history, is exponential (as in
+# the Pareto/NBD model); the orders drawn after it move into it, so a lapsing customer buys as much, sooner.
+MEAN_BUYING_LIFE_DAYS = 1500
 CLICK_URLS = ("https://shop.example.com/sale", "https://shop.example.com/new", "https://shop.example.com/sport")
 
 _MOBILE_PREFIXES = {
@@ -81,8 +88,9 @@ def _mobile(rng: random.Random, country: str) -> str:
 class _Builder:
     """Holds the world while it is being built; one instance per generation."""
 
-    def __init__(self, state: SimState) -> None:
+    def __init__(self, state: SimState, random_purchases: bool = False) -> None:
         self.state = state
+        self.random_purchases = random_purchases
         self.pools = country_pools(state.seed)
         self.days = HISTORY_DAYS + state.day + 1
         self.offsets = {
@@ -410,6 +418,8 @@ class _Builder:
         self._households(rng)
         records = [r for person in self.people for r in self._enrol(rng, person, now0)]
         self._register(records)
+        self._buying_lives(random.Random(f"{self.state.seed}:lapse"), self.people)
+        sales: dict[str, list[Order]] = {}
         for system, per_record, web in (
             ("square", SQUARE_ORDERS_PER_RECORD, False),
             ("shopify", SHOPIFY_ORDERS_PER_RECORD, True),
@@ -418,6 +428,8 @@ class _Builder:
             if system == "square":
                 n_anonymous = int(len(new) * ANONYMOUS_SHARE)
                 new += [self._anonymous_sale(rng, self._day_between(rng, 0, HISTORY_DAYS)) for _ in range(n_anonymous)]
+            sales[system] = new
+        for system, new in self._settle(sales, random.Random(f"{self.state.seed}:purchases"), HISTORY_DAYS).items():
             self._sequence(self.orders[system], new)
         checkouts = []
         for rec in self.customers["shopify"]:
@@ -451,7 +463,9 @@ class _Builder:
             for _ in range(max(1, round(scale * 0.002 * (0.5 + rng.random()))))
         ]
         self._register([r for p in newcomers for r in self._enrol(rng, p, end)])
+        self._buying_lives(random.Random(f"{self.state.seed}:lapse:day:{d}"), newcomers)
         # Orders, anonymous sales and abandoned carts.
+        sales: dict[str, list[Order]] = {}
         for system, per_person, web in (("square", 5.0, False), ("shopify", 2.5, True)):
             records = self.customers[system]
             new = []
@@ -461,6 +475,8 @@ class _Builder:
                     new.append(self._order(rng, record, record.person, k, web, record.person.country))
             if system == "square":
                 new += [self._anonymous_sale(rng, k) for _ in range(int(len(new) * ANONYMOUS_SHARE))]
+            sales[system] = new
+        for system, new in self._settle(sales, random.Random(f"{self.state.seed}:purchases:day:{d}"), 0).items():
             self._sequence(self.orders[system], new)
         carts = []
         for _ in range(round(scale * 0.6 / HISTORY_DAYS)):
@@ -494,6 +510,51 @@ class _Builder:
         if d % CAMPAIGN_EVERY_DAYS == 0:
             self._campaign(rng, k)
         self._ads_consent_day(d, start, end)
+
+    # ------------------------------------------------------------- purchases
+    @staticmethod
+    def _buying_lives(lapse: random.Random, people: list[Person]) -> None:
+        for person in people:
+            life = lapse.expovariate(1 / MEAN_BUYING_LIFE_DAYS) * DAY_SECONDS
+            person.lapses_at = max(person.joined, EPOCH_START) + life
+
+    def _settle(self, sales: dict[str, list[Order]], rng: random.Random, open_days: int) -> dict[str, list[Order]]:
+        """The sales drawn, with those of customers who had lapsed by then moved to a day of their buying life
+        before absolute day ``open_days`` (dropped when there is none); or, with random purchases, every customer's
+        order replaced by one of a person drawn uniformly from those who could buy that day, with random products
+        and store, so that who buys, when and what carry no signal (the refusal test of the predictions)."""
+        if not self.random_purchases:
+            return {
+                system: [kept for o in orders if (kept := self._within_life(rng, o, open_days))]
+                for system, orders in sales.items()
+            }
+        records: dict[int, list[Customer]] = defaultdict(list)
+        for system in sales:
+            for record in self.customers[system]:
+                records[record.person.pid].append(record)
+        buyers = sorted(records.values(), key=lambda rs: (min(r.created for r in rs), rs[0].person.pid))
+        since = [min(r.created for r in rs) for rs in buyers]
+        settled: dict[str, list[Order]] = {
+            system: [o for o in orders if o.customer is None] for system, orders in sales.items()
+        }
+        for order in (o for orders in sales.values() for o in orders if o.customer is not None):
+            k = (order.created - EPOCH_START) // DAY_SECONDS
+            start = EPOCH_START + k * DAY_SECONDS
+            record = rng.choice([r for r in buyers[rng.randrange(bisect_left(since, start))] if r.created < start])
+            web = record.system == "shopify"
+            settled[record.system].append(self._order(rng, record, None, k, web, record.person.country))
+        return settled
+
+    def _within_life(self, rng: random.Random, order: Order, open_days: int) -> Order | None:
+        record = order.customer
+        if record is None or order.created < record.person.lapses_at:
+            return order
+        k_lo = max(0, (record.created - EPOCH_START) // DAY_SECONDS + 1)
+        k_hi = min(open_days, int((record.person.lapses_at - EPOCH_START) // DAY_SECONDS))
+        if k_lo >= k_hi:
+            return None
+        web = record.system == "shopify"
+        return self._order(rng, record, record.person, self._day_between(rng, k_lo, k_hi), web, record.person.country)
 
     # ------------------------------------------------------- advertising consent
     @staticmethod
@@ -557,9 +618,10 @@ class _Builder:
         return world
 
 
-def generate(state: SimState, malformed_rate: float = 0.005) -> World:
-    """The world at ``state.day`` for ``state.seed`` and ``state.people``."""
-    builder = _Builder(state)
+def generate(state: SimState, malformed_rate: float = 0.005, random_purchases: bool = False) -> World:
+    """The world at ``state.day`` for ``state.seed`` and ``state.people``; with ``random_purchases``, orders that
+    carry no signal about who buys again (see ``_Builder._settle``)."""
+    builder = _Builder(state, random_purchases)
     builder.base()
     for d in range(1, state.day + 1):
         builder.day(d)

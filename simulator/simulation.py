@@ -37,7 +37,7 @@ class Simulation:
         return self._current[0]
 
     def _generate(self, state: Any) -> World:
-        world = generate(state, self.tuning.malformed)
+        world = generate(state, self.tuning.malformed, self.tuning.random_purchases)
         write_truth(world, self.folder)
         self._mtime = self._state_file.stat().st_mtime
         return world
