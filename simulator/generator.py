@@ -7,8 +7,8 @@ two years of history come from ``Random(f"{seed}:base")``, then each day d = 1..
 consent has streams of its own (``{seed}:ads`` and ``{seed}:ads:day:{d}``): it came after the rest,
 and drawing it from the main streams would have changed every other field of the population. So do
 the customers' buying lives (``{seed}:lapse``, ``{seed}:lapse:day:{d}``) and random purchases
-(``{seed}:purchases``, ``{seed}:purchases:day:{d}``): both only move, drop or replace orders once the
-main stream has drawn them.
+(``{seed}:purchases``, ``{seed}:purchases:day:{d}``): both only move, drop, fill or replace orders once
+the main stream has drawn them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,18 @@ from collections import defaultdict
 from datetime import date, timedelta
 from itertools import accumulate
 
-from .catalog import COUNTRIES, COUNTRY_BY_CODE, PRODUCTS, SPORTSWEAR, STORES, STORES_BY_COUNTRY, utc_offsets
+from .catalog import (
+    COMPLEMENTS,
+    COUNTRIES,
+    COUNTRY_BY_CODE,
+    PRODUCTS,
+    PRODUCTS_BY_CATEGORY,
+    SPORTSWEAR,
+    STORES,
+    STORES_BY_COUNTRY,
+    TASTES,
+    utc_offsets,
+)
 from .config import DAY_SECONDS, EPOCH_START, HISTORY_DAYS, now_ts
 from .malformed import assign_defects
 from .mess import PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES, messy_email, messy_name, phone_formats, strip_accents
@@ -45,6 +56,8 @@ PRODUCT_INDEXES = tuple(range(len(PRODUCTS)))
 # Customers lapse: a buying life, counted from their first contact or the start of history, is exponential (as in
 # the Pareto/NBD model); the orders drawn after it move into it, so a lapsing customer buys as much, sooner.
 MEAN_BUYING_LIFE_DAYS = 1500
+TASTE_SHARE = 0.4  # order lines a customer takes from the category they favour
+COMPLEMENT_SHARE = 0.35  # lines whose complement (catalog.COMPLEMENTS) joins the order
 CLICK_URLS = ("https://shop.example.com/sale", "https://shop.example.com/new", "https://shop.example.com/sport")
 
 _MOBILE_PREFIXES = {
@@ -418,7 +431,7 @@ class _Builder:
         self._households(rng)
         records = [r for person in self.people for r in self._enrol(rng, person, now0)]
         self._register(records)
-        self._buying_lives(random.Random(f"{self.state.seed}:lapse"), self.people)
+        self._habits(random.Random(f"{self.state.seed}:lapse"), self.people)
         sales: dict[str, list[Order]] = {}
         for system, per_record, web in (
             ("square", SQUARE_ORDERS_PER_RECORD, False),
@@ -463,7 +476,7 @@ class _Builder:
             for _ in range(max(1, round(scale * 0.002 * (0.5 + rng.random()))))
         ]
         self._register([r for p in newcomers for r in self._enrol(rng, p, end)])
-        self._buying_lives(random.Random(f"{self.state.seed}:lapse:day:{d}"), newcomers)
+        self._habits(random.Random(f"{self.state.seed}:lapse:day:{d}"), newcomers)
         # Orders, anonymous sales and abandoned carts.
         sales: dict[str, list[Order]] = {}
         for system, per_person, web in (("square", 5.0, False), ("shopify", 2.5, True)):
@@ -513,21 +526,27 @@ class _Builder:
 
     # ------------------------------------------------------------- purchases
     @staticmethod
-    def _buying_lives(lapse: random.Random, people: list[Person]) -> None:
+    def _habits(lapse: random.Random, people: list[Person]) -> None:
+        """Each person's buying life and the category they favour."""
         for person in people:
             life = lapse.expovariate(1 / MEAN_BUYING_LIFE_DAYS) * DAY_SECONDS
             person.lapses_at = max(person.joined, EPOCH_START) + life
+            person.taste = lapse.choice(TASTES)
 
     def _settle(self, sales: dict[str, list[Order]], rng: random.Random, open_days: int) -> dict[str, list[Order]]:
         """The sales drawn, with those of customers who had lapsed by then moved to a day of their buying life
-        before absolute day ``open_days`` (dropped when there is none); or, with random purchases, every customer's
-        order replaced by one of a person drawn uniformly from those who could buy that day, with random products
-        and store, so that who buys, when and what carry no signal (the refusal test of the predictions)."""
+        before absolute day ``open_days`` (dropped when there is none), lines to the customer's taste and their
+        complements; or, with random purchases, every customer's order replaced by one of a person drawn uniformly
+        from those who could buy that day, with random products and store, so that who buys, when and what carry no
+        signal (the refusal test of the predictions)."""
         if not self.random_purchases:
-            return {
+            settled = {
                 system: [kept for o in orders if (kept := self._within_life(rng, o, open_days))]
                 for system, orders in sales.items()
             }
+            for order in (o for orders in settled.values() for o in orders):
+                self._fill(rng, order)
+            return settled
         records: dict[int, list[Customer]] = defaultdict(list)
         for system in sales:
             for record in self.customers[system]:
@@ -544,6 +563,21 @@ class _Builder:
             web = record.system == "shopify"
             settled[record.system].append(self._order(rng, record, None, k, web, record.person.country))
         return settled
+
+    @staticmethod
+    def _fill(rng: random.Random, order: Order) -> None:
+        """Lines to the customer's taste, then the complements that go with them."""
+        taste = order.customer.person.taste if order.customer else None
+        lines = []
+        for product, quantity in order.lines:
+            if taste and rng.random() < TASTE_SHARE:
+                product = rng.choice(PRODUCTS_BY_CATEGORY[taste])
+            lines.append((product, quantity))
+        for product, _ in list(lines):
+            complement = COMPLEMENTS.get(product)
+            if complement is not None and rng.random() < COMPLEMENT_SHARE and all(p != complement for p, _ in lines):
+                lines.append((complement, 1))
+        order.lines = tuple(lines)
 
     def _within_life(self, rng: random.Random, order: Order, open_days: int) -> Order | None:
         record = order.customer

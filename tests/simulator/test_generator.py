@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from simulator import generate
+from simulator.catalog import PRODUCTS
 from simulator.config import DAY_SECONDS, now_ts
 from simulator.generator import _Builder
 from simulator.hubspot import contact_properties
@@ -176,7 +177,7 @@ def test_purchase_behaviour_leaves_the_rest_of_the_population_as_it_was(
     the orders keep their volume."""
     state = SimState(seed=4, people=300, day=3)
     changed = generate(state, random_purchases=random_purchases)
-    monkeypatch.setattr(_Builder, "_buying_lives", staticmethod(lambda lapse, people: None))
+    monkeypatch.setattr(_Builder, "_habits", staticmethod(lambda lapse, people: None))
     plain = generate(state)
     for system, render in (
         ("shopify", render_customer),
@@ -189,3 +190,18 @@ def test_purchase_behaviour_leaves_the_rest_of_the_population_as_it_was(
     assert [(t.created, t.contact.seq) for t in changed.tickets] == [(t.created, t.contact.seq) for t in plain.tickets]
     sales = sum(map(len, changed.orders.values()))
     assert 0.97 * sum(map(len, plain.orders.values())) < sales <= sum(map(len, plain.orders.values()))
+
+
+def test_complements_sell_together_and_customers_keep_to_their_taste() -> None:
+    world = generate(SimState(seed=3, people=1000, day=0))
+    orders = [o for system in ("square", "shopify") for o in world.orders[system]]
+    shoes, socks = (
+        next(p.index for p in PRODUCTS if p.title == t) for t in ("Running Shoes Aero", "Sports Socks 3-pack")
+    )
+    with_shoes = [o for o in orders if any(p == shoes for p, _ in o.lines)]
+    share_with_socks = sum(any(p == socks for p, _ in o.lines) for o in with_shoes) / len(with_shoes)
+    overall = sum(any(p == socks for p, _ in o.lines) for o in orders) / len(orders)
+    assert share_with_socks > 3 * overall, (share_with_socks, overall)
+    lines = [(o.customer.person.taste, PRODUCTS[p].category) for o in orders if o.customer for p, _ in o.lines]
+    in_taste = sum(taste == category for taste, category in lines) / len(lines)
+    assert in_taste > 0.4, in_taste
