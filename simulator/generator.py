@@ -442,7 +442,7 @@ class _Builder:
                 n_anonymous = int(len(new) * ANONYMOUS_SHARE)
                 new += [self._anonymous_sale(rng, self._day_between(rng, 0, HISTORY_DAYS)) for _ in range(n_anonymous)]
             sales[system] = new
-        for system, new in self._settle(sales, random.Random(f"{self.state.seed}:purchases"), HISTORY_DAYS).items():
+        for system, new in self._settle(sales, random.Random(f"{self.state.seed}:purchases")).items():
             self._sequence(self.orders[system], new)
         checkouts = []
         for rec in self.customers["shopify"]:
@@ -489,7 +489,7 @@ class _Builder:
             if system == "square":
                 new += [self._anonymous_sale(rng, k) for _ in range(int(len(new) * ANONYMOUS_SHARE))]
             sales[system] = new
-        for system, new in self._settle(sales, random.Random(f"{self.state.seed}:purchases:day:{d}"), 0).items():
+        for system, new in self._settle(sales, random.Random(f"{self.state.seed}:purchases:day:{d}"), k).items():
             self._sequence(self.orders[system], new)
         carts = []
         for _ in range(round(scale * 0.6 / HISTORY_DAYS)):
@@ -533,20 +533,39 @@ class _Builder:
             person.lapses_at = max(person.joined, EPOCH_START) + life
             person.taste = lapse.choice(TASTES)
 
-    def _settle(self, sales: dict[str, list[Order]], rng: random.Random, open_days: int) -> dict[str, list[Order]]:
-        """The sales drawn, with those of customers who had lapsed by then moved to a day of their buying life
-        before absolute day ``open_days`` (dropped when there is none), lines to the customer's taste and their
-        complements; or, with random purchases, every customer's order replaced by one of a person drawn uniformly
-        from those who could buy that day, with random products and store, so that who buys, when and what carry no
-        signal (the refusal test of the predictions)."""
-        if not self.random_purchases:
-            settled = {
-                system: [kept for o in orders if (kept := self._within_life(rng, o, open_days))]
-                for system, orders in sales.items()
-            }
-            for order in (o for orders in settled.values() for o in orders):
-                self._fill(rng, order)
-            return settled
+    def _settle(
+        self, sales: dict[str, list[Order]], rng: random.Random, day: int | None = None
+    ) -> dict[str, list[Order]]:
+        """The sales drawn, settled by the customers' habits. In history (``day`` None) the orders of customers who
+        had lapsed by then move to a day of their buying life (dropped when there is none); the customers' orders of
+        absolute day ``day`` go to customers who are still buying, drawn by how much they buy, as history's are. Then
+        lines to the customer's taste and their complements. With random purchases, see ``_randomised``."""
+        if self.random_purchases:
+            return self._randomised(sales, rng)
+        settled = {
+            system: [kept for o in orders if (kept := self._within_life(rng, o))]
+            if day is None
+            else self._habitual(rng, system, orders, day)
+            for system, orders in sales.items()
+        }
+        for order in (o for orders in settled.values() for o in orders):
+            self._fill(rng, order)
+        return settled
+
+    def _habitual(self, rng: random.Random, system: str, orders: list[Order], k: int) -> list[Order]:
+        start, end = EPOCH_START + k * DAY_SECONDS, EPOCH_START + (k + 1) * DAY_SECONDS
+        buying = [r for r in self.customers[system] if r.created < start and r.person.lapses_at >= end]
+        reach = list(accumulate(r.person.activity for r in buying))
+        settled = [o for o in orders if o.customer is None]
+        for _ in range(len(orders) - len(settled) if buying else 0):
+            record = buying[bisect_left(reach, rng.random() * reach[-1])]
+            settled.append(self._order(rng, record, record.person, k, system == "shopify", record.person.country))
+        return settled
+
+    def _randomised(self, sales: dict[str, list[Order]], rng: random.Random) -> dict[str, list[Order]]:
+        """Every customer's order replaced by one of a person drawn uniformly from those who could buy that day,
+        with random products and store: who buys, when and what carry no signal (the refusal test of the
+        predictions)."""
         records: dict[int, list[Customer]] = defaultdict(list)
         for system in sales:
             for record in self.customers[system]:
@@ -579,12 +598,12 @@ class _Builder:
                 lines.append((complement, 1))
         order.lines = tuple(lines)
 
-    def _within_life(self, rng: random.Random, order: Order, open_days: int) -> Order | None:
+    def _within_life(self, rng: random.Random, order: Order) -> Order | None:
         record = order.customer
         if record is None or order.created < record.person.lapses_at:
             return order
         k_lo = max(0, (record.created - EPOCH_START) // DAY_SECONDS + 1)
-        k_hi = min(open_days, int((record.person.lapses_at - EPOCH_START) // DAY_SECONDS))
+        k_hi = min(HISTORY_DAYS, int((record.person.lapses_at - EPOCH_START) // DAY_SECONDS))
         if k_lo >= k_hi:
             return None
         web = record.system == "shopify"
