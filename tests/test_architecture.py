@@ -17,8 +17,9 @@ LAYERS = {
     "privacy": {"warehouse", "identity", "dlt_sources"},
     "resolution": {"warehouse", "identity"},
     "activation": {"warehouse", "identity", "dlt_sources", "privacy"},
+    "predictive": {"warehouse"},
     "cdp_orchestration": {
-        "warehouse", "identity", "dlt_sources", "simulator", "privacy", "resolution", "activation",
+        "warehouse", "identity", "dlt_sources", "simulator", "privacy", "resolution", "activation", "predictive",
     },
 }  # fmt: skip
 
