@@ -14,7 +14,7 @@ import pandas as pd
 from predictive import baselines, explain, metrics, model, splits
 from predictive.card import Card
 from predictive.features import FEATURES, outcomes, snapshot
-from predictive.gate import Verdict, judge
+from predictive.gate import judge
 from predictive.metrics import Gain
 from predictive.recommend import TOP_N, Exclusions, Recommender, new_products
 from predictive.targets import CHURN, Target, examples, matrix
@@ -41,13 +41,12 @@ def fit(con: duckdb.DuckDBPyConnection, target: Target, as_of: datetime) -> Fitt
     final = found[found["cutoff"].isin(latest)]
     classes = _classes(target, train, final)
 
-    if len(test) and len(train) and (not target.is_classifier or train["y"].nunique() == 2):
+    if len(test) and target.learnable(train["y"]) and target.learnable(final["y"]):
         scores = model.predict(model.train(target, matrix(train), train["y"].to_numpy()), matrix(test))
         gains, backtest_metrics, baseline_metrics = _compare(target, test, scores, train)
-        verdict = judge(classes, gains)
     else:
         gains, backtest_metrics, baseline_metrics = [], {}, {}
-        verdict = Verdict(False, "not enough history: no customers at the backtest cut-off, or a single outcome")
+    verdict = judge(classes, gains)
 
     estimator = typical = None
     if verdict.published:

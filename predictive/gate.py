@@ -24,6 +24,8 @@ def judge(examples: dict[str, int], gains: list[tuple[Gain, str]]) -> Verdict:
     if scarce:
         listed = ", ".join(f"{n} {name}" for name, n in scarce.items())
         return Verdict(False, f"too few examples: {listed} (at least {MIN_EXAMPLES} of each needed)")
+    if not gains:
+        return Verdict(False, "nothing to backtest on: no customers at the backtest cut-off, or one outcome for all")
     for gain, baseline in gains:
         if not gain.significant:
             return Verdict(

@@ -27,7 +27,6 @@ from warehouse import registered, transaction
 TABLE = "intermediate.customer_predictions"
 TRAITS = (*(target.trait for target in TARGETS), NEXT_PRODUCTS)
 RETRAIN_EVERY = timedelta(days=7)
-_NOT_SCORED = {0: None, 1: "no order yet", 2: "fewer than two orders"}
 
 
 @dataclass
@@ -113,7 +112,7 @@ def _score(table: pd.DataFrame, now: pd.DataFrame, target: Target, fitted: Fitte
     """The trait and why it is null, for every customer: out of its population, or withheld by the gate."""
     scored = (now["order_count"] >= target.min_orders).to_numpy()
     values = np.full(len(now), np.nan)
-    reasons = np.where(scored, None, _NOT_SCORED[target.min_orders]).astype(object)
+    reasons = np.where(scored, None, target.outside).astype(object)
     top: list[list[str] | None] = [None] * len(now)
     if fitted.estimator is None:
         reasons[scored] = f"withheld: {fitted.card.withheld_reason}"

@@ -18,6 +18,7 @@ class Target:
     horizon_days: int
     min_orders: int  # orders before the cut-off for a customer to be scored
     population: str
+    outside: str | None  # why a customer outside the population has no value
     outcome: Literal["no_order", "an_order", "spend"]
     positive: str = ""  # what a positive example is, for classifiers
     negative: str = ""
@@ -25,6 +26,10 @@ class Target:
     @property
     def is_classifier(self) -> bool:
         return self.outcome != "spend"
+
+    def learnable(self, y: pd.Series) -> bool:
+        """Whether a model can be fitted to these outcomes: both classes, or some spend (Poisson needs it)."""
+        return y.nunique() == 2 if self.is_classifier else bool(y.sum() > 0)
 
     def label(self, orders: pd.Series, spend: pd.Series) -> pd.Series:
         """The outcome in the window after the cut-off, from the orders and spend in it."""
@@ -41,6 +46,7 @@ CHURN = Target(
     90,
     1,
     "customers with at least one order",
+    "no order yet",
     "no_order",
     positive="churned (no order in 90 days)",
     negative="ordered again",
@@ -51,6 +57,7 @@ PROPENSITY = Target(
     30,
     0,
     "every customer",
+    None,
     "an_order",
     positive="ordered in 30 days",
     negative="did not order",
@@ -61,6 +68,7 @@ VALUE = Target(
     120,
     2,
     "customers with at least two orders",
+    "fewer than two orders",
     "spend",
 )
 TARGETS = (CHURN, PROPENSITY, VALUE)
