@@ -5,6 +5,7 @@ the console and anyone reading the folder."""
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -38,7 +39,8 @@ class Card:
         return datetime.fromisoformat(self.trained_as_of)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The card as plain JSON values (a figure that could not be computed, NaN, is null)."""
+        return _plain(asdict(self))
 
     def headline(self) -> str:
         """One line: published with its figures against each baseline, or withheld with the reason."""
@@ -54,6 +56,16 @@ class Card:
         return "published: " + "; ".join(figures)
 
 
+def _plain(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def default_home() -> Path:
     """`$CDP_HOME/predictive`: one folder per prediction with its model and its card."""
     return cdp_home() / "predictive"
@@ -67,7 +79,7 @@ def write(card: Card, home: Path) -> Path:
     path = folder(home, card.prediction) / "card.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(card.as_dict(), indent=2, default=str))
+    tmp.write_text(json.dumps(card.as_dict(), indent=2, allow_nan=False))
     os.replace(tmp, path)
     return path
 
