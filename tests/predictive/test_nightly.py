@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from cdp_orchestration.predictive.checks import only_proven_predictions_published
+from cdp_orchestration.resources import WarehouseResource
 from predictive import TRAITS, is_due, predict, read_all
 from simulator.state import SimState
 from simulator.truth import buyers_in_days_ahead
@@ -119,3 +121,18 @@ def test_a_second_scoring_reuses_the_models_and_a_retrain_gives_the_same_scores(
 def test_models_train_weekly_and_never_on_a_later_history(days: int, due: bool, cdp_home: Path, nightly_run) -> None:
     card = next(c for c in read_all(cdp_home / "predictive") if c.prediction == "churn_probability")
     assert is_due(card, card.trained_at + timedelta(days=days)) is due
+
+
+def test_the_blocking_check_stops_a_value_its_card_does_not_vouch_for(
+    nightly_run, cdp_home: Path, tmp_path: Path, in_home
+) -> None:
+    """A churn probability in the table while its card says withheld (a card edited, a bug) fails the check that
+    stands between the predictions and the marts."""
+    shutil.copy(cdp_home / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    shutil.copytree(cdp_home / "predictive", tmp_path / "predictive")
+    in_home(tmp_path)
+    assert only_proven_predictions_published(warehouse=WarehouseResource()).passed
+    path = tmp_path / "predictive" / "churn_probability" / "card.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "published": False, "withheld_reason": "test"}))
+    result = only_proven_predictions_published(warehouse=WarehouseResource())
+    assert not result.passed and "churn_probability" in result.metadata["unproven_values"].text
