@@ -5,8 +5,15 @@ import sys
 from pathlib import Path
 
 BENCHMARKS = [
-    "ingest_throughput", "nightly", "identity_public", "identity_scale", "export_throughput", "forget_time", "console",
-]  # fmt: skip
+    "ingest_throughput",
+    "nightly",
+    "identity_public",
+    "identity_scale",
+    "export_throughput",
+    "forget_time",
+    "console",
+    "predictive",
+]
 
 
 def main() -> int:

@@ -6,6 +6,7 @@ from cdp_orchestration.exports import definitions as exports
 from cdp_orchestration.ingest import definitions as ingest
 from cdp_orchestration.jobs import nightly_job, nightly_schedule
 from cdp_orchestration.operations import definitions as operations
+from cdp_orchestration.predictive import definitions as predictive
 from cdp_orchestration.progress import progress_logger
 from cdp_orchestration.publish import definitions as publish
 from cdp_orchestration.resolution import definitions as resolution
@@ -20,6 +21,7 @@ def defs() -> Definitions:
         ingest.defs(),
         transform.defs(),
         resolution.defs(),
+        predictive.defs(),
         segments.defs(),
         exports.defs(),
         publish.defs(),

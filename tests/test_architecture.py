@@ -18,8 +18,10 @@ LAYERS = {
     "resolution": {"warehouse", "identity"},
     "activation": {"warehouse", "identity", "dlt_sources", "privacy"},
     "operations": {"warehouse"},
+    "predictive": {"warehouse"},
     "cdp_orchestration": {
         "warehouse", "identity", "dlt_sources", "simulator", "privacy", "resolution", "activation", "operations",
+        "predictive",
     },
 }  # fmt: skip
 

@@ -11,6 +11,7 @@ from dagster import DagsterInstance, ExecuteInProcessResult
 import warehouse
 from dlt_sources.common.quarantine import QUARANTINE_TABLE
 from dlt_sources.pipelines import SOURCES
+from predictive import read_all
 
 
 @dataclass
@@ -57,7 +58,7 @@ def summarise(result: ExecuteInProcessResult, instance: DagsterInstance, group_o
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
             stage = _stage(event.step_key, group_of_step)
             summary.stage_seconds[stage] += entry.timestamp - starts[event.step_key]
-    summary.warehouse_facts = warehouse_facts() + rows_sent_per_destination(result.run_id)
+    summary.warehouse_facts = warehouse_facts() + prediction_facts() + rows_sent_per_destination(result.run_id)
     return summary
 
 
@@ -82,6 +83,11 @@ def warehouse_facts() -> list[tuple[str, str]]:
         except duckdb.CatalogException:
             pass
     return facts
+
+
+def prediction_facts() -> list[tuple[str, str]]:
+    """Each prediction's model card in one line: published with its backtest against the baseline, or withheld."""
+    return [(f"prediction {card.prediction}", card.headline()) for card in read_all()]
 
 
 def rows_sent_per_destination(run_id: str) -> list[tuple[str, str]]:

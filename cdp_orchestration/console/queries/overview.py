@@ -108,7 +108,7 @@ def last_night(cursor: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     if not runs:
         return {}
     night = runs[0]
-    # meta.source_loads is newer than some warehouses, and bookkeeping tables may be left out of the copy: shown if there.
+    # meta.source_loads is newer than some warehouses, and bookkeeping may be left out of the copy: shown if there.
     night["sources"] = (
         rows(
             cursor,
