@@ -10,7 +10,11 @@ from pathlib import Path
 import duckdb
 
 from activation import owe_removals
+from activation.erasures import owed_path
+from cdp_orchestration.publish.assets import classification
+from cdp_orchestration.settings import dagster_home
 from privacy import ForgetResult, Subject, export_person, forget, lift_suppression
+from simulator.config import simulator_dir
 
 
 def identifier_of(args: argparse.Namespace) -> tuple[str, str]:
@@ -21,17 +25,35 @@ def identifier_of(args: argparse.Namespace) -> tuple[str, str]:
     raise ValueError("name the person with --email, --phone, --record or --customer-id")
 
 
-def _owed_by_destinations(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, int]:
+def _owed_by_destinations(con: duckdb.DuckDBPyConnection, subject: Subject, request_id: str) -> dict[str, int]:
     # What the email tools hold of the person, so the next sync erases them there too.
-    return owe_removals(con, subject.customer_ids, subject.emails)
+    return owe_removals(con, subject.customer_ids, subject.emails, request_id)
 
 
 def forget_person(kind: str, value: str, requested_by: str) -> ForgetResult:
-    """Forgets a person in the warehouse, its files and copies, and in every destination at the next sync."""
-    return forget(kind, value, requested_by, before_erasure=[_owed_by_destinations])
+    """Forgets a person in the warehouse, its files and copies, Dagster's run history, and in every destination at
+    the next sync. The simulator's state is a source system's own copy, and the removals owed to the destinations
+    are what the next sync needs: both stay."""
+    return forget(
+        kind,
+        value,
+        requested_by,
+        classification(),
+        before_erasure=[_owed_by_destinations],
+        reach=[dagster_home()],
+        leave_alone=[simulator_dir(), owed_path()],
+    )
 
 
 def privacy_command(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except (ValueError, RuntimeError) as error:  # a request naming no one person, a warehouse in use
+        print(f"cdp {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     kind, value = identifier_of(args)
     if args.command == "export-person":
         document = export_person(kind, value)

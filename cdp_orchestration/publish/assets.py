@@ -2,14 +2,22 @@
 
 import time
 from functools import cache
+from pathlib import Path
 
 from dagster import AssetKey, AssetsDefinition, MaterializeResult, asset
 
 from cdp_orchestration.exports.assets import export_assets
 from cdp_orchestration.segments.assets import segment_membership
 from cdp_orchestration.transform.assets import marts
+from cdp_orchestration.transform.project import dbt_project
 from privacy.analytics_copy import publish_copy
+from privacy.classification import Classification, load_classification
 from warehouse import analytics_path
+
+
+def classification() -> Classification:
+    """What the analytics copy may show, as the dbt project's YAML classifies it (`meta: {pii: ...}`)."""
+    return load_classification(Path(dbt_project().manifest_path))
 
 
 @cache
@@ -30,7 +38,7 @@ def analytics_copy() -> AssetsDefinition:
     )
     def _analytics_copy() -> MaterializeResult:
         started = time.perf_counter()
-        counts = publish_copy()
+        counts = publish_copy(classification())
         return MaterializeResult(
             metadata={
                 "path": str(analytics_path()),
