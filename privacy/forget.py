@@ -117,7 +117,6 @@ def forget(
         if analytics_path().exists():
             publish_copy(classification, source=rewrite.fresh)
             laps.lap("analytics copy published without them")
-        _reached("analytics_published")
         rewrite.swap()
         _reached("warehouse_swapped")
     return ForgetResult(request_id, len(subject.customer_ids), len(subject.records), counts, kept, laps.seconds)
