@@ -90,8 +90,7 @@ class PlantedNight:
         return Needles.of(self.planted.own_email, self.planted.own_number)
 
     def truth(self) -> list[tuple[str, str, str, str]]:
-        with (self.home / "simulator" / "truth.csv").open(newline="") as handle:
-            return [tuple(row) for row in list(csv.reader(handle))[1:]]
+        return truth_rows(self.home)
 
     def records_of(self, person: str) -> set[tuple[str, str]]:
         return {(system, record) for system, record, pid, _ in self.truth() if pid == person}
@@ -130,7 +129,7 @@ def planted_night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlantedN
         home,
         planted,
         customers[":".join(planted.till_record)],
-        next(customers[f"{s}:{r}"] for s, r in sorted(_records(home, planted.member))),
+        next(customers[f"{s}:{r}"] for s, r, pid, _ in sorted(truth_rows(home)) if pid == planted.member),
         record_refusal_in_dbt(DBT_PROJECT_DIR / "target", planted.own_email),
     )
     subject_records = {f"{s}:{r}" for s, r in night.records_of(planted.subject)}
@@ -143,9 +142,10 @@ def planted_night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlantedN
     shutil.rmtree(night.dbt_trace, ignore_errors=True)
 
 
-def _records(home: Path, person: str) -> set[tuple[str, str]]:
+def truth_rows(home: Path) -> list[tuple[str, str, str, str]]:
+    """(source_system, source_record_id, person_id, household_id) of every record in the simulator's truth."""
     with (home / "simulator" / "truth.csv").open(newline="") as handle:
-        return {(r["source_system"], r["source_record_id"]) for r in csv.DictReader(handle) if r["person_id"] == person}
+        return [tuple(row) for row in list(csv.reader(handle))[1:]]
 
 
 @dataclass(frozen=True)

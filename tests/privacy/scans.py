@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+NOT_DIGITS = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
+
 
 @dataclass(frozen=True)
 class Needles:
@@ -36,7 +38,7 @@ def holds(path: Path, needles: Needles) -> bool:
     data = path.read_bytes().lower()
     if any(n in data for n in needles.plain) and needles.pattern().search(data):
         return True
-    return bool(needles.digits) and any(n in re.sub(rb"\D", b"", data) for n in needles.digits)
+    return bool(needles.digits) and any(n in data.translate(None, NOT_DIGITS) for n in needles.digits)
 
 
 def files_holding(root: Path, needles: Needles, skip: tuple[str, ...] = ()) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import sqlite3
@@ -14,6 +13,7 @@ import pytest
 
 from tests.conftest import run_cdp
 from tests.privacy.conftest import Forgotten
+from tests.privacy.scans import Needles, files_holding, mailchimp_member_id
 from warehouse.catalog import tables
 
 # The simulator is the source system (it still holds the person); Dagster's run history holds no row data.
@@ -23,26 +23,16 @@ OWED = "privacy/pending_removals.json"
 
 
 def _member_id(person: Forgotten) -> str:
-    """Mailchimp's id of the person's member: the md5 of the lower-cased email, as derivable as the email."""
-    return hashlib.md5(person.email.strip().lower().encode()).hexdigest()
+    return mailchimp_member_id(person.email)
 
 
-def _needles(person: Forgotten) -> tuple[list[bytes], list[bytes]]:
+def _needles(person: Forgotten) -> Needles:
     """What must not be found: the email and member id as they are, the phone as its digits."""
-    plain = [person.email.lower().encode(), _member_id(person).encode()]
-    digits = [re.sub(r"\D", "", person.phone).encode()] if person.phone else []
-    return plain, digits
+    return Needles.of(person.email, re.sub(r"\D", "", person.phone) if person.phone else None)
 
 
-def _files_holding(home: Path, needles: tuple[list[bytes], list[bytes]]) -> list[str]:
-    plain, digits = needles
-    hits = []
-    for path in sorted(home.rglob("*")):
-        if path.is_file() and path.relative_to(home).parts[0] not in NOT_THE_CDPS:
-            data = path.read_bytes().lower()
-            if any(n in data for n in plain) or any(n in re.sub(rb"\D", b"", data) for n in digits):
-                hits.append(path.relative_to(home).as_posix())
-    return hits
+def _files_holding(home: Path, needles: Needles) -> list[str]:
+    return files_holding(home, needles, skip=NOT_THE_CDPS)
 
 
 def _tables_holding(warehouse: Path, values: list[str], digits: str | None = None) -> set[str]:

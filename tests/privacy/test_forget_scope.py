@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.privacy.conftest import ForgottenPlanted, PlantedNight
+from tests.conftest import run_cdp
+from tests.privacy.conftest import PLANTED_PEOPLE, ForgottenPlanted, PlantedNight
+from tests.privacy.planted import PLACEHOLDER_PHONE
 from warehouse.catalog import tables
 
 DLT_LINKS = ("_dlt_id", "_dlt_root_id", "_dlt_parent_id")
@@ -215,3 +218,20 @@ def test_the_household_member_keeps_profile_segments_and_exports(forgotten_plant
 def _rows_with(path: Path, value: str) -> list[list[str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return [row for row in csv.reader(handle) if any(value in cell.lower() for cell in row)]
+
+
+@pytest.mark.parametrize("kind", ["family email", "placeholder phone"])
+def test_an_identifier_that_names_no_one_person_is_refused(
+    forgotten_planted: ForgottenPlanted, tmp_path: Path, kind: str
+):
+    """A household's shared address belongs to two customers, a till's placeholder phone to none: a request naming
+    one is refused with what to do instead, and nothing is erased."""
+    night = forgotten_planted.night
+    home = tmp_path / "home"
+    shutil.copytree(night.home, home, ignore=shutil.ignore_patterns("dagster", "dlt"))
+    named = ("--email", night.planted.family_email) if kind == "family email" else ("--phone", PLACEHOLDER_PHONE)
+    result = run_cdp(home, "forget", *named, extra_env={"CDP_PEOPLE": PLANTED_PEOPLE})
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "--customer-id" in result.stderr
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        assert not con.sql("select * from information_schema.schemata where schema_name = 'privacy'").fetchall()

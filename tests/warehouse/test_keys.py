@@ -8,7 +8,7 @@ from pathlib import Path
 from warehouse import keys
 
 PROCESSES = 6
-ROUNDS = 30
+ROUNDS = 20
 
 
 def _read_key(path: str, start: multiprocessing.synchronize.Barrier, out: multiprocessing.Queue) -> None:
