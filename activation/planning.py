@@ -15,6 +15,8 @@ import pandas as pd
 
 from activation.config import Destination
 from activation.state import LIST_ROW
+from warehouse import register_keyed_hash
+from warehouse.keys import HASH_FUNCTION
 
 PLAN_COLUMNS = [
     "segment", "record_key", "customer_id", "action", "email", "phone", "fields", "fields_hash", "reported",
@@ -37,6 +39,8 @@ def _fields_sql(destination: Destination) -> str:
 
 def build_desired(con: duckdb.DuckDBPyConnection, destination: Destination) -> None:
     """Fills the temp table `desired` (segment, record_key, customer_id, email, phone, fields, fields_hash)."""
+    # Suppressions kept as keyed hashes (of forgotten people) are compared hashed.
+    register_keyed_hash(con)
     record_key = "md5(lower(trim(c.email)))" if destination.kind == "mailchimp" else "c.customer_id"
     identifier = (
         "c.email is not null" if destination.kind in _EMAIL_KINDS else "(c.email is not null or c.phone is not null)"
@@ -53,6 +57,10 @@ def build_desired(con: duckdb.DuckDBPyConnection, destination: Destination) -> N
           and not exists (
               select 1 from exports.suppressed as s
               where s.kind = 'phone' and s.value = regexp_replace(c.phone, '[^0-9]', '', 'g'))
+          and not exists (
+              select 1 from exports.suppressed as s
+              where (s.kind = 'email_hash' and s.value = {HASH_FUNCTION}(lower(trim(c.email))))
+                 or (s.kind = 'phone_hash' and s.value = {HASH_FUNCTION}(regexp_replace(c.phone, '[^0-9]', '', 'g'))))
     """)
     # Email tools keep merge fields (and the phone) on the list row only: a segment row is just a tag.
     tags_only = destination.kind == "mailchimp"

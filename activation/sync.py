@@ -58,7 +58,7 @@ def sync_destination(
     started = time.perf_counter()
     state.ensure_tables(con, [destination])
     if dry_run:
-        planned = _with_owed(erasures.removals(destination.name), planning.plan(con, destination))
+        planned = _with_owed(erasures.removals(con, destination.name), planning.plan(con, destination))
         return SyncResult(destination.name, None, planned, seconds=time.perf_counter() - started)
     suppression.refresh_file(con)
     sync_id = uuid.uuid4().hex
@@ -78,7 +78,7 @@ def sync_destination(
         list_id = client.list_id(destination.options["list_name"], destination.options)
         reported = erasures.without_forgotten(con, client.reported(list_id))
         newly = suppression.record_reported(con, destination.name, reported)
-        owed = erasures.removals(destination.name)
+        owed = erasures.removals(con, destination.name)
         failures = mailchimp.erase(client, list_id, owed, acknowledge)
         planned = planning.plan(con, destination)
         failures += _send_in_rounds(con, destination, client, list_id, planned, acknowledge)

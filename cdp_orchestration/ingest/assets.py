@@ -26,7 +26,7 @@ from dlt_sources.pipelines import (
     raw_schema,
     type_variants,
 )
-from privacy.retention import apply_retention
+from privacy.retention import apply_retention, drop_loaded_packages
 from privacy.screen import screen_source
 from warehouse import pipelines_dir, warehouse_path
 from warehouse.loads import quarantined_in_load, record_load, record_source_clock
@@ -98,10 +98,12 @@ def build_source_assets(source: str) -> AssetsDefinition:
         rows_loaded = sum(int(r.metadata["rows_loaded"].value) for r in results if "rows_loaded" in (r.metadata or {}))
         with warehouse.connect() as con:
             quarantined = quarantined_in_load(con, raw_schema(source), QUARANTINE_TABLE, load_ids)
-            expired = apply_retention(con, source)
+            expired = apply_retention(con)
             record_load(con, source, context.run.run_id, rows_loaded, sum(quarantined.values()))
+        # Loaded: the raw payloads dlt keeps on disk serve nothing now, and retention could not reach them there.
+        drop_loaded_packages(pipelines_dir())
         if any(expired.values()):
-            deleted = ", ".join(f"{n:,} rows of {t}" for t, n in expired.items())
+            deleted = ", ".join(f"{n:,} rows of {t}" for t, n in expired.items() if n)
             context.log.info(f"{source}: retention deleted {deleted}")
         variants = type_variants(pipeline)
         if variants:
@@ -113,7 +115,9 @@ def build_source_assets(source: str) -> AssetsDefinition:
                 metadata={
                     **(result.metadata or {}),
                     "rows_quarantined": quarantined.get(entity, 0),
-                    "rows_expired": sum(n for t, n in expired.items() if t.split(".")[-1].startswith(entity)),
+                    "rows_expired": sum(
+                        n for t, n in expired.items() if t.startswith(f"{raw_schema(source)}.{entity}")
+                    ),
                     "load_seconds": seconds,
                     "simulated_source": connection.simulated,
                     "type_changes": ", ".join(v for v in variants if v.split(".")[0].startswith(entity)) or "none",

@@ -264,7 +264,7 @@ def hostile_console(
             )
     full = {"CDP_ANALYTICS_PII": "full"}
     env = {**os.environ, **cdp_environment(home), **full}
-    subprocess.run([sys.executable, "-c", "from privacy import publish_copy; publish_copy()"],
+    subprocess.run([sys.executable, "-c", "from cdp_orchestration.transform.project import classification; from privacy import publish_copy; publish_copy(classification())"],
                    cwd=REPO_ROOT, env=env, check=True, timeout=300)  # fmt: skip
     for role, name in ROLE_USERS.items():
         assert add_user(home, name, role).returncode == 0
