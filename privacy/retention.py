@@ -4,11 +4,8 @@ The window is counted back from the sources' clock (`meta.source_clock`, their H
 machine's; rows of dlt's nested tables go with the row above them, however deep. dlt's completed load packages
 (every night's raw payloads, kept on disk after loading) are deleted once loaded: nothing reads them again.
 
-One wrong `Date` header must not delete data still inside its window, so the clock is the lower median of each
-source's latest observation: it moves on when most sources say so (with three sources, two), and a single source
-jumping ahead is outvoted. A median over the sources rather than over one source's past nights, because the clock
-may move on by days between two nights legitimately (a simulated clock, a night that did not run), while the
-sources of one installation share the same time. With one source nothing outvotes it.
+One wrong `Date` header must not delete data still inside its window: the clock is `meta.sources_clock`, the lower
+median of each source's latest observation (warehouse/loads.py), which a single source jumping ahead cannot move.
 """
 
 from __future__ import annotations
@@ -43,17 +40,11 @@ def retention_rules(path: Path | None = None) -> list[RetentionRule]:
 
 
 def retention_clock(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The time retention counts back from: the lower median of each source's latest observed clock."""
-    if not has_table(con, "meta", "source_clock"):
+    """The time retention counts back from: the sources' clock (`meta.sources_clock`)."""
+    if not has_table(con, "meta", "sources_clock"):
         return None
-    latest = sorted(
-        observed
-        for (observed,) in con.sql(
-            "select arg_max(observed_at, recorded_at) from meta.source_clock group by source_system"
-        ).fetchall()
-        if observed is not None
-    )
-    return latest[(len(latest) - 1) // 2] if latest else None
+    rows = con.sql("select observed_at from meta.sources_clock").fetchall()
+    return rows[0][0] if rows else None
 
 
 def apply_retention(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -9,6 +9,7 @@ import duckdb
 
 from privacy.retention import apply_retention, retention_rules
 from tests.conftest import run_cdp
+from warehouse.loads import record_source_clock
 
 SHORT_POLICY = """rules:
   - name: email_events
@@ -179,11 +180,8 @@ def test_grandchild_rows_go_with_their_parents_parent(tmp_path, monkeypatch):
             create table raw_shop.carts (created timestamptz, _dlt_id varchar);
             create table raw_shop.carts__lines (_dlt_id varchar, _dlt_parent_id varchar, _dlt_root_id varchar);
             create table raw_shop.carts__lines__options (_dlt_id varchar, _dlt_parent_id varchar, _dlt_root_id varchar);
-            create schema meta;
-            create table meta.source_clock (source_system varchar, observed_at timestamptz, run_id varchar,
-                                            recorded_at timestamptz);
         """)
-        con.execute("insert into meta.source_clock values ('shop', ?, 'r1', now())", [as_of])
+        record_source_clock(con, "shop", as_of, "r1")
         con.execute(
             "insert into raw_shop.carts values (?, 'old'), (?, 'new')",
             [as_of - timedelta(days=30), as_of - timedelta(days=1)],
