@@ -54,7 +54,9 @@ def run_nightly() -> int:
 
 
 def _root_message(error) -> str:
-    while error.cause is not None:
+    """The message of the step's own error, under Dagster's wrappers: an error the CDP raised to explain another
+    (a refused credential naming its setting) is the one to show, not the HTTP error it explains."""
+    while error.cause is not None and error.cls_name.startswith("Dagster"):
         error = error.cause
     return f"{error.cls_name}: {error.message.strip()}"
 
