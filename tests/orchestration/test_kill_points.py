@@ -6,7 +6,9 @@ the job, midway through dbt, after identity resolution saved, after segments app
 analytics copy (kill_at.py). They share the session's first night (tests/conftest.py); each kills the next night on
 a copy of it, except the quarantine's, which kills a first night: only a first night surely quarantines something.
 
-`make test` runs the representative points; `make test-kill-matrix` (CDP_KILL_MATRIX=1) runs them all.
+`make test` kills one night at two representative points in a row (recovering from the first inside the second
+night) before the clean rerun: three nights for two points. `make test-kill-matrix` (CDP_KILL_MATRIX=1) runs every
+point on its own night.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tests.conftest import REPO_ROOT, cdp_environment, run_night
 from tests.ingest.helpers import expected_counts, warehouse_counts
 from tests.orchestration.kill_at import POINTS
 
+# The first and the last stage of a night: an append-mode load, and the analysts' copy.
 REPRESENTATIVE = ("email_events_committed", "publish_midway")
 ON_A_FIRST_NIGHT = ("quarantine_committed",)
 FULL_MATRIX = os.environ.get("CDP_KILL_MATRIX") == "1"
@@ -54,24 +57,26 @@ def second_day(home_copy: Path) -> Path:
     return home_copy
 
 
-def kill_and_rerun(base: Path | None, point: str, home: Path) -> None:
-    """Kills a night into a copy of `base` (a new home when None) at `point`, then runs the night again."""
+def kill_and_rerun(base: Path | None, points: tuple[str, ...], home: Path) -> None:
+    """Kills nights into a copy of `base` (a new home when None), one at each of `points` in turn, then runs the night
+    again."""
     if base is None:
         home.mkdir()
     else:
         shutil.copytree(base, home)
     env = {**os.environ, **cdp_environment(home)}
     env.pop("DAGSTER_HOME", None)
-    killed = subprocess.run(
-        [sys.executable, "-m", "tests.orchestration.kill_at", point],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        start_new_session=True,
-    )
-    assert killed.returncode == -signal.SIGKILL, f"{point} was not reached:\n{killed.stderr[-3000:]}"
+    for point in points:
+        killed = subprocess.run(
+            [sys.executable, "-m", "tests.orchestration.kill_at", point],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            start_new_session=True,
+        )
+        assert killed.returncode == -signal.SIGKILL, f"{point} was not reached:\n{killed.stderr[-3000:]}"
     run_night(home)
 
 
@@ -142,22 +147,23 @@ def assert_quarantine_holds_each_malformed_record_once(home: Path) -> None:
     assert malformed and malformed <= quarantined, malformed - quarantined
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "point",
-    [
-        pytest.param(
-            point,
-            marks=[]
-            if point in REPRESENTATIVE
-            else pytest.mark.skipif(not FULL_MATRIX, reason="full kill matrix: make test-kill-matrix"),
-        )
-        for point in POINTS
-    ],
-)
-def test_a_night_killed_at_a_point_ends_whole_when_run_again(second_day: Path, point: str, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    kill_and_rerun(None if point in ON_A_FIRST_NIGHT else second_day, point, home)
+def assert_whole(home: Path) -> None:
     assert_no_record_twice(home)
     assert_quarantine_holds_each_malformed_record_once(home)
     assert_nothing_lost(home)
+
+
+@pytest.mark.slow
+def test_nights_killed_at_representative_points_end_whole_when_run_again(second_day: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    kill_and_rerun(second_day, REPRESENTATIVE, home)
+    assert_whole(home)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not FULL_MATRIX, reason="the full kill matrix runs with make test-kill-matrix")
+@pytest.mark.parametrize("point", list(POINTS))
+def test_a_night_killed_at_a_point_ends_whole_when_run_again(second_day: Path, point: str, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    kill_and_rerun(None if point in ON_A_FIRST_NIGHT else second_day, (point,), home)
+    assert_whole(home)
