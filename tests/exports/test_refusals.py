@@ -20,7 +20,7 @@ from activation.planning import plan
 from simulator import mailchimp as simulated_mailchimp
 from simulator import running_simulator
 
-PEOPLE, SEED = 150, 5
+PEOPLE, SEED = 100, 5
 API_KEY = "0123456789abcdef0123456789abcdef-us1"
 MAILCHIMP = next(d for d in load_destinations() if d.name == "mailchimp")
 # People whose every address becomes one Mailchimp refuses: a top-level domain with a digit, as typed at a till.
