@@ -25,6 +25,7 @@ import pytest
 
 from activation import mailchimp
 from activation.config import load_destinations
+from cdp_orchestration.resources import SIMULATOR_TOKEN
 from simulator import mailchimp as simulated_mailchimp
 from tests.conftest import REPO_ROOT, cdp_environment, run_cdp
 
@@ -170,3 +171,10 @@ def test_a_sync_after_the_resume_sends_nothing(crashed_and_resumed: Path) -> Non
     again = run_cdp(crashed_and_resumed, "sync", "--destination", MAILCHIMP.name, extra_env={"CDP_PEOPLE": "30"})
     assert again.returncode == 0, again.stderr[-3000:]
     assert simulated_mailchimp.journal(crashed_and_resumed) == before
+
+
+def test_a_revoked_key_stops_cdp_sync_naming_the_setting(crashed_and_resumed: Path) -> None:
+    simulated_mailchimp.revoke_api_key(SIMULATOR_TOKEN, crashed_and_resumed)
+    refused = run_cdp(crashed_and_resumed, "sync", "--destination", MAILCHIMP.name, extra_env={"CDP_PEOPLE": "30"})
+    assert refused.returncode == 1
+    assert "destinations.mailchimp.api_key" in refused.stderr and "Traceback" not in refused.stderr, refused.stderr
