@@ -174,31 +174,33 @@ def acknowledge(
         dtype=object,
     )
     with registered(con, outcomes_in=frame), transaction(con):
+        # Converted once: each statement below would read the data frame again.
+        con.execute("create or replace temp table answered as select * from outcomes_in")
         con.execute(f"""
             delete from {destination.state_table} as state
-            using outcomes_in as o
+            using answered as o
             where o.status in ('sent', 'skipped') and state.segment = o.segment and state.record_key = o.record_key
         """)
         con.execute(
             f"""insert into {destination.state_table} ({STATE_COLUMNS})
                 select segment, record_key, customer_id, email, phone, fields_hash, ?, ?
-                from outcomes_in
+                from answered
                 where status = 'sent' and action in ('add', 'update')""",
             [sync_id, now],
         )
         con.execute(
             """insert into marts.export_log
                select ?, ?, ?, nullif(segment, ?), customer_id, logged_key, action, status, logged_error, ?
-               from outcomes_in""",
+               from answered""",
             [sync_id, run_id, destination.name, LIST_ROW, now],
         )
         con.execute(
-            """delete from exports.in_flight as f using outcomes_in as o
+            """delete from exports.in_flight as f using answered as o
                where f.sync_id = ? and f.segment = o.segment and f.record_key = o.record_key""",
             [sync_id],
         )
         con.execute(
-            """delete from exports.refused as r using outcomes_in as o
+            """delete from exports.refused as r using answered as o
                where r.destination = ? and r.segment = o.segment and r.record_key = o.record_key
                  and o.status in ('sent', 'skipped', 'refused')""",
             [destination.name],
@@ -206,7 +208,7 @@ def acknowledge(
         con.execute(
             """insert into exports.refused
                select ?, segment, record_key, customer_id, fields_hash, ?, ?
-               from outcomes_in where status = 'refused'""",
+               from answered where status = 'refused'""",
             [destination.name, sync_id, now],
         )
 
