@@ -6,6 +6,10 @@ address are one member and a merge of customer IDs changes nothing there; files:
 also get one row per member for the list itself (segment `*`): its subscription and merge fields. Only customers
 whose consent column is true and whose email and phone are not suppressed are desired; whoever the destination
 holds and is no longer desired is removed (for the list row: unsubscribed).
+
+A member the destination refused (exports.refused) is left out of the plan while every row planned for them is one it
+refused, with the same data: sending it again would only be refused again. Once anything about them changes (their
+fields or email, a segment they enter or leave), all their planned rows go out again.
 """
 
 from __future__ import annotations
@@ -96,33 +100,51 @@ def build_desired(con: duckdb.DuckDBPyConnection, destination: Destination) -> N
 
 
 def plan(con: duckdb.DuckDBPyConnection, destination: Destination) -> pd.DataFrame:
-    """The difference between the desired state and the destination's state: adds, updates and removes."""
+    """The difference between the desired state and the destination's state: adds, updates and removes, less the
+    members it refused whose planned rows are unchanged since."""
     build_desired(con, destination)
     frame = con.execute(
         f"""
-        select coalesce(d.segment, s.segment) as segment,
-               coalesce(d.record_key, s.record_key) as record_key,
-               coalesce(d.customer_id, s.customer_id) as customer_id,
-               case when s.record_key is null then 'add' when d.record_key is null then 'remove' else 'update' end
-                   as action,
-               coalesce(d.email, s.email) as email,
-               coalesce(d.phone, s.phone) as phone,
-               d.fields,
-               d.fields_hash,
-               -- the destination itself reported the address unsubscribed or bounced: nothing left to tell it
-               exists (
-                   select 1 from exports.suppressed as x
-                   where x.kind = 'email' and x.source = ? and x.value = coalesce(d.email, s.email)
-               ) as reported
-        from desired as d
-        full outer join {destination.state_table} as s
-            on d.segment = s.segment and d.record_key = s.record_key
-        where s.record_key is null or d.record_key is null or d.fields_hash is distinct from s.fields_hash
-        order by record_key, segment
+        select diff.*
+        from (
+            select coalesce(d.segment, s.segment) as segment,
+                   coalesce(d.record_key, s.record_key) as record_key,
+                   coalesce(d.customer_id, s.customer_id) as customer_id,
+                   case when s.record_key is null then 'add' when d.record_key is null then 'remove' else 'update' end
+                       as action,
+                   coalesce(d.email, s.email) as email,
+                   coalesce(d.phone, s.phone) as phone,
+                   d.fields,
+                   d.fields_hash,
+                   -- the destination itself reported the address unsubscribed or bounced: nothing left to tell it
+                   exists (
+                       select 1 from exports.suppressed as x
+                       where x.kind = 'email' and x.source = $destination and x.value = coalesce(d.email, s.email)
+                   ) as reported
+            from desired as d
+            full outer join {destination.state_table} as s
+                on d.segment = s.segment and d.record_key = s.record_key
+            where s.record_key is null or d.record_key is null or d.fields_hash is distinct from s.fields_hash
+        ) as diff
+        left join exports.refused as r
+            on r.destination = $destination and r.segment = diff.segment and r.record_key = diff.record_key
+           and r.fields_hash is not distinct from diff.fields_hash
+        qualify not bool_and(r.record_key is not null) over (partition by diff.record_key)
+        order by diff.record_key, diff.segment
         """,
-        [destination.name],
+        {"destination": destination.name},
     ).df()[PLAN_COLUMNS]
     return _with_none(frame)
+
+
+def drop_stale_refusals(con: duckdb.DuckDBPyConnection, destination: Destination) -> None:
+    """Forgets refusals of rows no longer desired (after `plan`): nothing of them is to be sent any more."""
+    con.execute(
+        """delete from exports.refused as r
+           where r.destination = ?
+             and not exists (select 1 from desired as d where d.segment = r.segment and d.record_key = r.record_key)""",
+        [destination.name],
+    )
 
 
 def desired_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

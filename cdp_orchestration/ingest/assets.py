@@ -17,6 +17,7 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from cdp_orchestration.resources import SourceSystems, WarehouseResource
 from dlt_sources.common.quarantine import QUARANTINE_TABLE
+from dlt_sources.common.upgrade import upgrade_raw_tables
 from dlt_sources.connections import Connection, explain_http_failure, is_transient, source_clock
 from dlt_sources.pipelines import (
     LOADER_FILE_FORMAT,
@@ -71,6 +72,7 @@ def build_source_assets(source: str) -> AssetsDefinition:
         observed_at = source_clock(connection)
         with warehouse.connect() as con:
             record_source_clock(con, source, observed_at, context.run.run_id)
+            upgrade_raw_tables(con, raw_schema(source))
         pipeline = make_pipeline(source, warehouse_path(), pipelines_dir())
         started = time.perf_counter()
         try:
