@@ -12,6 +12,8 @@ BENCHMARKS = [
     "identity_scale",
     "export_throughput",
     "forget_time",
+    "console",
+    "predictive",
 ]
 
 

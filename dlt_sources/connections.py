@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import dlt
 import requests
+
+from dlt_sources.common.cursor import date_header
 
 
 class SourceConfigurationError(RuntimeError):
@@ -63,8 +64,7 @@ def source_clock(connection: Connection, timeout_seconds: float = 15.0) -> datet
             f"The {connection.source} source at {connection.base_url} cannot be reached ({type(error).__name__}). "
             f"Check sources.{connection.source}.base_url and the network, or unset it to use the simulator."
         ) from error
-    date = response.headers.get("Date")
-    return parsedate_to_datetime(date).astimezone(UTC) if date else datetime.now(UTC)
+    return date_header(response) or datetime.now(UTC)
 
 
 def explain_http_failure(source: str, error: BaseException) -> SourceConfigurationError | None:

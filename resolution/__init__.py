@@ -6,6 +6,13 @@ assignment, the ID history, the match evidence and a report.
 """
 
 from resolution.step import ResolutionOutcome, resolve_warehouse
-from resolution.store import read_overrides
+from resolution.store import override_files, read_overrides, record_override, recorded_overrides_path
 
-__all__ = ["ResolutionOutcome", "read_overrides", "resolve_warehouse"]
+__all__ = [
+    "ResolutionOutcome",
+    "override_files",
+    "read_overrides",
+    "record_override",
+    "recorded_overrides_path",
+    "resolve_warehouse",
+]

@@ -56,6 +56,10 @@ class Tuning:
     fault_timeout_seconds: float
     malformed: float
     shopify_leak_rate: float
+    # Record faults no real service produces (see ``malformed.OPT_IN_DEFECTS``), only when asked for by name.
+    malformed_opt_in: frozenset[str] = frozenset()
+    random_purchases: bool = False
+    """Orders that carry no signal about who buys again (`CDP_RANDOM_PURCHASES=1`), to test the predictions' gate."""
 
     @classmethod
     def from_env(cls) -> Tuning:
@@ -64,4 +68,8 @@ class Tuning:
             fault_timeout_seconds=_env_float("CDP_FAULT_TIMEOUT_SECONDS", DEFAULT_FAULT_TIMEOUT_SECONDS),
             malformed=_env_float("CDP_MALFORMED", DEFAULT_MALFORMED),
             shopify_leak_rate=_env_float("CDP_SHOPIFY_LEAK_RATE", 200.0),
+            malformed_opt_in=frozenset(
+                name.strip() for name in os.environ.get("CDP_MALFORMED_OPT_IN", "").split(",") if name.strip()
+            ),
+            random_purchases=os.environ.get("CDP_RANDOM_PURCHASES", "").strip() in ("1", "true"),
         )

@@ -36,6 +36,8 @@ from .web import (
 
 PORTAL_ID, APP_ID = 62_515, 113
 SEARCH_RESULT_CAP = 10_000
+BATCH_LIMIT = 100
+HISTORY_PAGE_LIMIT = 50  # objects per list page or batch read when property history is asked for
 TICKET_TOPICS = (
     "Order not delivered",
     "Wrong size",
@@ -118,6 +120,18 @@ def contact_properties(c: Customer) -> dict[str, str | None]:
     return props
 
 
+def contact_histories(c: Customer) -> dict[str, list[dict[str, Any]]]:
+    """``propertiesWithHistory`` of a contact, newest first, as the CRM v3 API sends it: every value
+    ``hs_email_optout`` has held, with the time it was set (the other properties' histories are not simulated)."""
+    value = not c.subscribed
+    history = []
+    for ts in reversed(c.consent_changes):
+        history.append({"value": str(value).lower(), "timestamp": iso_utc_ms(ts), "sourceType": "EMAIL"})
+        value = not value
+    history.append({"value": str(value).lower(), "timestamp": iso_utc_ms(c.created), "sourceType": "CONTACTS"})
+    return {"hs_email_optout": history}
+
+
 def ticket_properties(t: Ticket) -> dict[str, str | None]:
     return {
         "hs_object_id": hubspot_ticket_id(t.seq),
@@ -146,8 +160,11 @@ class _ObjectType:
     properties_of: Callable[[Any], dict[str, Any]]
     associations_of: Callable[[Any], dict[str, Any]]
     is_malformed_extra: Callable[[Any], bool]
+    histories_of: Callable[[Any], dict[str, list[dict[str, Any]]]]
 
-    def render(self, record: Any, wanted: list[str] | None, associations: bool) -> dict[str, Any]:
+    def render(
+        self, record: Any, wanted: list[str] | None, associations: bool, with_history: list[str] | None = None
+    ) -> dict[str, Any]:
         props = self.properties_of(record)
         keep = (
             self.default_properties
@@ -162,6 +179,9 @@ class _ObjectType:
             "updatedAt": props[self.modified_property],
             "archived": False,
         }
+        if with_history:
+            histories = self.histories_of(record)
+            result["propertiesWithHistory"] = {name: histories.get(name, []) for name in with_history}
         if associations:
             result["associations"] = self.associations_of(record)
         if self.is_malformed_extra(record):
@@ -191,6 +211,7 @@ def _index(world: World) -> _Index:
                 contact_properties,
                 lambda c: {},
                 lambda c: c.defect == "unknown_field",
+                contact_histories,
             ),
             "tickets": _ObjectType(
                 "tickets",
@@ -215,14 +236,15 @@ def _index(world: World) -> _Index:
                     "contacts": {"results": [{"id": hubspot_contact_id(t.contact.seq), "type": "ticket_to_contact"}]}
                 },
                 lambda t: False,
+                lambda t: {},
             ),
         },
         events=Ordering(world.email_events, lambda e: e.created_ms, lambda e: e.seq, presorted=True),
     )
 
 
-def _wanted_properties(request: Request) -> list[str] | None:
-    raw = request.query_params.getlist("properties")
+def _wanted_properties(request: Request, parameter: str = "properties") -> list[str] | None:
+    raw = request.query_params.getlist(parameter)
     names = [name.strip() for value in raw for name in value.split(",") if name.strip()]
     return names or None
 
@@ -317,8 +339,10 @@ class HubSpotApi:
             return refused
         kind = self.sim.index(_index).objects[object_type]
         params = request.query_params
+        with_history = _wanted_properties(request, "propertiesWithHistory")
         try:
-            limit = min(100, max(1, int(params.get("limit", 10))))
+            # Asking for property history lowers the page size to 50.
+            limit = min(HISTORY_PAGE_LIMIT if with_history else 100, max(1, int(params.get("limit", 10))))
             after = int(params["after"]) if params.get("after") else None
         except ValueError:
             return error(400, "Invalid input: limit and after must be integers")
@@ -328,7 +352,7 @@ class HubSpotApi:
         associations = "contacts" in params.get("associations", "")
         position = kind.by_id.position(after, None, False)
         page, _, _ = take(kind.by_id.scan(position, False), None, limit + 1)
-        answer: dict[str, Any] = {"results": [kind.render(r, wanted, associations) for r in page[:limit]]}
+        answer: dict[str, Any] = {"results": [kind.render(r, wanted, associations, with_history) for r in page[:limit]]}
         if len(page) > limit:
             next_after = kind.id_of(page[limit].seq)
             query = {k: v for k, v in params.items() if k != "after"}
@@ -377,6 +401,45 @@ class HubSpotApi:
             answer["paging"] = {"next": {"after": str(offset + limit)}}
         return json_response(answer)
 
+    async def batch_read(self, request: Request, object_type: str) -> Response:
+        """``POST …/batch/read``: the objects with the given IDs (unknown IDs are reported as errors)."""
+        if refused := self._unauthorized(request):
+            return refused
+        kind = self.sim.index(_index).objects[object_type]
+        try:
+            body = await json_body(request)
+            ids = [str(entry["id"]) for entry in body.get("inputs") or []]
+            wanted = body.get("properties") or None
+            with_history = body.get("propertiesWithHistory") or None
+        except (ValueError, TypeError, KeyError) as exc:
+            return error(400, f"There was a problem with the request: {exc}")
+        limit = HISTORY_PAGE_LIMIT if with_history else BATCH_LIMIT
+        if len(ids) > limit:
+            return error(400, f"Batch read takes at most {limit} inputs")
+        found, missing = [], []
+        items = kind.by_id.items
+        for object_id in ids:
+            # by_id is keyed by the numeric ID: the position of the first object at or after it
+            position = kind.by_id.position(int(object_id), None, False) if object_id.isdigit() else len(items)
+            hit = items[position] if position < len(items) else None
+            if hit is not None and kind.id_of(hit.seq) == object_id:
+                found.append(kind.render(hit, wanted, False, with_history))
+            else:
+                missing.append(object_id)
+        now = iso_utc_ms(self.sim.world.now)
+        answer: dict[str, Any] = {"status": "COMPLETE", "results": found, "startedAt": now, "completedAt": now}
+        if missing:
+            answer["numErrors"] = 1
+            answer["errors"] = [
+                {
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "message": "Could not get some objects",
+                    "context": {"ids": missing},
+                }
+            ]
+        return json_response(answer, 207 if missing else 200)
+
     async def email_events(self, request: Request) -> Response:
         if refused := self._unauthorized(request):
             return refused
@@ -411,6 +474,11 @@ class HubSpotApi:
             routes.append(
                 Route(
                     f"/crm/v3/objects/{name}/search", partial(self.search_objects, object_type=name), methods=["POST"]
+                )
+            )
+            routes.append(
+                Route(
+                    f"/crm/v3/objects/{name}/batch/read", partial(self.batch_read, object_type=name), methods=["POST"]
                 )
             )
         return routes

@@ -39,6 +39,9 @@ class Person:
     activity: float  # relative purchase propensity
     sporty: bool
     home_store: int
+    # When they stop buying for good (epoch seconds): customers lapse, as in buy-till-you-die models.
+    lapses_at: float = float("inf")
+    taste: str | None = None  # the product category they favour
 
 
 @dataclass(slots=True)
@@ -64,6 +67,8 @@ class Customer:
     subscribed: bool
     consent_updated: int
     version: int = 1
+    # When the email consent changed after creation, in order (HubSpot's property history shows them).
+    consent_changes: list[int] = field(default_factory=list)
     defect: str | None = None
     # HubSpot contacts only: the portal's advertising-consent property; None when never set (which is no consent).
     ads_consent: bool | None = None

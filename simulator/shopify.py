@@ -25,7 +25,7 @@ from .ids import (
     shopify_customer_id,
     shopify_order_id,
 )
-from .malformed import LONG_STRING, UNKNOWN_FIELD, invalid_email, legacy_bytes
+from .malformed import LONG_STRING, UNKNOWN_FIELD, cursor_value, invalid_email, legacy_bytes
 from .model import Customer, Order, World
 from .money import Totals, decimal_string, totals
 from .simulation import Simulation
@@ -90,7 +90,7 @@ def render_customer(c: Customer) -> dict[str, Any]:
         "id": cid,
         "email": c.email,
         "created_at": _ts(c.created),
-        "updated_at": _ts(c.updated),
+        "updated_at": cursor_value(c.defect, c.updated, _ts),
         "first_name": c.first,
         "last_name": c.last,
         "state": "enabled",
@@ -211,7 +211,7 @@ def render_order(order: Order) -> dict[str, Any]:
         "contact_email": c.email,
         "phone": c.phone,
         "created_at": _ts(order.created),
-        "updated_at": _ts(order.updated),
+        "updated_at": cursor_value(order.defect, order.updated, _ts),
         "processed_at": _ts(order.created),
         "cancelled_at": _ts(order.updated) if order.cancelled else None,
         "cancel_reason": "customer" if order.cancelled else None,

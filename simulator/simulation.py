@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from .config import Tuning, simulator_dir
 from .generator import generate
 from .model import World
+from .planted import read_planted
 from .state import read_state, resolve_state, state_path
 from .truth import write_truth
 
@@ -37,7 +38,13 @@ class Simulation:
         return self._current[0]
 
     def _generate(self, state: Any) -> World:
-        world = generate(state, self.tuning.malformed)
+        world = generate(
+            state,
+            self.tuning.malformed,
+            self.tuning.malformed_opt_in,
+            read_planted(self.folder),
+            self.tuning.random_purchases,
+        )
         write_truth(world, self.folder)
         self._mtime = self._state_file.stat().st_mtime
         return world

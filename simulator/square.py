@@ -17,7 +17,7 @@ from starlette.routing import Route
 from .catalog import PRODUCTS, STORES
 from .config import DAY_SECONDS
 from .ids import square_customer_id, square_order_id, square_payment_id
-from .malformed import LONG_STRING, UNKNOWN_FIELD, impossible_date, invalid_email, legacy_bytes
+from .malformed import LONG_STRING, UNKNOWN_FIELD, cursor_value, impossible_date, invalid_email, legacy_bytes
 from .model import Customer, Order, World
 from .money import totals
 from .simulation import Simulation
@@ -73,7 +73,7 @@ def render_customer(c: Customer) -> dict[str, Any]:
     record: dict[str, Any] = {
         "id": square_customer_id(c.seq),
         "created_at": iso_utc(c.created),
-        "updated_at": iso_utc(c.updated),
+        "updated_at": cursor_value(c.defect, c.updated, iso_utc),
         "given_name": c.first,
         "family_name": c.last,
         "email_address": c.email,
@@ -159,7 +159,7 @@ def render_order(o: Order) -> dict[str, Any]:
         "source": {"name": "Point of Sale"},
         "line_items": lines,
         "created_at": iso_utc(o.created),
-        "updated_at": iso_utc(o.updated),
+        "updated_at": cursor_value(o.defect, o.updated, iso_utc),
         "closed_at": iso_utc(o.created),
         "state": "CANCELED" if o.cancelled else "COMPLETED",
         "version": 4 if o.cancelled else 3,

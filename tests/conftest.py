@@ -19,11 +19,20 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SESSION_PEOPLE = "300"
 SESSION_SEED = "7"
+# Bytes that are not UTF-8 are a fault no real source sends; the session asks for them so that the whole night is
+# checked to carry such records through (tests/ingest/test_encoding.py).
+SESSION_MALFORMED_OPT_IN = "invalid_utf8"
 
 
 def cdp_environment(home: Path, people: str = SESSION_PEOPLE, seed: str = SESSION_SEED) -> dict[str, str]:
     """The settings of a CDP whose state is `home` (CONTRACT §1), for the session's population unless told."""
-    return {"CDP_HOME": str(home), "CDP_PEOPLE": people, "CDP_SEED": seed, "CDP_FAULTS": "0"}
+    return {
+        "CDP_HOME": str(home),
+        "CDP_PEOPLE": people,
+        "CDP_SEED": seed,
+        "CDP_FAULTS": "0",
+        "CDP_MALFORMED_OPT_IN": SESSION_MALFORMED_OPT_IN,
+    }
 
 
 def run_cdp(

@@ -7,6 +7,10 @@ Two kinds of defect:
   loaded as the source sent it, staging nulls the bad value, and the quarantine table keeps a row that
   says what was wrong, so nothing is dropped silently.
 
+A record's quarantine row is keyed by `quarantine_key` (the record, or its payload when it has no ID, and the reason)
+and merged on it: a record sent again with the same defect, or a load replayed after a crash, keeps one row, with
+the payload last received.
+
 Text that is not valid Unicode (bytes that are not UTF-8, kept as surrogate escapes by `http.JsonAsUtf8Response`,
 or half a surrogate pair sent as a JSON escape) cannot be stored as text: it is loaded with U+FFFD in their place,
 and the record's quarantine row keeps the original bytes in `payload_bytes`.
@@ -15,15 +19,19 @@ and the record's quarantine row keeps the original bytes in `payload_bytes`.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import dlt
 import orjson
+from dlt.extract.hints import HintsMeta
+
+from dlt_sources.common.cursor import CLOCK_SKEW, SourceClock, parse_instant
 
 QUARANTINE_TABLE = "quarantine"
 REJECTED = "rejected"
@@ -45,10 +53,11 @@ _ORIGINAL_BYTES = "cdp.original_bytes"
 
 _QUARANTINE_HINTS = dlt.mark.make_hints(
     table_name=QUARANTINE_TABLE,
-    write_disposition="append",
-    primary_key=[],
+    write_disposition="merge",
+    primary_key="quarantine_key",
     merge_key=[],
     columns=[
+        {"name": "quarantine_key", "data_type": "text", "nullable": False},
         {"name": "entity", "data_type": "text", "nullable": False},
         {"name": "source_record_id", "data_type": "text", "nullable": True},
         {"name": "disposition", "data_type": "text", "nullable": False},
@@ -69,18 +78,6 @@ def _original_byte(error: UnicodeError) -> tuple[bytes, int]:
 
 
 codecs.register_error(_ORIGINAL_BYTES, _original_byte)
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """An ISO 8601 timestamp (with `Z` or an offset) or epoch milliseconds, else None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        if isinstance(value, (int, float)):
-            return datetime.fromtimestamp(value / 1000)
-        return datetime.fromisoformat(str(value))
-    except (ValueError, OverflowError, OSError):
-        return None
 
 
 def is_valid_date(value: Any) -> bool:
@@ -123,8 +120,25 @@ Check = Callable[[dict[str, Any], Findings], None]
 
 def check_required_timestamp(key: str) -> Check:
     def check(record: dict[str, Any], findings: Findings) -> None:
-        if parse_timestamp(record.get(key)) is None:
+        if parse_instant(record.get(key)) is None:
             findings.reject(f"{key} is missing or not a timestamp: {str(record.get(key))[:40]!r}")
+
+    return check
+
+
+def check_cursor(key: str, clock: SourceClock) -> Check:
+    """The field dlt's incremental cursor follows: a time, and not ahead of the source's own clock (`cursor.py`).
+
+    A rejected record never reaches the cursor: the screening step runs before dlt's incremental step.
+    """
+
+    def check(record: dict[str, Any], findings: Findings) -> None:
+        value = record.get(key)
+        moment = parse_instant(value)
+        if moment is None:
+            findings.reject(f"{key} is missing or not a timestamp: {str(value)[:40]!r}")
+        elif moment > (now := clock.now()) + CLOCK_SKEW:
+            findings.reject(f"{key} {str(value)[:40]!r} is ahead of the source's clock ({now:%Y-%m-%d %H:%M:%S} UTC)")
 
     return check
 
@@ -135,7 +149,8 @@ def check_email(key: str) -> Check:
         if value is None or (isinstance(value, str) and _NO_VALUE.match(value.strip())):
             return
         if not (isinstance(value, str) and _EMAIL.match(value.strip())):
-            findings.flag(f"{key} is not a valid email address: {str(value)[:60]!r}")
+            # The defect, not the value: a reason is published to analysts, an address is personal data.
+            findings.flag(f"{key} is not a valid email address")
 
     return check
 
@@ -144,7 +159,7 @@ def check_date(key: str) -> Check:
     def check(record: dict[str, Any], findings: Findings) -> None:
         value = record.get(key)
         if value not in (None, "") and not is_valid_date(value):
-            findings.flag(f"{key} is not a real date: {str(value)[:40]!r}")
+            findings.flag(f"{key} is not a real date")
 
     return check
 
@@ -168,7 +183,7 @@ def check_types(**expected: type | tuple[type, ...]) -> Check:
         for key, kinds in expected.items():
             value = record.get(key)
             if value is not None and not isinstance(value, kinds):
-                findings.flag(f"{key} should be {_type_names(kinds)}, got {type(value).__name__}: {str(value)[:40]!r}")
+                findings.flag(f"{key} should be {_type_names(kinds)}, got {type(value).__name__}")
 
     return check
 
@@ -282,18 +297,27 @@ def screen(entity: str, id_key: str, checks: list[Check]) -> Callable[[dict[str,
     return step
 
 
+def is_quarantine_row(meta: Any) -> bool:
+    """True for an item a screening step marked for the quarantine table (a later step's `meta`)."""
+    return isinstance(meta, HintsMeta) and meta.hints.get("table_name") == QUARANTINE_TABLE
+
+
 def quarantine_row(
     entity: str, record_id: Any, disposition: str, reason: str, record: Any, received: bytes | None = None
 ) -> Any:
     """A row for the source's quarantine table, keeping the payload as received (`received`: its original bytes,
     when they were not valid UTF-8)."""
+    source_record_id = None if record_id is None else str(record_id)
+    payload = orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS).decode()
+    identity = "\x1f".join((entity, payload if source_record_id is None else source_record_id, reason))
     return dlt.mark.with_hints(
         {
+            "quarantine_key": hashlib.sha256(identity.encode("utf-8", errors="surrogatepass")).hexdigest(),
             "entity": entity,
-            "source_record_id": None if record_id is None else str(record_id),
+            "source_record_id": source_record_id,
             "disposition": disposition,
             "reason": reason,
-            "payload": orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS).decode(),
+            "payload": payload,
             "payload_bytes": received,
         },
         _QUARANTINE_HINTS,

@@ -9,7 +9,13 @@ from typing import Any
 from dlt.sources.helpers.rest_client import RESTClient
 
 from dlt_sources.common.http import checked_json
-from dlt_sources.hubspot.settings import EVENTS_PAGE_SIZE, LIST_PAGE_SIZE, SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP
+from dlt_sources.hubspot.settings import (
+    EVENTS_PAGE_SIZE,
+    HISTORY_PAGE_SIZE,
+    LIST_PAGE_SIZE,
+    SEARCH_PAGE_SIZE,
+    SEARCH_RESULT_CAP,
+)
 
 
 def to_epoch_ms(value: str) -> int:
@@ -21,20 +27,42 @@ def to_epoch_ms(value: str) -> int:
 
 
 def flatten(obj: dict[str, Any]) -> dict[str, Any]:
-    """A CRM object with its string properties lifted to columns and its associations as ID lists."""
+    """A CRM object with its string properties lifted to columns, its associations as ID lists, and for each property
+    read with its history the time its current value was set (`<property>_set_at`)."""
     row = {**(obj.get("properties") or {}), "id": obj.get("id")}
     for key in ("createdAt", "updatedAt", "archived"):
         row[key] = obj.get(key)
     for kind, linked in (obj.get("associations") or {}).items():
         row[f"associated_{kind}_ids"] = [link.get("id") for link in linked.get("results", [])]
+    for name, history in (obj.get("propertiesWithHistory") or {}).items():
+        row[f"{name}_set_at"] = value_set_at(history, row.get(name))
     return row
 
 
+def value_set_at(history: list[dict[str, Any]], current: Any) -> str | None:
+    """When a property took its current value: the earliest of the newest entries of its history that hold it (a value
+    set again to itself was set at the first time). None when the history does not show the current value."""
+    newest_first = sorted(history, key=lambda entry: str(entry.get("timestamp") or ""), reverse=True)
+    set_at = None
+    for entry in newest_first:
+        if str(entry.get("value")).lower() != str(current).lower():
+            break
+        set_at = entry.get("timestamp")
+    return set_at
+
+
 def list_objects(
-    client: RESTClient, object_type: str, properties: list[str], associations: list[str] | None = None
+    client: RESTClient,
+    object_type: str,
+    properties: list[str],
+    associations: list[str] | None = None,
+    with_history: list[str] | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Every object of a type, through the list endpoint (no result cap: used for the first load)."""
-    params: dict[str, Any] = {"limit": LIST_PAGE_SIZE, "properties": ",".join(properties)}
+    page_size = HISTORY_PAGE_SIZE if with_history else LIST_PAGE_SIZE
+    params: dict[str, Any] = {"limit": page_size, "properties": ",".join(properties)}
+    if with_history:
+        params["propertiesWithHistory"] = ",".join(with_history)
     if associations:
         params["associations"] = ",".join(associations)
     while True:
@@ -85,6 +113,23 @@ def search_modified_since(
                 "the search API cannot page past them. Run a full reload of this source."
             )
         since_ms = restart_ms
+
+
+def read_with_history(
+    client: RESTClient, object_type: str, ids: list[str], properties: list[str], with_history: list[str]
+) -> list[dict[str, Any]]:
+    """The objects with these IDs and the history of `with_history` (the search API gives no history)."""
+    rows = []
+    for first in range(0, len(ids), HISTORY_PAGE_SIZE):
+        body = {
+            "inputs": [{"id": object_id} for object_id in ids[first : first + HISTORY_PAGE_SIZE]],
+            "properties": properties,
+            "propertiesWithHistory": with_history,
+        }
+        response = client.post(f"crm/v3/objects/{object_type}/batch/read", json=body)
+        # 207: some IDs were not found (deleted since the search): the others are read.
+        rows += [flatten(obj) for obj in checked_json(response).get("results", [])]
+    return rows
 
 
 def email_events_since(client: RESTClient, start_ms: int, end_ms: int) -> Iterator[list[dict[str, Any]]]:

@@ -3,9 +3,10 @@
 The fixtures come from the suite's conftest: `built_warehouse` is a read-only DuckDB connection to a warehouse
 after a whole run (load, dbt, identity, marts); `cdp_home` is its state folder (with `simulator/truth.csv`).
 Only the customer_id assignment (identity's output) and the version-controlled seeds are shared with the models;
-money conversion, revenue rules and consent signals are read here on purpose, independently of the SQL. The rules
-that choose among values (survivorship, RFM, consent, lifecycle, birthdays) are not restated: the dbt project shows
-each with `unit_tests:` (dbt_project/models/intermediate/customer/_int_customer__models.yml).
+money conversion and revenue rules are read here on purpose, independently of the SQL. The rules that choose among
+values (survivorship, RFM, consent, lifecycle, birthdays) are not restated: the dbt project shows each with
+`unit_tests:` (dbt_project/models/intermediate/customer/_int_customer__models.yml), and consent is judged on planted
+events (test_consent.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-
-from identity.normalize import normalize_email
 
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 # ISO 4217 minor-unit exponents of the currencies the sources use (Square sends integer minor units).
@@ -114,68 +113,6 @@ def raw_orders(built_warehouse: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def raw_consent(built_warehouse: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every consent signal per person record: (record_id, at, consented), from the raw tables."""
-    con = built_warehouse
-    signals: list[tuple[str, datetime, bool]] = []
-    for row in _frame(
-        con,
-        "select id, email_marketing_consent__state as state, email_marketing_consent__consent_updated_at as changed, "
-        "updated_at from raw_shopify.customers",
-    ).itertuples():
-        if row.state is None or pd.isna(row.state):
-            continue
-        at = _utc(row.changed) or _utc(row.updated_at)
-        signals.append((f"shopify:{row.id}", at, str(row.state).lower() == "subscribed"))
-    for row in _frame(
-        con, "select id, preferences__email_unsubscribed as unsubscribed, updated_at from raw_square.customers"
-    ).itertuples():
-        if row.unsubscribed is None or pd.isna(row.unsubscribed):
-            continue
-        signals.append((f"square:{row.id}", _utc(row.updated_at), not bool(row.unsubscribed)))
-    contacts = _frame(con, "select id, email, hs_email_optout, updated_at from raw_hubspot.contacts")
-    for row in contacts.itertuples():
-        if row.hs_email_optout is None or pd.isna(row.hs_email_optout):
-            continue
-        signals.append((f"hubspot:{row.id}", _utc(row.updated_at), str(row.hs_email_optout).lower() != "true"))
-
-    # The email tool's subscription changes reach the CRM contact holding the mailbox, else any record holding it.
-    if _has_table(con, "raw_hubspot", "email_events__subscriptions"):
-        changes = _frame(
-            con,
-            "select e.id, e.created, e.recipient, s.status from raw_hubspot.email_events e "
-            "join raw_hubspot.email_events__subscriptions s on s._dlt_parent_id = e._dlt_id "
-            "where upper(e.type) = 'STATUSCHANGE'",
-        )
-        if len(changes):
-            owners: dict[str, tuple[int, str]] = {}
-            people = _frame(
-                con,
-                "select 'hubspot:' || id as record_id, email from raw_hubspot.contacts union all "
-                "select 'shopify:' || id, email from raw_shopify.customers union all "
-                "select 'square:' || id, email_address from raw_square.customers",
-            )
-            for person in people.itertuples():
-                key = normalize_email(person.email)
-                if key is None:
-                    continue
-                rank = (0 if person.record_id.startswith("hubspot:") else 1, person.record_id)
-                if key not in owners or rank < owners[key]:
-                    owners[key] = rank
-            per_event: dict[str, list] = defaultdict(list)
-            for change in changes.itertuples():
-                per_event[change.id].append(change)
-            for event in per_event.values():
-                owner = owners.get(normalize_email(event[0].recipient) or "")
-                if owner is None:
-                    continue
-                unsubscribed = any(str(c.status).upper() == "UNSUBSCRIBED" for c in event)
-                at = datetime.fromtimestamp(int(event[0].created) / 1000, UTC)
-                signals.append((owner[1], at, not unsubscribed))
-    return pd.DataFrame(signals, columns=["record_id", "at", "consented"])
-
-
-@pytest.fixture(scope="module")
 def sample(built_warehouse: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Customers to check: the busiest (several records, many orders) and a fixed-seed random draw of the rest."""
     profiles = _frame(
@@ -222,45 +159,6 @@ def test_first_and_last_order(sample: pd.DataFrame, customer_map: pd.DataFrame, 
             continue
         assert _utc(row.first_order_at) == _utc(bounds.loc[row.customer_id, "min"]), row.customer_id
         assert _utc(row.last_order_at) == _utc(bounds.loc[row.customer_id, "max"]), row.customer_id
-
-
-def test_consent_signals_are_the_raw_ones(
-    built_warehouse: duckdb.DuckDBPyConnection, raw_consent: pd.DataFrame
-) -> None:
-    """Every email consent signal of the raw tables reaches the models with its record, time and state, and no other."""
-    modelled = _frame(
-        built_warehouse,
-        "select record_id, signal_at as at, is_consented as consented from intermediate.int_consent_signals "
-        "where purpose = 'email'",
-    )
-    expected = {(r.record_id, _utc(r.at), bool(r.consented)) for r in raw_consent.itertuples()}
-    actual = {(r.record_id, _utc(r.at), bool(r.consented)) for r in modelled.itertuples()}
-    assert expected, "the raw tables hold no consent signal"
-    assert actual == expected, f"missing: {sorted(expected - actual)[:5]}, unexpected: {sorted(actual - expected)[:5]}"
-
-
-def test_email_consent_agrees_with_unanimous_raw_signals(
-    built_warehouse: duckdb.DuckDBPyConnection, customer_map: pd.DataFrame, raw_consent: pd.DataFrame
-) -> None:
-    """Where all of a customer's raw signals agree, customer_360 says the same; without any signal, no consent.
-
-    Which of conflicting signals wins is a rule of int_customer__consent, shown by its unit test
-    (`consent_latest_signal_wins_and_a_withdrawal_wins_a_tie`), not restated here.
-    """
-    voiced = raw_consent.merge(customer_map, on="record_id").groupby("customer_id")["consented"].agg(set)
-    profiles = _frame(built_warehouse, "select customer_id, email_consent from marts.customer_360")
-    checked: dict[str, int] = defaultdict(int)
-    mismatches = []
-    for row in profiles.itertuples():
-        states = voiced.get(row.customer_id, set())
-        if len(states) > 1:
-            continue
-        expected = bool(next(iter(states))) if states else False
-        checked["no signal" if not states else "consented" if expected else "withdrawn"] += 1
-        if bool(row.email_consent) != expected:
-            mismatches.append((row.customer_id, row.email_consent, expected))
-    assert not mismatches, f"email consent disagrees with the customer's raw signals: {mismatches[:5]}"
-    assert checked["consented"] and checked["withdrawn"], f"the population should hold both states: {dict(checked)}"
 
 
 def test_one_row_per_customer(built_warehouse: duckdb.DuckDBPyConnection) -> None:

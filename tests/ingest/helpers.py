@@ -12,6 +12,9 @@ from dlt import Pipeline
 from dlt_sources.connections import Connection
 from dlt_sources.pipelines import SOURCES, make_pipeline, make_source
 from simulator import SimState, generate
+from simulator.config import Tuning
+from simulator.malformed import UNUSABLE_CURSOR_DEFECTS
+from simulator.model import World
 from warehouse import pipelines_dir, warehouse_path
 
 # Defects that make an order unusable: the loader rejects those records into quarantine.
@@ -34,14 +37,24 @@ def load_all(base_url: str, token: str = "test-token", request_timeout: float = 
     return rows
 
 
+def simulated_world(home: Path) -> World:
+    """The simulator's world at its current day, with the malformed records this process's settings ask for."""
+    state = SimState(**json.loads((home / "simulator" / "state.json").read_text()))
+    tuning = Tuning.from_env()
+    return generate(state, tuning.malformed, tuning.malformed_opt_in)
+
+
 def expected_counts(home: Path) -> dict[str, int]:
     """Rows each raw table must hold for the simulator's current day, from its own world."""
-    state = SimState(**json.loads((home / "simulator" / "state.json").read_text()))
-    world = generate(state)
-    rejected = Counter((system, entity) for system, entity, _, defect in world.malformed if defect in REJECTING_DEFECTS)
+    world = simulated_world(home)
+    rejected = Counter(
+        (system, entity)
+        for system, entity, _, defect in world.malformed
+        if (defect in REJECTING_DEFECTS and entity in ("order", "checkout")) or defect in UNUSABLE_CURSOR_DEFECTS
+    )
     return {
-        "raw_shopify.customers": len(world.customers["shopify"]),
-        "raw_square.customers": len(world.customers["square"]),
+        "raw_shopify.customers": len(world.customers["shopify"]) - rejected[("shopify", "customer")],
+        "raw_square.customers": len(world.customers["square"]) - rejected[("square", "customer")],
         "raw_hubspot.contacts": len(world.customers["hubspot"]),
         "raw_shopify.orders": len(world.orders["shopify"]) - rejected[("shopify", "order")],
         "raw_square.orders": len(world.orders["square"]) - rejected[("square", "order")],

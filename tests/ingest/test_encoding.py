@@ -15,6 +15,7 @@ from dlt_sources.common.quarantine import LOADED_WITH_ISSUES, screen
 from simulator import SimState, generate
 from simulator.ids import customer_record_id
 from simulator.malformed import legacy_bytes
+from tests.conftest import SESSION_MALFORMED_OPT_IN
 
 
 def _json_response(body: bytes, kind: type[requests.Response] = requests.Response) -> requests.Response:
@@ -70,7 +71,7 @@ def test_legacy_bytes_in_a_source_reach_the_warehouse_flagged(built_warehouse, c
     state = SimState(**json.loads((cdp_home / "simulator" / "state.json").read_text()))
     planted = [
         (system, customer)
-        for system, customers in generate(state).customers.items()
+        for system, customers in generate(state, opt_in=frozenset({SESSION_MALFORMED_OPT_IN})).customers.items()
         for customer in customers
         if customer.defect == "invalid_utf8"
     ]

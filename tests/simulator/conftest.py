@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from simulator import running_simulator
@@ -43,9 +43,8 @@ class Walker:
 
     @staticmethod
     def body(response: httpx.Response) -> Any:
-        """The JSON answer, read as UTF-8; the simulator's legacy-encoded names (malformed `invalid_utf8`) are bytes
-        that are not UTF-8, kept as surrogate escapes as the project's own client keeps them."""
-        return json.loads(response.content.decode("utf-8", errors="surrogateescape"))
+        """The JSON answer, which must be valid UTF-8 as the real services send it (RFC 8259)."""
+        return orjson.loads(response.content)
 
     def shopify(self, resource: str, **params: Any) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []

@@ -39,6 +39,8 @@ renamed as (
 
         ----------  consent (HubSpot properties are strings: 'true' / 'false')
         cast(hs_email_optout as boolean) as is_email_opted_out,
+        -- when it took that value, from the property's history (absent in contacts loaded before it was read)
+        {{ to_utc(column_or_null(source('hubspot', 'contacts'), 'hs_email_optout_set_at')) }} as email_optout_set_at,
         -- the portal's advertising-consent property, whatever its name (the loader lands it as ads_consent);
         -- a portal where nobody has it set has no such column; any other value is no answer
         case lower({{ column_or_null(source('hubspot', 'contacts'), 'ads_consent') }})
