@@ -39,7 +39,7 @@ def _night(db: Path, records: pd.DataFrame, model: Path, overrides: Path, run_id
         con.execute("create or replace table intermediate.int_person_records as select * from records_in")
         con.unregister("records_in")
         started = time.perf_counter()
-        outcome = resolve_warehouse(con, model, overrides, run_id, **kw)
+        outcome = resolve_warehouse(con, model, [overrides], run_id, **kw)
         seconds = time.perf_counter() - started
         assignment = con.sql("select record_id, customer_id from identity.customer_assignments").df()
     return {"outcome": outcome, "seconds": seconds, "assignment": assignment}

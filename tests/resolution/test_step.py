@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from identity_datagen import generate  # noqa: E402
 
 
 @pytest.fixture
-def warehouse(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, Path, Path]:
+def warehouse(tmp_path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path, list[Path]]]:
     records = generate(300, seed=21).drop(columns=["person_id", "household_id"])
     records["source_record_id"] = records["record_id"].str.split(":").str[1]
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
@@ -26,7 +27,7 @@ def warehouse(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, Path, Path]:
     con.execute("create table intermediate.int_person_records as select * from records_in")
     overrides = tmp_path / "overrides.csv"
     overrides.write_text("record_id_l,record_id_r,decision,reason,author\n")
-    yield con, tmp_path / "identity" / "model.json", overrides
+    yield con, tmp_path / "identity" / "model.json", [overrides]
     con.close()
 
 
@@ -95,7 +96,7 @@ def test_a_night_without_the_state_resolves_in_full(warehouse) -> None:
 def test_the_night_keeps_its_state_in_the_identity_schema(warehouse) -> None:
     con, model, overrides = warehouse
     a, b = con.sql("select record_id from intermediate.int_person_records order by record_id limit 2").fetchall()
-    with overrides.open("a") as handle:
+    with overrides[0].open("a") as handle:
         handle.write(f"{a[0]},{b[0]},different,test,tests\n")
     resolve_warehouse(con, model, overrides, "night-1")
     fingerprints = con.sql("select * from identity.record_fingerprints").df()
