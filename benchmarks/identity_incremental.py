@@ -31,6 +31,7 @@ from benchmarks.identity_public import simulator  # noqa: E402
 
 
 def _night(db: Path, records: pd.DataFrame, model: Path, overrides: Path, run_id: str, **kw: bool) -> dict:
+    from identity import pipeline
     from resolution import resolve_warehouse
 
     with duckdb.connect(str(db)) as con:
@@ -42,7 +43,8 @@ def _night(db: Path, records: pd.DataFrame, model: Path, overrides: Path, run_id
         outcome = resolve_warehouse(con, model, [overrides], run_id, **kw)
         seconds = time.perf_counter() - started
         assignment = con.sql("select record_id, customer_id from identity.customer_assignments").df()
-    return {"outcome": outcome, "seconds": seconds, "assignment": assignment}
+    phases = dict(pipeline.last_timings.phases)
+    return {"outcome": outcome, "seconds": seconds, "assignment": assignment, "phases": phases}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -102,6 +104,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name:<34}{night['seconds']:>9.1f}{o.changed_records:>10,}{o.incremental!s:>13}{o.model_trained!s:>9}")
     a = incremental["assignment"].merge(full["assignment"], on="record_id", suffixes=("_incremental", "_full"))
     same = (a["customer_id_incremental"] == a["customer_id_full"]).mean()
+    # Where a night's time goes: resolve's phases, and the step's own work around it (reading the records,
+    # carrying customer IDs over, saving, the report).
+    names = list(dict.fromkeys(p for night in (incremental, full) for p in night["phases"] if p != "total"))
+    print(f"{'seconds by phase':<34}" + "".join(f"{p:>11}" for p in (*names, "step")))
+    for name, night in (("two, incremental", incremental), ("two, full with the same model", full)):
+        phases = night["phases"]
+        step = night["seconds"] - phases.get("total", 0.0)
+        print(f"{name:<34}" + "".join(f"{phases.get(p, 0.0):>11.1f}" for p in names) + f"{step:>11.1f}")
     print(f"incremental night / full night (same model): {incremental['seconds'] / full['seconds']:.0%}; "
           f"customer IDs equal to the full run's: {same:.4%}")  # fmt: skip
 
