@@ -10,6 +10,12 @@ import uuid
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"  # 62 symbols
+# Shopify IDs by kind: (first ID, step between consecutive records).
+_SHOPIFY_ID_SCHEMES = {
+    "Customer": (7_210_000_000_000, 1_009),
+    "Order": (5_900_000_000_000, 1_013),
+    "AbandonedCheckout": (3_100_000_000_000, 1_019),
+}
 
 
 def _mix(seq: int, salt: int, bits: int) -> int:
@@ -26,15 +32,18 @@ def _base32(value: int, length: int) -> str:
 
 
 def shopify_customer_id(seq: int) -> int:
-    return 7_210_000_000_000 + seq * 1_009
+    base, step = _SHOPIFY_ID_SCHEMES["Customer"]
+    return base + seq * step
 
 
 def shopify_order_id(seq: int) -> int:
-    return 5_900_000_000_000 + seq * 1_013
+    base, step = _SHOPIFY_ID_SCHEMES["Order"]
+    return base + seq * step
 
 
 def shopify_checkout_id(seq: int) -> int:
-    return 3_100_000_000_000 + seq * 1_019
+    base, step = _SHOPIFY_ID_SCHEMES["AbandonedCheckout"]
+    return base + seq * step
 
 
 def shopify_checkout_token(seq: int) -> str:
@@ -80,3 +89,11 @@ def customer_record_id(system: str, seq: int) -> str:
     if system == "square":
         return square_customer_id(seq)
     return hubspot_contact_id(seq)
+
+
+def shopify_seq(kind: str, legacy_id: int) -> int | None:
+    """The sequence number behind a Shopify ID of `kind` (`Customer`, `Order`, `AbandonedCheckout`); None when no
+    record can have that ID."""
+    base, step = _SHOPIFY_ID_SCHEMES[kind]
+    seq, rest = divmod(legacy_id - base, step)
+    return seq if rest == 0 and seq >= 0 else None

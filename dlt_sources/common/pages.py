@@ -1,0 +1,305 @@
+"""From a page of API records to what dlt loads: the resource's arrow table, its child tables and quarantine rows.
+
+An `Entity` declares a resource's columns, key, cursor, checks and child lists. `PageLoader.page` turns one page into
+(1) the accepted records as one arrow table, typed, each row with a `_dlt_id` derived from its key;
+(2) one arrow table per child list (line items, a list of names), each row linked to its parent by `_dlt_parent_id`
+    and `_dlt_list_idx` as dlt's own child tables are, merged on `_dlt_id` with the parent as merge key, so a
+    reloaded parent's rows replace its old ones;
+(3) the quarantine rows of the records rejected or flagged, with their payload as received.
+A defect of a child rejects or flags its parent. The resource's cursor moves over the accepted rows only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import dlt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dlt_sources.common.cursor import Cursor, SourceClock
+from dlt_sources.common.quarantine import (
+    LOADED_WITH_ISSUES,
+    REJECTED,
+    Check,
+    Finding,
+    Repair,
+    Screener,
+    cast,
+    cursor_time,
+    identifier,
+    long_texts,
+    optional_timestamp,
+    payload,
+    quarantine_table,
+    repair_texts,
+    required_timestamp,
+)
+from dlt_sources.common.tables import LOOSE, ROW, TEXT, TIME, Column, build
+
+DLT_ID, DLT_PARENT_ID, DLT_LIST_IDX = "_dlt_id", "_dlt_parent_id", "_dlt_list_idx"
+CURSOR_INSTANT = "_cursor_instant"
+
+
+@dataclass(frozen=True)
+class Child:
+    """A list inside each record, loaded as the table `<entity>__<name>`: objects with `columns`, or (no columns)
+    scalars in one `value` column, as dlt lays out a list of strings. A fatal check rejects the parent."""
+
+    name: str
+    path: tuple[str, ...]
+    columns: tuple[Column, ...] = ()
+    checks: tuple[Check, ...] = ()
+    row_id: str | None = None  # a column whose value identifies the row (Shopify's global ID); else parent + position
+
+    def wire_columns(self) -> tuple[Column, ...]:
+        return self.columns or (Column("value", ("value",), LOOSE),)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A resource: its table, columns, key, cursor, checks and child lists."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: str = "id"
+    cursor: str | None = None
+    # SQL for the cursor as a UTC instant (default: the cursor column read as a time).
+    cursor_instant: str | None = None
+    required_times: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = ()
+    children: tuple[Child, ...] = ()
+    absorb_new_fields: bool = True
+    row_id: str | None = None  # a column whose value is the row's `_dlt_id`; else "<name>:<key>"
+
+
+def _typed_columns(columns: Sequence[Column]) -> dict[str, str]:
+    """SQL giving each column that is not stored as it came on the wire its type."""
+    computed = {c.name: cast(c.name, "timestamptz") for c in columns if c.kind == TIME}
+    computed.update({c.name: cast(c.name, c.cast) for c in columns if c.cast})
+    computed.update({c.name: c.sql for c in columns if c.sql})
+    return computed
+
+
+def _text_columns(columns: Sequence[Column]) -> list[str]:
+    return [c.name for c in columns if c.kind in (TEXT, LOOSE, TIME)]
+
+
+def _entity_checks(entity: Entity) -> list[Check]:
+    checks = [identifier(entity.key)]
+    if entity.cursor:
+        checks += cursor_time(entity.cursor, _instant_sql(entity))
+    checks += [required_timestamp(c) for c in entity.required_times]
+    checks += [
+        optional_timestamp(c.name)
+        for c in entity.columns
+        if c.kind == TIME and c.name != entity.cursor and c.name not in entity.required_times
+    ]
+    return [*checks, *long_texts(_text_columns(entity.columns)), *entity.checks]
+
+
+def _instant_sql(entity: Entity) -> str:
+    return entity.cursor_instant or cast(entity.cursor or "", "timestamptz")
+
+
+def hinted_child(table: pa.Table, entity: str, child: str) -> Any:
+    """Child rows marked for their table `<entity>__<child>`, merged on `_dlt_id` with their parent as merge key."""
+    return dlt.mark.with_hints(
+        table,
+        dlt.mark.make_hints(
+            table_name=f"{entity}__{child}",
+            write_disposition="merge",
+            primary_key=DLT_ID,
+            merge_key=DLT_PARENT_ID,
+        ),
+        create_table_variant=True,
+    )
+
+
+@dataclass
+class ChildFindings:
+    """Reasons found on records' children, by the parent's `_dlt_id`."""
+
+    fatal: dict[str, list[str]] = field(default_factory=dict)
+    minor: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, parent: str, reasons: list[str], fatal: bool) -> None:
+        (self.fatal if fatal else self.minor).setdefault(parent, []).extend(reasons)
+
+    def update(self, other: ChildFindings) -> None:
+        for parent, reasons in other.fatal.items():
+            self.add(parent, reasons, fatal=True)
+        for parent, reasons in other.minor.items():
+            self.add(parent, reasons, fatal=False)
+
+
+class PageLoader:
+    """Loads the pages of one resource in one run: screening, typing, child tables, quarantine, cursor."""
+
+    def __init__(self, entity: Entity, clock: SourceClock, cursor: Cursor | None = None) -> None:
+        self.entity, self.clock, self.cursor = entity, clock, cursor
+        self.screener = Screener()
+        self._checks = _entity_checks(entity)
+        self._computed = _typed_columns(entity.columns)
+        if entity.cursor:
+            self._computed[CURSOR_INSTANT] = _instant_sql(entity)
+        # The `_dlt_id`s loaded, for a caller that links children delivered apart (`keep_ids`).
+        self.kept: set[str] | None = None
+
+    def keep_ids(self) -> None:
+        self.kept = set()
+
+    def _screen(self, wire: pa.Table, checks: Sequence[Check], computed: dict[str, str]) -> pa.Table:
+        return self.screener.run(wire, checks, computed, self.clock.now(), self.clock.limit())
+
+    def page(
+        self, records: list[dict[str, Any]], lossy: bool = False, apart: ChildFindings | None = None
+    ) -> Iterator[Any]:
+        """The items of one page: its table, its child tables, its quarantine rows. `lossy`: the page was read with
+        surrogate escapes for bytes that were not UTF-8 (`http.is_lossy`); `apart`: findings of the page's children,
+        delivered and screened apart (`child_rows`), as a bulk file delivers them."""
+        if not records:
+            return
+        entity = self.entity
+        repairs = repair_texts(records) if lossy else {}
+        wire = build(records, entity.columns, entity.absorb_new_fields)
+        screened = self._screen(wire.table, self._checks, self._computed)
+        table = _typed(wire.table, screened).drop_columns([ROW])
+        row_ids = _row_ids(table, entity.name, entity.key, entity.row_id)
+        table = table.append_column(DLT_ID, row_ids)
+        fatal = screened["fatal"].to_pylist()
+        minor = screened["minor"].to_pylist()
+        for row, reasons in wire.findings.items():
+            minor[row] = [*minor[row], *reasons]
+        for row, repair in repairs.items():
+            minor[row] = [repair.reason, *minor[row]]
+        children = ChildFindings() if apart is None else apart
+        child_tables: list[tuple[str, pa.Table]] = []
+        for child in entity.children:
+            items, parents, positions = _child_items(child, records, row_ids)
+            child_table, found = self.child_rows(child, items, parents, positions)
+            child_tables.append((child.name, child_table))
+            children.update(found)
+        _merge(children, row_ids, fatal, minor)
+        keep = pa.array([not reasons for reasons in fatal])
+        if self.cursor is not None and entity.cursor:
+            fresh = self.cursor.unseen(screened[CURSOR_INSTANT], table[entity.key])
+            keep = pc.and_(keep, fresh)
+            fresh_rows = fresh.to_pylist()
+        else:
+            fresh_rows = [True] * len(table)
+        loaded = table.filter(keep)
+        if self.kept is not None:
+            self.kept.update(loaded[DLT_ID].to_pylist())
+        if len(loaded):
+            yield loaded
+        kept_ids = pc.filter(row_ids, keep)
+        for name, child_table in child_tables:
+            linked = child_table.filter(pc.is_in(child_table[DLT_PARENT_ID], kept_ids))
+            if len(linked):
+                yield hinted_child(linked, entity.name, name)
+        findings = _findings(records, table[entity.key], fatal, minor, fresh_rows, repairs)
+        if findings:
+            yield quarantine_table(entity.name, findings)
+        if self.cursor is not None and entity.cursor:
+            self.cursor.advance(pc.filter(screened[CURSOR_INSTANT], keep), pc.filter(table[entity.key], keep))
+
+    def child_rows(
+        self, child: Child, items: list[dict[str, Any]], parents: pa.Array, positions: pa.Array
+    ) -> tuple[pa.Table, ChildFindings]:
+        """Child rows (`items`, with their parents' `_dlt_id`s and their positions) screened by the child's checks:
+        the typed table and what the checks found, by parent."""
+        columns = child.wire_columns()
+        wire = build(items, columns, absorb_new_fields=bool(child.columns) and self.entity.absorb_new_fields)
+        checks = [*child.checks, *long_texts(_text_columns(columns))]
+        screened = self._screen(wire.table, checks, _typed_columns(columns))
+        table = _typed(wire.table, screened).drop_columns([ROW])
+        if child.row_id:
+            ids = pc.cast(table[child.row_id], pa.string())
+        else:
+            infix = pa.array([f"/{child.name}/"] * len(table), pa.string())
+            ids = pc.binary_join_element_wise(parents, infix, pc.cast(positions, pa.string()), "")
+        table = table.append_column(DLT_PARENT_ID, parents).append_column(DLT_LIST_IDX, positions)
+        table = table.append_column(DLT_ID, ids)
+        found = ChildFindings()
+        parent_ids = parents.to_pylist()
+        fatal, minor = screened["fatal"].to_pylist(), screened["minor"].to_pylist()
+        for row in range(len(table)):
+            extra = wire.findings.get(row, [])
+            if fatal[row]:
+                found.add(parent_ids[row], [f"{child.name}: {r}" for r in fatal[row]], fatal=True)
+            if minor[row] or extra:
+                found.add(parent_ids[row], [f"{child.name}: {r}" for r in [*minor[row], *extra]], fatal=False)
+        return table, found
+
+
+def _child_items(
+    child: Child, records: list[dict[str, Any]], row_ids: pa.Array
+) -> tuple[list[dict[str, Any]], pa.Array, pa.Array]:
+    items: list[dict[str, Any]] = []
+    parent_rows: list[int] = []
+    positions: list[int] = []
+    for row, record in enumerate(records):
+        inner: Any = record
+        for key in child.path:
+            inner = inner.get(key) if isinstance(inner, dict) else None
+        for position, item in enumerate(inner or []):
+            items.append(item if child.columns else {"value": item})
+            parent_rows.append(row)
+            positions.append(position)
+    parents = pc.take(row_ids, pa.array(parent_rows, pa.int64()))
+    return items, parents, pa.array(positions, pa.int64())
+
+
+def _typed(wire: pa.Table, screened: pa.Table) -> pa.Table:
+    """The wire table with each column the screening typed replaced by its typed values."""
+    for name in screened.column_names:
+        if name in wire.column_names:
+            wire = wire.set_column(wire.column_names.index(name), name, screened[name])
+    return wire
+
+
+def _row_ids(table: pa.Table, entity: str, key: str, row_id: str | None) -> pa.Array:
+    if row_id:
+        return pc.cast(table[row_id], pa.string()).combine_chunks()
+    prefix = pa.array([f"{entity}:"] * len(table), pa.string())
+    return pc.binary_join_element_wise(prefix, pc.cast(table[key], pa.string()), "").combine_chunks()
+
+
+def _merge(found: ChildFindings, row_ids: pa.Array, fatal: list[list[str]], minor: list[list[str]]) -> None:
+    if not found.fatal and not found.minor:
+        return
+    position = {row_id: row for row, row_id in enumerate(row_ids.to_pylist())}
+    for parent, reasons in found.fatal.items():
+        if parent in position:
+            fatal[position[parent]] = [*fatal[position[parent]], *reasons]
+    for parent, reasons in found.minor.items():
+        if parent in position:
+            minor[position[parent]] = [*minor[position[parent]], *reasons]
+
+
+def _findings(
+    records: list[dict[str, Any]],
+    keys: pa.ChunkedArray,
+    fatal: list[list[str]],
+    minor: list[list[str]],
+    fresh: list[bool],
+    repairs: dict[int, Repair],
+) -> list[Finding]:
+    """Quarantine rows of the records with a finding, except those already loaded at the cursor's boundary."""
+    rows = [row for row in range(len(records)) if (fatal[row] or minor[row]) and fresh[row]]
+    if not rows:
+        return []
+    key_values = keys.to_pylist()
+    return [
+        Finding(
+            key_values[row],
+            REJECTED if fatal[row] else LOADED_WITH_ISSUES,
+            "; ".join(fatal[row] + minor[row]),
+            payload(records[row]),
+            repairs[row].received if row in repairs else None,
+        )
+        for row in rows
+    ]

@@ -1,0 +1,158 @@
+"""A page of API records as one arrow table with the columns a source declares, typed as declared.
+
+dlt normalises dicts record by record (type inference, flattening, timestamp parsing): that was the ceiling of every
+load. Instead each source declares the columns it keeps (`Column`: the raw column, where the API puts the value, its
+wire kind) and a page becomes one arrow table, column by column, in arrow's C code. What does not fit is not lost:
+- a value of another type than declared is kept as JSON text in a variant column `<column>__v_json` (dlt's naming
+  for type variants, so the run reports it as a type change) and the record is flagged;
+- a field the source added (a key no column reads) is absorbed as a JSON text column of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import pyarrow as pa
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+# Wire kinds: how strictly a value must match. TEXT, INT and BOOL take only their JSON type; LOOSE takes any scalar
+# (as text: amounts and quantities some APIs send as numbers, others as strings); TIME is text a check parses.
+TEXT, INT, BOOL, LOOSE, TIME = "text", "int", "bool", "loose", "time"
+_ARROW = {TEXT: pa.string(), TIME: pa.string(), LOOSE: pa.string(), INT: pa.int64(), BOOL: pa.bool_()}
+_PYTHON = {TEXT: (str,), TIME: (str,), INT: (int,), BOOL: (bool,)}
+VARIANT_SUFFIX = "__v_json"
+ROW = "_row"
+_NAMING = NamingConvention()
+
+
+@dataclass(frozen=True)
+class Column:
+    """A raw column: its name, where the API puts its value, its wire kind, and how it is stored: as on the wire, as
+    SQL type `cast`, or as the SQL expression `sql` over the page's wire columns."""
+
+    name: str
+    path: tuple[str, ...]
+    kind: str = TEXT
+    cast: str | None = None
+    sql: str | None = None
+
+
+def column(
+    name: str, path: str | None = None, kind: str = TEXT, cast: str | None = None, sql: str | None = None
+) -> Column:
+    """A column; `path` is the API's dotted path to the value (default: the column's own name)."""
+    return Column(name, tuple((path or name).split(".")), kind, cast, sql)
+
+
+@dataclass
+class Wire:
+    """A page as arrow columns (plus `_row`, the record's position on the page), and what the building noticed."""
+
+    table: pa.Table
+    findings: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _dig(record: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(record, dict):
+            return None
+        record = record.get(key)
+    return record
+
+
+def _values(records: Sequence[dict[str, Any]], path: tuple[str, ...]) -> list[Any]:
+    if len(path) == 1:
+        key = path[0]
+        return [r.get(key) for r in records]
+    return [_dig(r, path) for r in records]
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def _column_array(values: list[Any], col: Column, findings: dict[int, list[str]]) -> tuple[pa.Array, pa.Array | None]:
+    """(the column, its variant column or None); one arrow conversion unless a value does not fit."""
+    arrow_type = _ARROW[col.kind]
+    try:
+        return pa.array(values, arrow_type), None
+    except (pa.ArrowTypeError, pa.ArrowInvalid, OverflowError):
+        if col.kind == LOOSE:
+            return _loose_array(values), None
+    fits, variants = [], []
+    expected = _PYTHON[col.kind]
+    for row, value in enumerate(values):
+        ok = value is None or (isinstance(value, expected) and not (isinstance(value, bool) and bool not in expected))
+        fits.append(value if ok else None)
+        variants.append(None if ok else _json(value))
+        if not ok:
+            findings.setdefault(row, []).append(
+                f"{col.name} should be {col.kind}, got {_type_name(value)}: {str(value)[:40]!r}"
+            )
+    return pa.array(fits, arrow_type), pa.array(variants, pa.string())
+
+
+def _loose_array(values: list[Any]) -> pa.Array:
+    """Scalars of any JSON type as text: numbers (the usual case: amounts in minor units) converted by arrow, a page
+    mixing types value by value."""
+    try:
+        inferred = pa.array(values)
+    except (pa.ArrowTypeError, pa.ArrowInvalid, OverflowError):
+        inferred = None
+    if inferred is not None and (pa.types.is_integer(inferred.type) or pa.types.is_floating(inferred.type)):
+        return inferred.cast(pa.string())
+    return pa.array([_loose(v) for v in values], pa.string())
+
+
+def _loose(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict | list):
+        return _json(value)
+    return str(value)
+
+
+def _known_keys(columns: Iterable[Column]) -> dict[tuple[str, ...], set[str]]:
+    """For the top level and every object a column reads into: the keys the columns read there."""
+    known: dict[tuple[str, ...], set[str]] = {}
+    for col in columns:
+        for depth in range(len(col.path)):
+            known.setdefault(col.path[:depth], set()).add(col.path[depth])
+    return known
+
+
+def build(records: Sequence[dict[str, Any]], columns: Sequence[Column], absorb_new_fields: bool = True) -> Wire:
+    """The page `records` as a wire table with `columns` (and, when `absorb_new_fields`, the fields nobody
+    declared as JSON text columns of their own)."""
+    findings: dict[int, list[str]] = {}
+    names: list[str] = [ROW]
+    arrays: list[pa.Array] = [pa.array(range(len(records)), pa.int64())]
+    for col in columns:
+        array, variant = _column_array(_values(records, col.path), col, findings)
+        names.append(col.name)
+        arrays.append(array)
+        if variant is not None:
+            names.append(col.name + VARIANT_SUFFIX)
+            arrays.append(variant)
+    if absorb_new_fields and records:
+        declared = {col.name for col in columns}
+        for path, known in _known_keys(columns).items():
+            objects = records if not path else [_dig(r, path) for r in records]
+            present = set().union(*(o.keys() for o in objects if isinstance(o, dict)))
+            for key in sorted(present - known):
+                name = _NAMING.normalize_path("__".join(_NAMING.normalize_identifier(p) for p in (*path, key)))
+                if name in declared or name in names:
+                    continue
+                values = [o.get(key) if isinstance(o, dict) else None for o in objects]
+                names.append(name)
+                arrays.append(pa.array([None if v is None else _json(v) for v in values], pa.string()))
+    return Wire(pa.Table.from_arrays(arrays, names=names), findings)
