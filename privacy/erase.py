@@ -136,8 +136,9 @@ def _clauses(table: Table, subject: Subject, is_person_table: bool) -> list[str]
         if "value" in table.columns and re.search(r"contact|customer", table.name):
             id_columns.append("value")
         for column in id_columns:
+            # A global ID (Shopify's `gid://shopify/Customer/<id>`) names the record by the ID a person record keeps.
             clauses.append(
-                f"cast({quote(column)} as varchar) in "
+                f"regexp_replace(cast({quote(column)} as varchar), '^gid://[^/]+/[^/]+/', '') in "
                 f"(select source_record_id from privacy_records where source_system = '{source}')"
             )
     if {"source_system", "source_record_id"} <= table.columns.keys():
