@@ -307,3 +307,22 @@ def nested_connection(items: list[dict[str, Any]], entry: Entry, counter: Counte
     page = items[start : start + first] if first else items[start:]
     rows = [(encode_cursor({"position": start + i}), item) for i, item in enumerate(page)]
     return connection(rows, start + len(page) < len(items), start > 0, entry, counter)
+
+
+@lru_cache(maxsize=None)
+def every_field(type_name: str) -> Plan:
+    """A plan selecting every field of `type_name`, objects and connections whole: the object as a dict, for tests
+    and fingerprints that compare renderings."""
+    object_type = SCHEMA.get_type(type_name)
+    assert isinstance(object_type, GraphQLObjectType), type_name
+    entries = []
+    for name, definition in object_type.fields.items():
+        named, is_list = _unwrap(definition.type)
+        if isinstance(named, GraphQLObjectType) and named.name.endswith("Connection"):
+            node_type = get_named_type(named.fields["nodes"].type).name
+            entries.append(Entry(name, name, "connection", FieldNode(), every_field(node_type), nodes_key="nodes"))
+        elif isinstance(named, GraphQLObjectType):
+            entries.append(Entry(name, name, "list" if is_list else "object", FieldNode(), every_field(named.name)))
+        else:
+            entries.append(Entry(name, name, "scalar", FieldNode()))
+    return Plan(type_name, entries)
