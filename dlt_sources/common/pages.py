@@ -11,7 +11,7 @@ A defect of a child rejects or flags its parent. The resource's cursor moves ove
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,25 @@ from dlt_sources.common.tables import LOOSE, ROW, TEXT, TIME, Column, build
 
 DLT_ID, DLT_PARENT_ID, DLT_LIST_IDX = "_dlt_id", "_dlt_parent_id", "_dlt_list_idx"
 CURSOR_INSTANT = "_cursor_instant"
+# Records screened and handed to dlt at once: each screening query and each item dlt writes has a fixed cost that a
+# page of 50 or 100 records would pay again and again.
+BATCH_RECORDS = 5_000
+
+Page = tuple[list[dict[str, Any]], bool]
+
+
+def batched(pages: Iterable[Page], size: int = BATCH_RECORDS) -> Iterator[Page]:
+    """Pages (records, read leniently) joined into batches of about `size` records."""
+    batch: list[dict[str, Any]] = []
+    lossy = False
+    for records, page_lossy in pages:
+        batch += records
+        lossy = lossy or page_lossy
+        if len(batch) >= size:
+            yield batch, lossy
+            batch, lossy = [], False
+    if batch:
+        yield batch, lossy
 
 
 @dataclass(frozen=True)

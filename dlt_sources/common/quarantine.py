@@ -220,7 +220,8 @@ class Screener:
         `$clock` in the SQL is the source's time, `$limit` the latest time a record may carry."""
         if self._con is None:
             self._con = duckdb.connect()
-            self._con.execute("set TimeZone = 'UTC'")
+            # A batch is a few thousand rows: one thread screens it faster than several would hand it around.
+            self._con.execute("set TimeZone = 'UTC'; set threads = 1")
         fatal = ", ".join(f"case when {c.when} then {c.reason} end" for c in checks if c.fatal)
         minor = ", ".join(f"case when {c.when} then {c.reason} end" for c in checks if not c.fatal)
         extra = "".join(f", {sql} as {quoted(name)}" for name, sql in computed.items())

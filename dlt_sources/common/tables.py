@@ -55,19 +55,18 @@ class Wire:
     findings: dict[int, list[str]] = field(default_factory=dict)
 
 
-def _dig(record: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(record, dict):
-            return None
-        record = record.get(key)
-    return record
-
-
-def _values(records: Sequence[dict[str, Any]], path: tuple[str, ...]) -> list[Any]:
-    if len(path) == 1:
-        key = path[0]
-        return [r.get(key) for r in records]
-    return [_dig(r, path) for r in records]
+def _values(
+    records: Sequence[dict[str, Any]], path: tuple[str, ...], objects: dict[tuple[str, ...], list[Any]]
+) -> list[Any]:
+    """The values at `path` in every record; the objects on the way are looked up once for all the columns that
+    read into them (`objects`, by path)."""
+    if not path:
+        return list(records)
+    parents = objects.get(path[:-1])
+    if parents is None:
+        parents = objects[path[:-1]] = _values(records, path[:-1], objects)
+    key = path[-1]
+    return [p.get(key) if p.__class__ is dict else None for p in parents]
 
 
 def _json(value: Any) -> str:
@@ -136,8 +135,9 @@ def build(records: Sequence[dict[str, Any]], columns: Sequence[Column], absorb_n
     findings: dict[int, list[str]] = {}
     names: list[str] = [ROW]
     arrays: list[pa.Array] = [pa.array(range(len(records)), pa.int64())]
+    objects: dict[tuple[str, ...], list[Any]] = {}
     for col in columns:
-        array, variant = _column_array(_values(records, col.path), col, findings)
+        array, variant = _column_array(_values(records, col.path, objects), col, findings)
         names.append(col.name)
         arrays.append(array)
         if variant is not None:
@@ -146,13 +146,13 @@ def build(records: Sequence[dict[str, Any]], columns: Sequence[Column], absorb_n
     if absorb_new_fields and records:
         declared = {col.name for col in columns}
         for path, known in _known_keys(columns).items():
-            objects = records if not path else [_dig(r, path) for r in records]
-            present = set().union(*(o.keys() for o in objects if isinstance(o, dict)))
+            found = _values(records, path, objects)
+            present = set().union(*(o.keys() for o in found if o.__class__ is dict))
             for key in sorted(present - known):
                 name = _NAMING.normalize_path("__".join(_NAMING.normalize_identifier(p) for p in (*path, key)))
                 if name in declared or name in names:
                     continue
-                values = [o.get(key) if isinstance(o, dict) else None for o in objects]
+                values = [o.get(key) if o.__class__ is dict else None for o in found]
                 names.append(name)
                 arrays.append(pa.array([None if v is None else _json(v) for v in values], pa.string()))
     return Wire(pa.Table.from_arrays(arrays, names=names), findings)

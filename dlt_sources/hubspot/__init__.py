@@ -26,12 +26,11 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 
 from dlt_sources.common.cursor import Cursor, SourceClock
 from dlt_sources.common.http import retrying_session
-from dlt_sources.common.pages import Child, Entity, PageLoader
+from dlt_sources.common.pages import Child, Entity, Page, PageLoader, batched
 from dlt_sources.common.prefetch import prefetched
 from dlt_sources.common.quarantine import email, real_date, short_texts
 from dlt_sources.common.tables import BOOL, INT, TIME, column
 from dlt_sources.hubspot.helpers import (
-    Page,
     email_events_since,
     list_objects,
     read_with_history,
@@ -165,8 +164,8 @@ def _contacts(client: RESTClient, clock: SourceClock, ads_consent_property: str)
                 read_with_history(client, "contacts", [row["id"] for row in page], properties, list(history))
                 for page, _ in found
             )
-        for objects, lossy in prefetched(pages):
-            yield from loader.page(with_set_at(objects, history), lossy)
+        for objects, lossy in batched((with_set_at(page, history), lossy) for page, lossy in prefetched(pages)):
+            yield from loader.page(objects, lossy)
 
     return contacts
 
@@ -177,7 +176,7 @@ def _tickets(client: RESTClient, clock: SourceClock) -> DltResource:
         loader = PageLoader(TICKETS, clock, Cursor(dlt.current.resource_state()))
         # The search API returns no associations, so tickets are always listed (they are few); the cursor keeps only
         # those changed since the last load.
-        for objects, lossy in prefetched(list_objects(client, "tickets", TICKET_PROPERTIES, ["contacts"])):
+        for objects, lossy in batched(prefetched(list_objects(client, "tickets", TICKET_PROPERTIES, ["contacts"]))):
             yield from loader.page(objects, lossy)
 
     return tickets
@@ -190,7 +189,7 @@ def _email_events(client: RESTClient, clock: SourceClock, start: datetime) -> Dl
         loader = PageLoader(EMAIL_EVENTS, clock, cursor)
         # The events API wants an end; "now" is the source's, so ask for everything up to far ahead.
         pages = email_events_since(client, to_epoch_ms(cursor.start or start), to_epoch_ms("2100-01-01T00:00:00Z"))
-        for events, lossy in prefetched(pages):
+        for events, lossy in batched(prefetched(pages)):
             yield from loader.page(events, lossy)
 
     return email_events

@@ -12,6 +12,7 @@ from typing import Any
 from dlt.sources.helpers.rest_client import RESTClient
 
 from dlt_sources.common.http import checked_json, is_lossy
+from dlt_sources.common.pages import Page
 from dlt_sources.hubspot.settings import (
     EVENTS_PAGE_SIZE,
     HISTORY_PAGE_SIZE,
@@ -19,8 +20,6 @@ from dlt_sources.hubspot.settings import (
     SEARCH_PAGE_SIZE,
     SEARCH_RESULT_CAP,
 )
-
-Page = tuple[list[dict[str, Any]], bool]
 
 
 def to_epoch_ms(value: str | datetime) -> int:

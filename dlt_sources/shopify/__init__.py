@@ -30,7 +30,7 @@ from dlt.sources import DltResource
 
 from dlt_sources.common.cursor import Cursor, SourceClock
 from dlt_sources.common.http import decode_json, retrying_session
-from dlt_sources.common.pages import Child, ChildFindings, Entity, PageLoader, hinted_child
+from dlt_sources.common.pages import Child, ChildFindings, Entity, Page, PageLoader, batched, hinted_child
 from dlt_sources.common.quarantine import amount, email, non_negative_number, short_texts
 from dlt_sources.common.tables import BOOL, LOOSE, TIME, Column, column
 from dlt_sources.shopify.helpers import QueryTooCostly, ShopifyGraphQL
@@ -361,9 +361,8 @@ def _incremental_load(spec: Resource, client: ShopifyGraphQL, loader: PageLoader
     variables = {"first": PAGE_SIZES[spec.connection], "query": f"updated_at:>='{_shopify_time(since)}'"}
     while True:
         try:
-            for nodes, lossy in client.pages(query, spec.connection, variables):
-                if spec.line_item_fields:
-                    _complete_line_items(spec, client, nodes)
+            pages = client.pages(query, spec.connection, variables)
+            for nodes, lossy in batched(_with_all_line_items(spec, client, pages)):
                 yield from loader.page(nodes, lossy)
             return
         except QueryTooCostly:
@@ -373,16 +372,22 @@ def _incremental_load(spec: Resource, client: ShopifyGraphQL, loader: PageLoader
             variables["first"] = max(1, variables["first"] // 2)
 
 
-def _complete_line_items(spec: Resource, client: ShopifyGraphQL, nodes: list[dict[str, Any]]) -> None:
-    """Reads the lines of records with more than a page of them, so each record arrives with all its lines."""
-    for node in nodes:
-        connection = node.get("lineItems") or {}
-        info = connection.get("pageInfo") or {}
-        while info.get("hasNextPage"):
-            data, _ = client.execute(spec.more_lines_query(), {"id": node["id"], "after": info["endCursor"]})
-            more = (data.get("node") or {}).get("lineItems") or {}
-            connection.setdefault("nodes", []).extend(more.get("nodes") or [])
-            info = more.get("pageInfo") or {}
+def _with_all_line_items(spec: Resource, client: ShopifyGraphQL, pages: Iterator[Page]) -> Iterator[Page]:
+    """The pages, each record with all its lines: those of a record with more than a page of them are read by a
+    query of their own."""
+    for nodes, lossy in pages:
+        for node in nodes if spec.line_item_fields else ():
+            connection = node.get("lineItems") or {}
+            info = connection.get("pageInfo") or {}
+            while info.get("hasNextPage"):
+                data, more_lossy = client.execute(
+                    spec.more_lines_query(), {"id": node["id"], "after": info["endCursor"]}
+                )
+                more = (data.get("node") or {}).get("lineItems") or {}
+                connection.setdefault("nodes", []).extend(more.get("nodes") or [])
+                info = more.get("pageInfo") or {}
+                lossy = lossy or more_lossy
+        yield nodes, lossy
 
 
 def _shopify_time(moment: datetime) -> str:

@@ -25,7 +25,7 @@ from dlt.sources import DltResource
 
 from dlt_sources.common.cursor import Cursor, SourceClock
 from dlt_sources.common.http import checked_json, is_lossy, retrying_session
-from dlt_sources.common.pages import Child, Entity, PageLoader
+from dlt_sources.common.pages import Child, Entity, PageLoader, batched
 from dlt_sources.common.prefetch import prefetched
 from dlt_sources.common.quarantine import amount, email, is_quarantine_item, non_negative_number, real_date, short_texts
 from dlt_sources.common.tables import BOOL, INT, LOOSE, TIME, Column, column
@@ -302,7 +302,7 @@ def _incremental(
     def load() -> Iterator[Any]:
         cursor = Cursor(dlt.current.resource_state(), initial=start)
         loader = PageLoader(entity, clock, cursor)
-        for records, lossy in prefetched(pages(cursor.start or start)):
+        for records, lossy in batched(prefetched(pages(cursor.start or start))):
             yield from loader.page(records, lossy)
 
     return load
