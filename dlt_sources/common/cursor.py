@@ -72,6 +72,10 @@ class SourceClock:
         return self.now() + CLOCK_SKEW
 
 
+def _array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
 class Cursor:
     """The latest instant loaded of a resource and the keys of the records loaded at it, in the resource's state.
 
@@ -91,6 +95,7 @@ class Cursor:
         loaded before at the start; rows without an instant stay (their screening rejects them)."""
         if self.start is None or len(instants) == 0:
             return pa.array([True] * len(instants))
+        instants, keys = _array(instants), _array(keys)
         boundary = pa.scalar(self.start, instants.type)
         fresh = pc.greater_equal(instants, boundary)
         if self._loaded_at_start:

@@ -188,12 +188,9 @@ class PageLoader:
         table = _typed(wire.table, screened).drop_columns([ROW])
         row_ids = _row_ids(table, entity.name, entity.key, entity.row_id)
         table = table.append_column(DLT_ID, row_ids)
-        fatal = screened["fatal"].to_pylist()
-        minor = screened["minor"].to_pylist()
-        for row, reasons in wire.findings.items():
-            minor[row] = [*minor[row], *reasons]
-        for row, repair in repairs.items():
-            minor[row] = [repair.reason, *minor[row]]
+        reasons = _Reasons(screened)
+        reasons.add_minor(wire.findings)
+        reasons.add_minor({row: [repair.reason] for row, repair in repairs.items()}, first=True)
         children = ChildFindings() if apart is None else apart
         child_tables: list[tuple[str, pa.Table]] = []
         for child in entity.children:
@@ -201,14 +198,13 @@ class PageLoader:
             child_table, found = self.child_rows(child, items, parents, positions)
             child_tables.append((child.name, child_table))
             children.update(found)
-        _merge(children, row_ids, fatal, minor)
-        keep = pa.array([not reasons for reasons in fatal])
+        reasons.add_children(children, row_ids)
+        keep = reasons.acceptable()
         if self.cursor is not None and entity.cursor:
             fresh = self.cursor.unseen(screened[CURSOR_INSTANT], table[entity.key])
             keep = pc.and_(keep, fresh)
-            fresh_rows = fresh.to_pylist()
         else:
-            fresh_rows = [True] * len(table)
+            fresh = pa.array([True] * len(table))
         loaded = table.filter(keep)
         if self.kept is not None:
             self.kept.update(loaded[DLT_ID].to_pylist())
@@ -219,7 +215,7 @@ class PageLoader:
             linked = child_table.filter(pc.is_in(child_table[DLT_PARENT_ID], kept_ids))
             if len(linked):
                 yield hinted_child(linked, entity.name, name)
-        findings = _findings(records, table[entity.key], fatal, minor, fresh_rows, repairs)
+        findings = reasons.findings(records, table[entity.key], fresh, repairs)
         if findings:
             yield quarantine_table(entity.name, findings)
         if self.cursor is not None and entity.cursor:
@@ -242,15 +238,16 @@ class PageLoader:
             ids = pc.binary_join_element_wise(parents, infix, pc.cast(positions, pa.string()), "")
         table = table.append_column(DLT_PARENT_ID, parents).append_column(DLT_LIST_IDX, positions)
         table = table.append_column(DLT_ID, ids)
+        reasons = _Reasons(screened)
+        reasons.add_minor(wire.findings)
         found = ChildFindings()
-        parent_ids = parents.to_pylist()
-        fatal, minor = screened["fatal"].to_pylist(), screened["minor"].to_pylist()
-        for row in range(len(table)):
-            extra = wire.findings.get(row, [])
-            if fatal[row]:
-                found.add(parent_ids[row], [f"{child.name}: {r}" for r in fatal[row]], fatal=True)
-            if minor[row] or extra:
-                found.add(parent_ids[row], [f"{child.name}: {r}" for r in [*minor[row], *extra]], fatal=False)
+        for row in reasons.rows():
+            fatal, minor = reasons.of(row)
+            parent = parents[row].as_py()
+            if fatal:
+                found.add(parent, [f"{child.name}: {r}" for r in fatal], fatal=True)
+            if minor:
+                found.add(parent, [f"{child.name}: {r}" for r in minor], fatal=False)
         return table, found
 
 
@@ -287,38 +284,69 @@ def _row_ids(table: pa.Table, entity: str, key: str, row_id: str | None) -> pa.A
     return pc.binary_join_element_wise(prefix, pc.cast(table[key], pa.string()), "").combine_chunks()
 
 
-def _merge(found: ChildFindings, row_ids: pa.Array, fatal: list[list[str]], minor: list[list[str]]) -> None:
-    if not found.fatal and not found.minor:
-        return
-    position = {row_id: row for row, row_id in enumerate(row_ids.to_pylist())}
-    for parent, reasons in found.fatal.items():
-        if parent in position:
-            fatal[position[parent]] = [*fatal[position[parent]], *reasons]
-    for parent, reasons in found.minor.items():
-        if parent in position:
-            minor[position[parent]] = [*minor[position[parent]], *reasons]
+class _Reasons:
+    """What the checks found on a batch: the screening's lists of reasons per row, and the few found in Python (type
+    mismatches, repaired text, children) by row; only rows with a finding are ever looked at one by one."""
 
+    def __init__(self, screened: pa.Table) -> None:
+        self._fatal, self._minor = screened["fatal"].combine_chunks(), screened["minor"].combine_chunks()
+        self._extra_fatal: dict[int, list[str]] = {}
+        self._extra_minor: dict[int, list[str]] = {}
 
-def _findings(
-    records: list[dict[str, Any]],
-    keys: pa.ChunkedArray,
-    fatal: list[list[str]],
-    minor: list[list[str]],
-    fresh: list[bool],
-    repairs: dict[int, Repair],
-) -> list[Finding]:
-    """Quarantine rows of the records with a finding, except those already loaded at the cursor's boundary."""
-    rows = [row for row in range(len(records)) if (fatal[row] or minor[row]) and fresh[row]]
-    if not rows:
-        return []
-    key_values = keys.to_pylist()
-    return [
-        Finding(
-            key_values[row],
-            REJECTED if fatal[row] else LOADED_WITH_ISSUES,
-            "; ".join(fatal[row] + minor[row]),
-            payload(records[row]),
-            repairs[row].received if row in repairs else None,
-        )
-        for row in rows
-    ]
+    def add_minor(self, found: dict[int, list[str]], first: bool = False) -> None:
+        for row, reasons in found.items():
+            known = self._extra_minor.get(row, [])
+            self._extra_minor[row] = [*reasons, *known] if first else [*known, *reasons]
+
+    def add_children(self, found: ChildFindings, row_ids: pa.Array) -> None:
+        if not found.fatal and not found.minor:
+            return
+        position = {row_id: row for row, row_id in enumerate(row_ids.to_pylist())}
+        for extra, by_parent in ((self._extra_fatal, found.fatal), (self._extra_minor, found.minor)):
+            for parent, reasons in by_parent.items():
+                if parent in position:
+                    extra[position[parent]] = [*extra.get(position[parent], []), *reasons]
+
+    def acceptable(self) -> pa.Array:
+        """A mask of the rows nothing rejected."""
+        rejected = pc.greater(pc.list_value_length(self._fatal), 0)
+        if self._extra_fatal:
+            marked = [False] * len(self._fatal)
+            for row in self._extra_fatal:
+                marked[row] = True
+            rejected = pc.or_(rejected, pa.array(marked))
+        return pc.invert(rejected)
+
+    def rows(self, among: pa.Array | None = None) -> list[int]:
+        """The rows with a finding (of those `among` marks, when given)."""
+        flagged = pc.greater(pc.add(pc.list_value_length(self._fatal), pc.list_value_length(self._minor)), 0)
+        if among is not None:
+            flagged = pc.and_(flagged, among)
+        rows = set(pc.indices_nonzero(flagged).to_pylist())
+        extra = set(self._extra_fatal) | set(self._extra_minor)
+        if among is not None:
+            extra = {row for row in extra if among[row].as_py()}
+        return sorted(rows | extra)
+
+    def of(self, row: int) -> tuple[list[str], list[str]]:
+        """(fatal, minor) reasons of a row."""
+        fatal = [*self._fatal[row].as_py(), *self._extra_fatal.get(row, [])]
+        return fatal, [*self._minor[row].as_py(), *self._extra_minor.get(row, [])]
+
+    def findings(
+        self, records: list[dict[str, Any]], keys: pa.ChunkedArray, fresh: pa.Array, repairs: dict[int, Repair]
+    ) -> list[Finding]:
+        """Quarantine rows of the records with a finding, except those already loaded at the cursor's boundary."""
+        found = []
+        for row in self.rows(among=fresh):
+            fatal, minor = self.of(row)
+            found.append(
+                Finding(
+                    keys[row].as_py(),
+                    REJECTED if fatal else LOADED_WITH_ISSUES,
+                    "; ".join(fatal + minor),
+                    payload(records[row]),
+                    repairs[row].received if row in repairs else None,
+                )
+            )
+        return found

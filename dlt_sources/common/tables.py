@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from typing import Any
 
 import orjson
@@ -55,18 +56,34 @@ class Wire:
     findings: dict[int, list[str]] = field(default_factory=dict)
 
 
-def _values(
-    records: Sequence[dict[str, Any]], path: tuple[str, ...], objects: dict[tuple[str, ...], list[Any]]
-) -> list[Any]:
-    """The values at `path` in every record; the objects on the way are looked up once for all the columns that
-    read into them (`objects`, by path)."""
-    if not path:
-        return list(records)
-    parents = objects.get(path[:-1])
-    if parents is None:
-        parents = objects[path[:-1]] = _values(records, path[:-1], objects)
-    key = path[-1]
-    return [p.get(key) if p.__class__ is dict else None for p in parents]
+_EMPTY: dict[str, Any] = {}
+
+
+class _Reader:
+    """Reads values out of a page's records by path; the objects on the way are looked up once for all the columns
+    that read into them, and a value where an object belongs is noted, not lost."""
+
+    def __init__(self, records: Sequence[dict[str, Any]], findings: dict[int, list[str]]) -> None:
+        self.findings = findings
+        self._objects: dict[tuple[str, ...], list[dict[str, Any]]] = {(): list(records)}
+
+    def objects(self, path: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The object at `path` in every record ({} where there is none)."""
+        found = self._objects.get(path)
+        if found is None:
+            values = self.values(path)
+            found = [v if v.__class__ is dict else _EMPTY for v in values]
+            for row, value in enumerate(values):
+                if value is not None and value.__class__ is not dict:
+                    self.findings.setdefault(row, []).append(
+                        f"{'.'.join(path)} should be an object, got {type(value).__name__}: {str(value)[:40]!r}"
+                    )
+            self._objects[path] = found
+        return found
+
+    def values(self, path: tuple[str, ...]) -> list[Any]:
+        # dict.get mapped in C over the parents: no Python frame per record.
+        return list(map(dict.get, self.objects(path[:-1]), repeat(path[-1])))
 
 
 def _json(value: Any) -> str:
@@ -135,9 +152,9 @@ def build(records: Sequence[dict[str, Any]], columns: Sequence[Column], absorb_n
     findings: dict[int, list[str]] = {}
     names: list[str] = [ROW]
     arrays: list[pa.Array] = [pa.array(range(len(records)), pa.int64())]
-    objects: dict[tuple[str, ...], list[Any]] = {}
+    reader = _Reader(records, findings)
     for col in columns:
-        array, variant = _column_array(_values(records, col.path, objects), col, findings)
+        array, variant = _column_array(reader.values(col.path), col, findings)
         names.append(col.name)
         arrays.append(array)
         if variant is not None:
@@ -146,13 +163,13 @@ def build(records: Sequence[dict[str, Any]], columns: Sequence[Column], absorb_n
     if absorb_new_fields and records:
         declared = {col.name for col in columns}
         for path, known in _known_keys(columns).items():
-            found = _values(records, path, objects)
-            present = set().union(*(o.keys() for o in found if o.__class__ is dict))
+            found = reader.objects(path)
+            present = set(chain.from_iterable(map(dict.keys, found)))
             for key in sorted(present - known):
                 name = _NAMING.normalize_path("__".join(_NAMING.normalize_identifier(p) for p in (*path, key)))
                 if name in declared or name in names:
                     continue
-                values = [o.get(key) if o.__class__ is dict else None for o in found]
+                values = list(map(dict.get, found, repeat(key)))
                 names.append(name)
                 arrays.append(pa.array([None if v is None else _json(v) for v in values], pa.string()))
     return Wire(pa.Table.from_arrays(arrays, names=names), findings)
