@@ -33,7 +33,7 @@ from dlt_sources.common.http import decode_json, retrying_session
 from dlt_sources.common.pages import Child, ChildFindings, Entity, Page, PageLoader, batched, hinted_child
 from dlt_sources.common.quarantine import amount, email, non_negative_number, short_texts
 from dlt_sources.common.tables import BOOL, LOOSE, TIME, Column, column
-from dlt_sources.shopify.helpers import QueryTooCostly, ShopifyGraphQL
+from dlt_sources.shopify.helpers import BulkExports, QueryTooCostly, ShopifyGraphQL
 from dlt_sources.shopify.settings import (
     API_VERSION,
     BULK_BATCH,
@@ -273,28 +273,38 @@ def shopify_source(
     clock = SourceClock.watching(session)
     client = ShopifyGraphQL(session, f"{base_url.rstrip('/')}/admin/api/{api_version}/graphql.json", access_token)
     start = datetime.fromisoformat(start_date)
-    return [_resource(spec, client, clock, start) for spec in RESOURCES]
+    exports = BulkExports(client, {spec.entity.name: spec.bulk_query() for spec in RESOURCES}, _is_first_load)
+    return [_resource(spec, client, exports, clock, start) for spec in RESOURCES]
 
 
-def _resource(spec: Resource, client: ShopifyGraphQL, clock: SourceClock, start: datetime) -> DltResource:
+def _is_first_load(resource: str) -> bool:
+    """Whether a resource of the running source has never been loaded (no cursor in its state)."""
+    state = dlt.current.source_state().get("resources", {}).get(resource, {})
+    return "last" not in state.get("cursor", {})
+
+
+def _resource(
+    spec: Resource, client: ShopifyGraphQL, exports: BulkExports, clock: SourceClock, start: datetime
+) -> DltResource:
     @dlt.resource(name=spec.entity.name, primary_key="id", write_disposition="merge")
     def load() -> Iterator[Any]:
         cursor = Cursor(dlt.current.resource_state(), initial=start)
         loader = PageLoader(spec.entity, clock, cursor)
         if cursor.is_first_load:
-            yield from _bulk_load(spec, client, loader)
+            yield from _bulk_load(spec, exports, loader)
         else:
             yield from _incremental_load(spec, client, loader, cursor.start or start)
 
     return load
 
 
-def _bulk_load(spec: Resource, client: ShopifyGraphQL, loader: PageLoader) -> Iterator[Any]:
+def _bulk_load(spec: Resource, exports: BulkExports, loader: PageLoader) -> Iterator[Any]:
     """Everything, through one bulk operation: its file read twice, the line items first (a bad line rejects its
-    order, and Shopify puts lines after their order, not always right after), then the records."""
+    order, and Shopify puts lines after their order, not always right after), then the records; each line is
+    decoded once."""
     folder = Path(tempfile.mkdtemp(prefix=f"shopify_{spec.entity.name}_", dir=_working_dir()))
     try:
-        path = client.bulk_export(spec.bulk_query(), folder)
+        path = exports.file(spec.entity.name, folder)
         if path is None:
             return
         lines = next((c for c in spec.entity.children if c.name == "line_items"), None)
@@ -332,13 +342,23 @@ def _positions(parents: list[str], seen: dict[str, int]) -> pa.Array:
     return pa.array(positions, pa.int64())
 
 
+_PARENT_KEY = b'"__parentId"'
+# How Shopify writes a child's link (compact JSON; quotes inside a string value are escaped, so this text can only be
+# the key itself): such a line is a child without decoding it.
+_CHILD_LINK = b'"__parentId":"gid:'
+
+
 def _batches(path: Path, children_only: bool) -> Iterator[tuple[list[dict[str, Any]], bool]]:
-    """The objects of a bulk file in batches: its child lines (those with `__parentId`) or its records."""
+    """The objects of a bulk file in batches: its child lines (those with `__parentId`) or its records, each line
+    decoded only when it may be one of them."""
     batch: list[dict[str, Any]] = []
     lossy = False
     with path.open("rb") as lines:
         for line in lines:
-            if not line.strip():
+            maybe_child = _PARENT_KEY in line
+            if (children_only and not maybe_child) or not line.strip():
+                continue
+            if not children_only and _CHILD_LINK in line:
                 continue
             try:
                 item, line_lossy = orjson.loads(line), False

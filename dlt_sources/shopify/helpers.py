@@ -112,22 +112,29 @@ class ShopifyGraphQL:
             after = info["endCursor"]
 
     # ------------------------------------------------------------------ bulk operations
-    def bulk_export(self, query: str, folder: Path) -> Path | None:
-        """Runs `query` as a bulk operation and downloads its JSONL file into `folder`; None when nothing matched.
+    def start_bulk(self, query: str) -> str:
+        """Starts `query` as a bulk operation; its ID.
 
         Shopify runs one bulk query at a time per shop: one still running (another app's, or this loader's from a
         run that was killed) is waited for, then this one starts.
         """
-        operation = self._start_bulk(query)
+        return self._start_bulk(query)
+
+    def finished_bulk(self, operation: str) -> dict[str, Any]:
+        """The bulk operation once it has completed (an operation that failed or was cancelled is an error)."""
         finished = self._wait_for_bulk(operation)
         if finished["status"] != "COMPLETED":
             raise ShopifyQueryError(
                 f"Shopify's bulk operation {operation} ended {finished['status']} "
                 f"(error code {finished.get('errorCode')}); the next run starts it again."
             )
+        return finished
+
+    def download_bulk(self, finished: dict[str, Any], folder: Path) -> Path | None:
+        """A completed bulk operation's JSONL file, downloaded into `folder`; None when nothing matched."""
         if not finished.get("url"):
             return None
-        path = folder / f"{operation.rsplit('/', 1)[-1]}.jsonl"
+        path = folder / f"{str(finished['id']).rsplit('/', 1)[-1]}.jsonl"
         download(finished["url"], path, int(finished.get("fileSize") or 0), self.sleep)
         return path
 
@@ -160,7 +167,33 @@ class ShopifyGraphQL:
             if time.monotonic() - started > BULK_TIMEOUT_SECONDS:
                 raise ShopifyQueryError(f"Shopify's bulk operation {operation} did not finish in time.")
             self.sleep(delay)
-            delay = min(longest, delay * 2)
+            # A poll costs a point: a gently growing interval, capped so a finished file is not left waiting long.
+            delay = min(longest, delay * 1.5)
+
+
+class BulkExports:
+    """The bulk operations of a source's first loads, run back to back: as soon as one has finished (Shopify runs
+    one bulk query at a time), the next resource's starts, so the shop renders it while the finished file is read.
+
+    `queries` are the resources' bulk queries in the order the source loads them; `wanted(name)` says whether a
+    resource still needs its first load (the others load incrementally).
+    """
+
+    def __init__(self, client: ShopifyGraphQL, queries: dict[str, str], wanted: Callable[[str], bool]) -> None:
+        self.client, self.queries, self.wanted = client, queries, wanted
+        self._started: dict[str, str] = {}
+
+    def file(self, name: str, folder: Path) -> Path | None:
+        """The JSONL file of resource `name`'s bulk export (None: nothing matched), the next one started."""
+        operation = self._started.get(name) or self.client.start_bulk(self.queries[name])
+        self._started[name] = operation
+        finished = self.client.finished_bulk(operation)
+        names = list(self.queries)
+        for later in names[names.index(name) + 1 :]:
+            if later not in self._started and self.wanted(later):
+                self._started[later] = self.client.start_bulk(self.queries[later])
+                break
+        return self.client.download_bulk(finished, folder)
 
 
 def download(url: str, path: Path, size: int, sleep: Callable[[float], None] = time.sleep) -> None:

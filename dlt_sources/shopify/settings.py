@@ -13,8 +13,8 @@ LINE_ITEMS_PER_PAGE = 10  # an order's further lines are read by a query of thei
 MORE_LINE_ITEMS_PAGE = 250
 # Lines of a bulk result file per batch handed to dlt.
 BULK_BATCH = 5_000
-# How long to wait between polls of a running bulk operation (doubling from the first to the last).
-BULK_POLL_SECONDS = (0.2, 5.0)
+# How long to wait between polls of a running bulk operation (growing from the first to the last).
+BULK_POLL_SECONDS = (0.1, 2.0)
 # A bulk operation that has not finished after this long is given up (Shopify times them out after ten days).
 BULK_TIMEOUT_SECONDS = 6 * 3600.0
 
