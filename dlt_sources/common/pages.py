@@ -11,7 +11,7 @@ A defect of a child rejects or flags its parent. The resource's cursor moves ove
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +37,7 @@ from dlt_sources.common.quarantine import (
     repair_texts,
     required_timestamp,
 )
-from dlt_sources.common.tables import LOOSE, ROW, TEXT, TIME, Column, build
+from dlt_sources.common.tables import LOOSE, ROW, TEXT, TIME, Column, Wire, build, build_from_arrow
 
 DLT_ID, DLT_PARENT_ID, DLT_LIST_IDX = "_dlt_id", "_dlt_parent_id", "_dlt_list_idx"
 CURSOR_INSTANT = "_cursor_instant"
@@ -176,14 +176,42 @@ class PageLoader:
     def page(
         self, records: list[dict[str, Any]], lossy: bool = False, apart: ChildFindings | None = None
     ) -> Iterator[Any]:
-        """The items of one page: its table, its child tables, its quarantine rows. `lossy`: the page was read with
-        surrogate escapes for bytes that were not UTF-8 (`http.is_lossy`); `apart`: findings of the page's children,
-        delivered and screened apart (`child_rows`), as a bulk file delivers them."""
+        """The items of one page of records: its table, its child tables, its quarantine rows. `lossy`: the page
+        was read with surrogate escapes for bytes that were not UTF-8 (`http.is_lossy`); `apart`: findings of the
+        records' children, delivered and screened apart (`child_rows`), as a bulk file delivers them."""
         if not records:
             return
-        entity = self.entity
         repairs = repair_texts(records) if lossy else {}
-        wire = build(records, entity.columns, entity.absorb_new_fields)
+        wire = build(records, self.entity.columns, self.entity.absorb_new_fields)
+
+        def children(child: Child, row_ids: pa.Array) -> tuple[Wire, pa.Array, pa.Array]:
+            items, parents, positions = _child_items(child, records, row_ids)
+            return self.child_wire(child, items), parents, positions
+
+        yield from self._load(wire, records.__getitem__, repairs, apart, children)
+
+    def arrow_page(self, records: pa.Table, apart: ChildFindings | None = None) -> Iterator[Any]:
+        """The items of records already read into arrow with `tables.json_schema` (a bulk file), with the children
+        they hold (children that come apart have their findings in `apart`)."""
+        if not len(records):
+            return
+
+        def children(child: Child, row_ids: pa.Array) -> tuple[Wire, pa.Array, pa.Array] | None:
+            return _arrow_child_items(child, records, row_ids)
+
+        yield from self._load(build_from_arrow(records, self.entity.columns), _arrow_row(records), {}, apart, children)
+
+    def _load(
+        self,
+        wire: Wire,
+        record: Callable[[int], Any],
+        repairs: dict[int, Repair],
+        apart: ChildFindings | None,
+        children_of: Callable[[Child, pa.Array], tuple[Wire, pa.Array, pa.Array] | None],
+    ) -> Iterator[Any]:
+        """Screens a page's wire table (`record(row)`: the record as received, for its quarantine row;
+        `children_of(child, row_ids)`: the wire table of a child list the records hold, its parents and positions)."""
+        entity = self.entity
         screened = self._screen(wire.table, self._checks, self._computed)
         table = _typed(wire.table, screened).drop_columns([ROW])
         row_ids = _row_ids(table, entity.name, entity.key, entity.row_id)
@@ -194,8 +222,11 @@ class PageLoader:
         children = ChildFindings() if apart is None else apart
         child_tables: list[tuple[str, pa.Table]] = []
         for child in entity.children:
-            items, parents, positions = _child_items(child, records, row_ids)
-            child_table, found = self.child_rows(child, items, parents, positions)
+            found_in = children_of(child, row_ids)
+            if found_in is None:
+                continue
+            child_wire, parents, positions = found_in
+            child_table, found = self.child_rows(child, child_wire, parents, positions)
             child_tables.append((child.name, child_table))
             children.update(found)
         reasons.add_children(children, row_ids)
@@ -215,19 +246,28 @@ class PageLoader:
             linked = child_table.filter(pc.is_in(child_table[DLT_PARENT_ID], kept_ids))
             if len(linked):
                 yield hinted_child(linked, entity.name, name)
-        findings = reasons.findings(records, table[entity.key], fresh, repairs)
+        findings = reasons.findings(record, table[entity.key], fresh, repairs)
         if findings:
             yield quarantine_table(entity.name, findings)
         if self.cursor is not None and entity.cursor:
             self.cursor.advance(pc.filter(screened[CURSOR_INSTANT], keep), pc.filter(table[entity.key], keep))
 
+    def arrow_wire(self, child: Child, items: pa.Table) -> Wire:
+        """The wire table of a child list's items read into arrow with `tables.json_schema`."""
+        return build_from_arrow(items, child.wire_columns())
+
+    def child_wire(self, child: Child, items: list[dict[str, Any]]) -> Wire:
+        """The wire table of a child list's items (objects, or `{"value": …}` for scalars)."""
+        return build(
+            items, child.wire_columns(), absorb_new_fields=bool(child.columns) and self.entity.absorb_new_fields
+        )
+
     def child_rows(
-        self, child: Child, items: list[dict[str, Any]], parents: pa.Array, positions: pa.Array
+        self, child: Child, wire: Wire, parents: pa.Array, positions: pa.Array
     ) -> tuple[pa.Table, ChildFindings]:
-        """Child rows (`items`, with their parents' `_dlt_id`s and their positions) screened by the child's checks:
+        """Child rows (their wire table, their parents' `_dlt_id`s, their positions) screened by the child's checks:
         the typed table and what the checks found, by parent."""
         columns = child.wire_columns()
-        wire = build(items, columns, absorb_new_fields=bool(child.columns) and self.entity.absorb_new_fields)
         checks = [*child.checks, *long_texts(_text_columns(columns))]
         screened = self._screen(wire.table, checks, _typed_columns(columns))
         table = _typed(wire.table, screened).drop_columns([ROW])
@@ -249,6 +289,31 @@ class PageLoader:
             if minor:
                 found.add(parent, [f"{child.name}: {r}" for r in minor], fatal=False)
         return table, found
+
+
+def _arrow_child_items(child: Child, records: pa.Table, row_ids: pa.Array) -> tuple[Wire, pa.Array, pa.Array] | None:
+    """The wire table of a child list held in arrow records, its parents' `_dlt_id`s and positions; None when the
+    records do not hold it (a bulk file puts a connection's nodes on lines of their own)."""
+    if child.path[0] not in records.column_names:
+        return None
+    lists: Any = records.column(child.path[0])
+    for key in child.path[1:]:
+        lists = pc.struct_field(lists, [key])
+    lists = lists.combine_chunks() if isinstance(lists, pa.ChunkedArray) else lists
+    parent_rows = pc.list_parent_indices(lists)
+    flat = pc.list_flatten(lists)
+    starts = pc.take(lists.offsets, parent_rows)
+    positions = pc.subtract(
+        pa.array(range(len(flat)), pa.int64()),
+        pc.subtract(pc.cast(starts, pa.int64()), pa.scalar(lists.offsets[0].as_py(), pa.int64())),
+    )
+    items = pa.Table.from_struct_array(flat) if child.columns else pa.table({"value": flat})
+    return build_from_arrow(items, child.wire_columns()), pc.take(row_ids, parent_rows), positions
+
+
+def _arrow_row(records: pa.Table) -> Callable[[int], Any]:
+    """A record of an arrow table as a dict, absent fields as null (for the few quarantine rows)."""
+    return lambda row: records.slice(row, 1).to_pylist()[0]
 
 
 def _child_items(
@@ -334,7 +399,7 @@ class _Reasons:
         return fatal, [*self._minor[row].as_py(), *self._extra_minor.get(row, [])]
 
     def findings(
-        self, records: list[dict[str, Any]], keys: pa.ChunkedArray, fresh: pa.Array, repairs: dict[int, Repair]
+        self, record: Callable[[int], Any], keys: pa.ChunkedArray, fresh: pa.Array, repairs: dict[int, Repair]
     ) -> list[Finding]:
         """Quarantine rows of the records with a finding, except those already loaded at the cursor's boundary."""
         found = []
@@ -345,7 +410,7 @@ class _Reasons:
                     keys[row].as_py(),
                     REJECTED if fatal else LOADED_WITH_ISSUES,
                     "; ".join(fatal + minor),
-                    payload(records[row]),
+                    payload(record(row)),
                     repairs[row].received if row in repairs else None,
                 )
             )

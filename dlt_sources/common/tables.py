@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 # Wire kinds: how strictly a value must match. TEXT, INT and BOOL take only their JSON type; LOOSE takes any scalar
@@ -32,20 +33,30 @@ _NAMING = NamingConvention()
 @dataclass(frozen=True)
 class Column:
     """A raw column: its name, where the API puts its value, its wire kind, and how it is stored: as on the wire, as
-    SQL type `cast`, or as the SQL expression `sql` over the page's wire columns."""
+    SQL type `cast`, or as the SQL expression `sql` over the page's wire columns. `json` is the JSON type the API
+    documents for a LOOSE value (what a file is read as: `read_json_file`), text unless said."""
 
     name: str
     path: tuple[str, ...]
     kind: str = TEXT
     cast: str | None = None
     sql: str | None = None
+    json: pa.DataType | None = None
+
+    def json_type(self) -> pa.DataType:
+        return self.json or _ARROW[self.kind]
 
 
 def column(
-    name: str, path: str | None = None, kind: str = TEXT, cast: str | None = None, sql: str | None = None
+    name: str,
+    path: str | None = None,
+    kind: str = TEXT,
+    cast: str | None = None,
+    sql: str | None = None,
+    json: pa.DataType | None = None,
 ) -> Column:
     """A column; `path` is the API's dotted path to the value (default: the column's own name)."""
-    return Column(name, tuple((path or name).split(".")), kind, cast, sql)
+    return Column(name, tuple((path or name).split(".")), kind, cast, sql, json)
 
 
 @dataclass
@@ -173,3 +184,40 @@ def build(records: Sequence[dict[str, Any]], columns: Sequence[Column], absorb_n
                 names.append(name)
                 arrays.append(pa.array([None if v is None else _json(v) for v in values], pa.string()))
     return Wire(pa.Table.from_arrays(arrays, names=names), findings)
+
+
+def json_schema(*column_sets: Sequence[Column], extra: Sequence[tuple[str, pa.DataType]] = ()) -> pa.Schema:
+    """The arrow schema a JSON file holding objects of every one of `column_sets` (records and their children, as a
+    bulk file has them) is read with: nested structs along the columns' paths, each value of its documented type."""
+    tree: dict[str, Any] = {}
+    for columns in column_sets:
+        for col in columns:
+            node = tree
+            for key in col.path[:-1]:
+                node = node.setdefault(key, {})
+            node[col.path[-1]] = col.json_type()
+    for name, data_type in extra:
+        tree[name] = data_type
+
+    def fields(node: dict[str, Any]) -> list[pa.Field]:
+        return [pa.field(k, pa.struct(fields(v)) if isinstance(v, dict) else v) for k, v in node.items()]
+
+    return pa.schema(fields(tree))
+
+
+def build_from_arrow(table: pa.Table, columns: Sequence[Column]) -> Wire:
+    """The wire table of records already read into arrow with `json_schema` (every value of its documented type)."""
+    names: list[str] = [ROW]
+    arrays: list[Any] = [pa.array(range(len(table)), pa.int64())]
+    for col in columns:
+        values: Any = table.column(col.path[0])
+        for key in col.path[1:]:
+            values = pc.struct_field(values, [key])
+        if col.kind == LOOSE and not pa.types.is_string(values.type):
+            if pa.types.is_list(values.type):
+                values = pa.array([None if v is None else _json(v) for v in values.to_pylist()], pa.string())
+            else:
+                values = pc.cast(values, pa.string())
+        names.append(col.name)
+        arrays.append(values)
+    return Wire(pa.Table.from_arrays(arrays, names=names))

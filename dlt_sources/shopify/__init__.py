@@ -23,20 +23,18 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 from dlt.sources import DltResource
 
 from dlt_sources.common.cursor import Cursor, SourceClock
-from dlt_sources.common.http import decode_json, retrying_session
-from dlt_sources.common.pages import Child, ChildFindings, Entity, Page, PageLoader, batched, hinted_child
+from dlt_sources.common.http import retrying_session
+from dlt_sources.common.pages import Child, Entity, Page, PageLoader, batched
 from dlt_sources.common.quarantine import amount, email, non_negative_number, short_texts
 from dlt_sources.common.tables import BOOL, LOOSE, TIME, Column, column
+from dlt_sources.shopify.bulk import load_file
 from dlt_sources.shopify.helpers import BulkExports, QueryTooCostly, ShopifyGraphQL
 from dlt_sources.shopify.settings import (
     API_VERSION,
-    BULK_BATCH,
     CHECKOUT_FIELDS,
     CHECKOUT_LINE_ITEM_FIELDS,
     CURSOR,
@@ -50,6 +48,8 @@ from dlt_sources.shopify.settings import (
 )
 
 _NUMERIC_ID = "regexp_extract(\"gid\", '[0-9]+$')"
+# Lists of names (tags, discount codes), kept as JSON text.
+_STRINGS = pa.list_(pa.string())
 
 
 def _ids() -> tuple[Column, ...]:
@@ -88,7 +88,7 @@ _LINE_ITEM_COLUMNS = (
     column("title"),
     column("variant_title", "variantTitle"),
     column("sku"),
-    column("quantity", kind=LOOSE, cast="bigint"),
+    column("quantity", kind=LOOSE, cast="bigint", json=pa.int64()),
     column("product__id", "product.id"),
     column("variant__id", "variant.id"),
     *_money("original_unit_price_set", "originalUnitPriceSet"),
@@ -110,7 +110,7 @@ CUSTOMERS = Entity(
         column("verified_email", "verifiedEmail", BOOL),
         column("state"),
         column("note"),
-        column("tags", kind=LOOSE),
+        column("tags", kind=LOOSE, json=_STRINGS),
         column("tax_exempt", "taxExempt", BOOL),
         column("locale"),
         column("created_at", "createdAt", TIME),
@@ -166,8 +166,8 @@ ORDERS = Entity(
         column("test", kind=BOOL),
         column("confirmed", kind=BOOL),
         column("taxes_included", "taxesIncluded", BOOL),
-        column("tags", kind=LOOSE),
-        column("discount_codes", "discountCodes", LOOSE),
+        column("tags", kind=LOOSE, json=_STRINGS),
+        column("discount_codes", "discountCodes", LOOSE, json=_STRINGS),
         column("customer__id", "customer.id"),
         *_address("shipping_address", "shippingAddress", "city", "zip", "countryCodeV2"),
         *_address("billing_address", "billingAddress", "countryCodeV2"),
@@ -198,7 +198,7 @@ CHECKOUTS = Entity(
         column("completed_at", "completedAt", TIME),
         column("abandoned_checkout_url", "abandonedCheckoutUrl"),
         column("taxes_included", "taxesIncluded", BOOL),
-        column("discount_codes", "discountCodes", LOOSE),
+        column("discount_codes", "discountCodes", LOOSE, json=_STRINGS),
         column("customer__id", "customer.id"),
         column("customer__email", "customer.email"),
         column("customer__phone", "customer.phone"),
@@ -299,80 +299,15 @@ def _resource(
 
 
 def _bulk_load(spec: Resource, exports: BulkExports, loader: PageLoader) -> Iterator[Any]:
-    """Everything, through one bulk operation: its file read twice, the line items first (a bad line rejects its
-    order, and Shopify puts lines after their order, not always right after), then the records; each line is
-    decoded once."""
+    """Everything, through one bulk operation: its file downloaded into the pipeline's folder, read, deleted."""
     folder = Path(tempfile.mkdtemp(prefix=f"shopify_{spec.entity.name}_", dir=_working_dir()))
     try:
         path = exports.file(spec.entity.name, folder)
-        if path is None:
-            return
-        lines = next((c for c in spec.entity.children if c.name == "line_items"), None)
-        children: list[pa.Table] = []
-        findings = ChildFindings()
-        if lines is not None:
-            seen: dict[str, int] = {}
-            for items, _ in _batches(path, children_only=True):
-                parents = [item.pop("__parentId") for item in items]
-                table, found = loader.child_rows(
-                    lines, items, pa.array(parents, pa.string()), _positions(parents, seen)
-                )
-                children.append(table)
-                findings.update(found)
-            loader.keep_ids()
-        for batch, lossy in _batches(path, children_only=False):
-            yield from loader.page(batch, lossy, apart=findings)
-        if lines is not None and loader.kept is not None:
-            kept = pa.array(sorted(loader.kept), pa.string())
-            for table in children:
-                linked = table.filter(pc.is_in(table["_dlt_parent_id"], kept))
-                if len(linked):
-                    yield hinted_child(linked, spec.entity.name, lines.name)
+        if path is not None:
+            apart = next((c for c in spec.entity.children if c.name == "line_items"), None)
+            yield from load_file(path, spec.entity, apart, loader)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _positions(parents: list[str], seen: dict[str, int]) -> pa.Array:
-    """Each child's position among its parent's children, in the file's order (`seen`: children counted so far)."""
-    positions = []
-    for parent in parents:
-        position = seen.get(parent, 0)
-        seen[parent] = position + 1
-        positions.append(position)
-    return pa.array(positions, pa.int64())
-
-
-_PARENT_KEY = b'"__parentId"'
-# How Shopify writes a child's link (compact JSON; quotes inside a string value are escaped, so this text can only be
-# the key itself): such a line is a child without decoding it.
-_CHILD_LINK = b'"__parentId":"gid:'
-
-
-def _batches(path: Path, children_only: bool) -> Iterator[tuple[list[dict[str, Any]], bool]]:
-    """The objects of a bulk file in batches: its child lines (those with `__parentId`) or its records, each line
-    decoded only when it may be one of them."""
-    batch: list[dict[str, Any]] = []
-    lossy = False
-    with path.open("rb") as lines:
-        for line in lines:
-            maybe_child = _PARENT_KEY in line
-            if (children_only and not maybe_child) or not line.strip():
-                continue
-            if not children_only and _CHILD_LINK in line:
-                continue
-            try:
-                item, line_lossy = orjson.loads(line), False
-            except orjson.JSONDecodeError:
-                item, line_lossy = decode_json(line)
-            if ("__parentId" in item) != children_only:
-                continue
-            batch.append(item)
-            lossy = lossy or line_lossy
-            if len(batch) >= BULK_BATCH:
-                yield batch, lossy
-                batch, lossy = [], False
-    if batch:
-        yield batch, lossy
 
 
 def _incremental_load(spec: Resource, client: ShopifyGraphQL, loader: PageLoader, since: datetime) -> Iterator[Any]:

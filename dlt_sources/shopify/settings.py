@@ -11,8 +11,10 @@ CURSOR = "updated_at"
 PAGE_SIZES = {"customers": 100, "orders": 15, "abandonedCheckouts": 10}
 LINE_ITEMS_PER_PAGE = 10  # an order's further lines are read by a query of their own
 MORE_LINE_ITEMS_PAGE = 250
-# Lines of a bulk result file per batch handed to dlt.
+# Lines of a bulk result file per batch handed to dlt when it is read record by record; bytes per block when arrow
+# reads it (about ten thousand orders).
 BULK_BATCH = 5_000
+BULK_BLOCK_BYTES = 8 << 20
 # How long to wait between polls of a running bulk operation (growing from the first to the last).
 BULK_POLL_SECONDS = (0.1, 2.0)
 # A bulk operation that has not finished after this long is given up (Shopify times them out after ten days).
