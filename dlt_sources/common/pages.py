@@ -34,18 +34,22 @@ from dlt_sources.common.quarantine import (
     optional_timestamp,
     payload,
     quarantine_table,
+    quoted,
     repair_texts,
     required_timestamp,
 )
 from dlt_sources.common.tables import LOOSE, ROW, TEXT, TIME, Column, Wire, build, build_from_arrow
 
 DLT_ID, DLT_PARENT_ID, DLT_LIST_IDX = "_dlt_id", "_dlt_parent_id", "_dlt_list_idx"
-CURSOR_INSTANT = "_cursor_instant"
+CURSOR_INSTANT, FIRST_OF_KEY = "_cursor_instant", "_first_of_key"
 # Records screened and handed to dlt at once: each screening query and each item dlt writes has a fixed cost that a
 # page of 50 or 100 records would pay again and again.
 BATCH_RECORDS = 5_000
 
 Page = tuple[list[dict[str, Any]], bool]
+# Merged on their keys, each record once per load (`PageLoader` drops a record a load met already): dlt skips the
+# deduplication of the staged rows, a window over the whole load that was most of the time a large merge took.
+MERGE = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
 
 
 def batched(pages: Iterable[Page], size: int = BATCH_RECORDS) -> Iterator[Page]:
@@ -129,7 +133,7 @@ def hinted_child(table: pa.Table, entity: str, child: str) -> Any:
         table,
         dlt.mark.make_hints(
             table_name=f"{entity}__{child}",
-            write_disposition="merge",
+            write_disposition=MERGE,
             primary_key=DLT_ID,
             merge_key=DLT_PARENT_ID,
         ),
@@ -164,6 +168,9 @@ class PageLoader:
         self._computed = _typed_columns(entity.columns)
         if entity.cursor:
             self._computed[CURSOR_INSTANT] = _instant_sql(entity)
+        # The first of a batch's records with its key (the next query sees what the previous one loaded).
+        self._computed[FIRST_OF_KEY] = f"row_number() over (partition by {quoted(entity.key)} order by _row) = 1"
+        self._loaded_keys: set[Any] = set()
         # The `_dlt_id`s loaded, for a caller that links children delivered apart (`keep_ids`).
         self.kept: set[str] | None = None
 
@@ -231,11 +238,14 @@ class PageLoader:
             children.update(found)
         reasons.add_children(children, row_ids)
         keep = reasons.acceptable()
+        # A record met twice in one load (a search restarted past its cap, a record edited while its listing was
+        # paged) is loaded and quarantined once.
+        keys = table[entity.key].to_pylist()
+        fresh = pc.and_(screened[FIRST_OF_KEY], pa.array([k not in self._loaded_keys for k in keys]))
         if self.cursor is not None and entity.cursor:
-            fresh = self.cursor.unseen(screened[CURSOR_INSTANT], table[entity.key])
-            keep = pc.and_(keep, fresh)
-        else:
-            fresh = pa.array([True] * len(table))
+            fresh = pc.and_(fresh, self.cursor.unseen(screened[CURSOR_INSTANT], table[entity.key]))
+        keep = pc.and_(keep, fresh)
+        self._loaded_keys.update(k for k, met in zip(keys, fresh.to_pylist(), strict=True) if met)
         loaded = table.filter(keep)
         if self.kept is not None:
             self.kept.update(loaded[DLT_ID].to_pylist())

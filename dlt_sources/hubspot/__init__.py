@@ -26,7 +26,7 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 
 from dlt_sources.common.cursor import Cursor, SourceClock
 from dlt_sources.common.http import retrying_session
-from dlt_sources.common.pages import Child, Entity, Page, PageLoader, batched
+from dlt_sources.common.pages import MERGE, Child, Entity, Page, PageLoader, batched
 from dlt_sources.common.prefetch import prefetched
 from dlt_sources.common.quarantine import email, real_date, short_texts
 from dlt_sources.common.tables import BOOL, INT, TIME, column
@@ -149,7 +149,7 @@ def _contacts(client: RESTClient, clock: SourceClock, ads_consent_property: str)
     history = {EMAIL_OPTOUT_PROPERTY: EMAIL_OPTOUT_PROPERTY, ads_consent_property: ADS_CONSENT_COLUMN}
     entity = contacts_entity(ads_consent_property)
 
-    @dlt.resource(name="contacts", primary_key="id", write_disposition="merge")
+    @dlt.resource(name="contacts", primary_key="id", write_disposition=MERGE)
     def contacts() -> Iterator[Any]:
         cursor = Cursor(dlt.current.resource_state())
         loader = PageLoader(entity, clock, cursor)
@@ -171,7 +171,7 @@ def _contacts(client: RESTClient, clock: SourceClock, ads_consent_property: str)
 
 
 def _tickets(client: RESTClient, clock: SourceClock) -> DltResource:
-    @dlt.resource(name="tickets", primary_key="id", write_disposition="merge")
+    @dlt.resource(name="tickets", primary_key="id", write_disposition=MERGE)
     def tickets() -> Iterator[Any]:
         loader = PageLoader(TICKETS, clock, Cursor(dlt.current.resource_state()))
         # The search API returns no associations, so tickets are always listed (they are few); the cursor keeps only

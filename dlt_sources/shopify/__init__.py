@@ -28,7 +28,7 @@ from dlt.sources import DltResource
 
 from dlt_sources.common.cursor import Cursor, SourceClock
 from dlt_sources.common.http import retrying_session
-from dlt_sources.common.pages import Child, Entity, Page, PageLoader, batched
+from dlt_sources.common.pages import MERGE, Child, Entity, Page, PageLoader, batched
 from dlt_sources.common.quarantine import amount, email, non_negative_number, short_texts
 from dlt_sources.common.tables import BOOL, LOOSE, TIME, Column, column
 from dlt_sources.shopify.bulk import load_file
@@ -286,7 +286,7 @@ def _is_first_load(resource: str) -> bool:
 def _resource(
     spec: Resource, client: ShopifyGraphQL, exports: BulkExports, clock: SourceClock, start: datetime
 ) -> DltResource:
-    @dlt.resource(name=spec.entity.name, primary_key="id", write_disposition="merge")
+    @dlt.resource(name=spec.entity.name, primary_key="id", write_disposition=MERGE)
     def load() -> Iterator[Any]:
         cursor = Cursor(dlt.current.resource_state(), initial=start)
         loader = PageLoader(spec.entity, clock, cursor)

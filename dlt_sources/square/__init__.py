@@ -25,7 +25,7 @@ from dlt.sources import DltResource
 
 from dlt_sources.common.cursor import Cursor, SourceClock
 from dlt_sources.common.http import checked_json, is_lossy, retrying_session
-from dlt_sources.common.pages import Child, Entity, PageLoader, batched
+from dlt_sources.common.pages import MERGE, Child, Entity, PageLoader, batched
 from dlt_sources.common.prefetch import prefetched
 from dlt_sources.common.quarantine import amount, email, is_quarantine_item, non_negative_number, real_date, short_texts
 from dlt_sources.common.tables import BOOL, INT, LOOSE, TIME, Column, column
@@ -298,7 +298,7 @@ def _incremental(
 ) -> DltResource:
     """A resource reading the records changed since its cursor, page by page, merged on `id`."""
 
-    @dlt.resource(name=entity.name, primary_key="id", write_disposition="merge")
+    @dlt.resource(name=entity.name, primary_key="id", write_disposition=MERGE)
     def load() -> Iterator[Any]:
         cursor = Cursor(dlt.current.resource_state(), initial=start)
         loader = PageLoader(entity, clock, cursor)
@@ -330,7 +330,7 @@ def _consent_observations(customers: DltResource, clock: SourceClock) -> DltReso
         data_from=customers,
         name="consent_observations",
         primary_key=("customer_id", "observed_at"),
-        write_disposition="merge",
+        write_disposition=MERGE,
     )
     def consent_observations(table: Any, meta: Any = None) -> Iterator[Any]:
         if (
