@@ -38,7 +38,7 @@ from dlt_sources.common.quarantine import (
     repair_texts,
     required_timestamp,
 )
-from dlt_sources.common.tables import LOOSE, ROW, TEXT, TIME, Column, Wire, build, build_from_arrow
+from dlt_sources.common.tables import LOOSE, ROW, TEXT, TIME, Column, Wire, build, build_from_arrow, json_schema
 
 DLT_ID, DLT_PARENT_ID, DLT_LIST_IDX = "_dlt_id", "_dlt_parent_id", "_dlt_list_idx"
 CURSOR_INSTANT, FIRST_OF_KEY = "_cursor_instant", "_first_of_key"
@@ -46,24 +46,45 @@ CURSOR_INSTANT, FIRST_OF_KEY = "_cursor_instant", "_first_of_key"
 # page of 50 or 100 records would pay again and again.
 BATCH_RECORDS = 5_000
 
-Page = tuple[list[dict[str, Any]], bool]
+# A page of records (dicts, or an arrow table when arrow read the page), and whether it was read leniently.
+Page = tuple[list[dict[str, Any]] | pa.Table, bool]
 # Merged on their keys, each record once per load (`PageLoader` drops a record a load met already): dlt skips the
 # deduplication of the staged rows, a window over the whole load that was most of the time a large merge took.
 MERGE = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
 
 
 def batched(pages: Iterable[Page], size: int = BATCH_RECORDS) -> Iterator[Page]:
-    """Pages (records, read leniently) joined into batches of about `size` records."""
-    batch: list[dict[str, Any]] = []
-    lossy = False
+    """Pages joined into batches of about `size` records (arrow tables with arrow tables, dicts with dicts)."""
+    held: list[Any] = []
+    count, lossy = 0, False
     for records, page_lossy in pages:
-        batch += records
+        if held and isinstance(records, pa.Table) != isinstance(held[0], pa.Table):
+            yield _joined(held), lossy
+            held, count, lossy = [], 0, False
+        held.append(records)
+        count += len(records)
         lossy = lossy or page_lossy
-        if len(batch) >= size:
-            yield batch, lossy
-            batch, lossy = [], False
-    if batch:
-        yield batch, lossy
+        if count >= size:
+            yield _joined(held), lossy
+            held, count, lossy = [], 0, False
+    if held:
+        yield _joined(held), lossy
+
+
+def _joined(pages: list[Any]) -> Any:
+    if isinstance(pages[0], pa.Table):
+        # A page may hold a field the others lack (arrow infers it): its column is null elsewhere.
+        return pa.concat_tables(pages, promote_options="permissive")
+    return [record for page in pages for record in page]
+
+
+def record_type(columns: Sequence[Column], children: Sequence[Child] = ()) -> pa.StructType:
+    """The arrow type of a record as the API documents it: its columns' values and the child lists it holds."""
+    held = [
+        (child.path[0], pa.list_(pa.struct(list(json_schema(child.wire_columns()))) if child.columns else pa.string()))
+        for child in children
+    ]
+    return pa.struct(list(json_schema(columns, extra=held)))
 
 
 @dataclass(frozen=True)
@@ -186,10 +207,14 @@ class PageLoader:
         """The items of one page of records: its table, its child tables, its quarantine rows. `lossy`: the page
         was read with surrogate escapes for bytes that were not UTF-8 (`http.is_lossy`); `apart`: findings of the
         records' children, delivered and screened apart (`child_rows`), as a bulk file delivers them."""
+        if isinstance(records, pa.Table):
+            yield from self.arrow_page(records, apart)
+            return
         if not records:
             return
         repairs = repair_texts(records) if lossy else {}
-        wire = build(records, self.entity.columns, self.entity.absorb_new_fields)
+        held = [child.path[0] for child in self.entity.children]
+        wire = build(records, self.entity.columns, self.entity.absorb_new_fields, held)
 
         def children(child: Child, row_ids: pa.Array) -> tuple[Wire, pa.Array, pa.Array]:
             items, parents, positions = _child_items(child, records, row_ids)
@@ -206,7 +231,9 @@ class PageLoader:
         def children(child: Child, row_ids: pa.Array) -> tuple[Wire, pa.Array, pa.Array] | None:
             return _arrow_child_items(child, records, row_ids)
 
-        yield from self._load(build_from_arrow(records, self.entity.columns), _arrow_row(records), {}, apart, children)
+        held = [child.path[0] for child in self.entity.children]
+        wire = build_from_arrow(records, self.entity.columns, self.entity.absorb_new_fields, held)
+        yield from self._load(wire, _arrow_row(records), {}, apart, children)
 
     def _load(
         self,
@@ -264,7 +291,7 @@ class PageLoader:
 
     def arrow_wire(self, child: Child, items: pa.Table) -> Wire:
         """The wire table of a child list's items read into arrow with `tables.json_schema`."""
-        return build_from_arrow(items, child.wire_columns())
+        return build_from_arrow(items, child.wire_columns(), bool(child.columns) and self.entity.absorb_new_fields)
 
     def child_wire(self, child: Child, items: list[dict[str, Any]]) -> Wire:
         """The wire table of a child list's items (objects, or `{"value": …}` for scalars)."""
@@ -318,7 +345,8 @@ def _arrow_child_items(child: Child, records: pa.Table, row_ids: pa.Array) -> tu
         pc.subtract(pc.cast(starts, pa.int64()), pa.scalar(lists.offsets[0].as_py(), pa.int64())),
     )
     items = pa.Table.from_struct_array(flat) if child.columns else pa.table({"value": flat})
-    return build_from_arrow(items, child.wire_columns()), pc.take(row_ids, parent_rows), positions
+    wire = build_from_arrow(items, child.wire_columns(), absorb_new_fields=bool(child.columns))
+    return wire, pc.take(row_ids, parent_rows), positions
 
 
 def _arrow_row(records: pa.Table) -> Callable[[int], Any]:

@@ -10,7 +10,8 @@ wire kind) and a page becomes one arrow table, column by column, in arrow's C co
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import io
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.json as pj
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 # Wire kinds: how strictly a value must match. TEXT, INT and BOOL take only their JSON type; LOOSE takes any scalar
@@ -157,9 +159,14 @@ def _known_keys(columns: Iterable[Column]) -> dict[tuple[str, ...], set[str]]:
     return known
 
 
-def build(records: Sequence[dict[str, Any]], columns: Sequence[Column], absorb_new_fields: bool = True) -> Wire:
+def build(
+    records: Sequence[dict[str, Any]],
+    columns: Sequence[Column],
+    absorb_new_fields: bool = True,
+    held: Sequence[str] = (),
+) -> Wire:
     """The page `records` as a wire table with `columns` (and, when `absorb_new_fields`, the fields nobody
-    declared as JSON text columns of their own)."""
+    declared as JSON text columns of their own; `held`: top-level fields the records' child lists are read from)."""
     findings: dict[int, list[str]] = {}
     names: list[str] = [ROW]
     arrays: list[pa.Array] = [pa.array(range(len(records)), pa.int64())]
@@ -176,7 +183,7 @@ def build(records: Sequence[dict[str, Any]], columns: Sequence[Column], absorb_n
         for path, known in _known_keys(columns).items():
             found = reader.objects(path)
             present = set(chain.from_iterable(map(dict.keys, found)))
-            for key in sorted(present - known):
+            for key in sorted(present - known - (set(held) if not path else set())):
                 name = _NAMING.normalize_path("__".join(_NAMING.normalize_identifier(p) for p in (*path, key)))
                 if name in declared or name in names:
                     continue
@@ -205,19 +212,74 @@ def json_schema(*column_sets: Sequence[Column], extra: Sequence[tuple[str, pa.Da
     return pa.schema(fields(tree))
 
 
-def build_from_arrow(table: pa.Table, columns: Sequence[Column]) -> Wire:
-    """The wire table of records already read into arrow with `json_schema` (every value of its documented type)."""
+def build_from_arrow(
+    table: pa.Table, columns: Sequence[Column], absorb_new_fields: bool = False, held: Sequence[str] = ()
+) -> Wire:
+    """The wire table of records read into arrow with `json_schema` (every value of its documented type); with
+    `absorb_new_fields`, the fields nobody declared (arrow's reader infers them) as JSON text columns of their own
+    (`held`: top-level fields the records' child lists are read from)."""
     names: list[str] = [ROW]
     arrays: list[Any] = [pa.array(range(len(table)), pa.int64())]
     for col in columns:
+        if col.path[0] not in table.column_names:  # a field no record of the page had
+            names.append(col.name)
+            arrays.append(pa.nulls(len(table), _ARROW[col.kind]))
+            continue
         values: Any = table.column(col.path[0])
         for key in col.path[1:]:
             values = pc.struct_field(values, [key])
         if col.kind == LOOSE and not pa.types.is_string(values.type):
-            if pa.types.is_list(values.type):
+            if pa.types.is_list(values.type) or pa.types.is_struct(values.type):
                 values = pa.array([None if v is None else _json(v) for v in values.to_pylist()], pa.string())
             else:
                 values = pc.cast(values, pa.string())
         names.append(col.name)
         arrays.append(values)
+    if absorb_new_fields:
+        declared = {col.name for col in columns}
+        for path, values in _undeclared(table, _known_keys(columns), held):
+            name = _NAMING.normalize_path("__".join(_NAMING.normalize_identifier(p) for p in path))
+            if name not in declared and name not in names:
+                names.append(name)
+                arrays.append(pa.array([None if v is None else _json(v) for v in values.to_pylist()], pa.string()))
     return Wire(pa.Table.from_arrays(arrays, names=names))
+
+
+def _undeclared(
+    table: pa.Table, known: dict[tuple[str, ...], set[str]], held: Sequence[str]
+) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """(path, values) of every field the records hold that no column reads, however deep in the objects columns read
+    into."""
+
+    def walk(path: tuple[str, ...], fields: list[tuple[str, Any]]) -> Iterator[tuple[tuple[str, ...], Any]]:
+        for name, values in fields:
+            inner = (*path, name)
+            if name not in known.get(path, set()):
+                if path or name not in held:
+                    yield inner, values
+            elif inner in known and pa.types.is_struct(values.type):
+                yield from walk(inner, [(f.name, pc.struct_field(values, [f.name])) for f in values.type])
+
+    yield from walk((), [(name, table.column(name)) for name in table.column_names])
+
+
+def parse_page(body: bytes, records: str, record_type: pa.DataType) -> tuple[pa.Table, dict[str, Any]] | None:
+    """A page's records (the list `records` of the JSON object `body`) as an arrow table, and the page's other
+    top-level fields (its cursor); None when arrow cannot read it with the documented types (a value of another type,
+    bytes that are not UTF-8): the page is then read record by record. Arrow's reader works outside the GIL."""
+    schema = pa.schema([(records, pa.list_(record_type))])
+    try:
+        page = pj.read_json(
+            io.BytesIO(body),
+            read_options=pj.ReadOptions(block_size=len(body) + 1),
+            parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if page.num_rows != 1:
+        return None
+    lists = page.column(records).combine_chunks()
+    rows = pc.list_flatten(lists)
+    found = pa.Table.from_struct_array(rows) if len(rows) else pa.Table.from_struct_array(pa.array([], rows.type))
+    others = {name: page.column(name)[0].as_py() for name in page.column_names if name != records}
+    return found, others

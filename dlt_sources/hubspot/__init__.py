@@ -26,7 +26,7 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 
 from dlt_sources.common.cursor import Cursor, SourceClock
 from dlt_sources.common.http import retrying_session
-from dlt_sources.common.pages import MERGE, Child, Entity, Page, PageLoader, batched
+from dlt_sources.common.pages import MERGE, Child, Entity, Page, PageLoader, batched, record_type
 from dlt_sources.common.prefetch import prefetched
 from dlt_sources.common.quarantine import email, real_date, short_texts
 from dlt_sources.common.tables import BOOL, INT, TIME, column
@@ -188,7 +188,10 @@ def _email_events(client: RESTClient, clock: SourceClock, start: datetime) -> Dl
         cursor = Cursor(dlt.current.resource_state(), initial=start)
         loader = PageLoader(EMAIL_EVENTS, clock, cursor)
         # The events API wants an end; "now" is the source's, so ask for everything up to far ahead.
-        pages = email_events_since(client, to_epoch_ms(cursor.start or start), to_epoch_ms("2100-01-01T00:00:00Z"))
+        shape = record_type(EMAIL_EVENTS.columns, EMAIL_EVENTS.children)
+        pages = email_events_since(
+            client, to_epoch_ms(cursor.start or start), to_epoch_ms("2100-01-01T00:00:00Z"), shape
+        )
         for events, lossy in batched(prefetched(pages)):
             yield from loader.page(events, lossy)
 

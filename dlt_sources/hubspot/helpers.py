@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
 from dlt.sources.helpers.rest_client import RESTClient
 
 from dlt_sources.common.http import checked_json, is_lossy
 from dlt_sources.common.pages import Page
+from dlt_sources.common.tables import parse_page
 from dlt_sources.hubspot.settings import (
     EVENTS_PAGE_SIZE,
     HISTORY_PAGE_SIZE,
@@ -140,13 +142,20 @@ def read_with_history(
     return objects, lossy
 
 
-def email_events_since(client: RESTClient, start_ms: int, end_ms: int) -> Iterator[Page]:
-    """Email events created in [start_ms, end_ms), through the offset-paged events API."""
+def email_events_since(client: RESTClient, start_ms: int, end_ms: int, shape: pa.StructType) -> Iterator[Page]:
+    """Email events created in [start_ms, end_ms), through the offset-paged events API, read into arrow as records of
+    type `shape` (record by record when arrow cannot read a page)."""
     params: dict[str, Any] = {"startTimestamp": start_ms, "endTimestamp": end_ms, "limit": EVENTS_PAGE_SIZE}
     while True:
         response = client.get("email/public/v1/events", params=params)
-        data = checked_json(response)
-        yield data.get("events", []), is_lossy(response)
+        response.raise_for_status()
+        parsed = parse_page(response.content, "events", shape)
+        if parsed is not None:
+            events, data = parsed
+            yield events, False
+        else:
+            data = checked_json(response)
+            yield data.get("events", []), is_lossy(response)
         if not data.get("hasMore") or not data.get("offset"):
             return
         params["offset"] = data["offset"]

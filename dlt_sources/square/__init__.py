@@ -25,10 +25,10 @@ from dlt.sources import DltResource
 
 from dlt_sources.common.cursor import Cursor, SourceClock
 from dlt_sources.common.http import checked_json, is_lossy, retrying_session
-from dlt_sources.common.pages import MERGE, Child, Entity, PageLoader, batched
+from dlt_sources.common.pages import MERGE, Child, Entity, Page, PageLoader, batched, record_type
 from dlt_sources.common.prefetch import prefetched
 from dlt_sources.common.quarantine import amount, email, is_quarantine_item, non_negative_number, real_date, short_texts
-from dlt_sources.common.tables import BOOL, INT, LOOSE, TIME, Column, column
+from dlt_sources.common.tables import BOOL, INT, LOOSE, TIME, Column, column, parse_page
 from dlt_sources.square.settings import (
     CUSTOMERS_PAGE_SIZE,
     LOCATIONS_PER_ORDER_SEARCH,
@@ -37,12 +37,10 @@ from dlt_sources.square.settings import (
     START_DATE,
 )
 
-Page = tuple[list[dict[str, Any]], bool]
-
 
 def _money(name: str) -> tuple[Column, ...]:
     return (
-        column(f"{name}__amount", f"{name}.amount", LOOSE, cast="bigint"),
+        column(f"{name}__amount", f"{name}.amount", LOOSE, cast="bigint", json=pa.int64()),
         column(f"{name}__currency", f"{name}.currency"),
     )
 
@@ -121,7 +119,7 @@ _LINE_ITEMS = Child(
     columns=(
         column("uid"),
         column("catalog_object_id"),
-        column("catalog_version", kind=LOOSE, cast="bigint"),
+        column("catalog_version", kind=LOOSE, cast="bigint", json=pa.int64()),
         column("quantity", kind=LOOSE),
         column("name"),
         column("variation_name"),
@@ -166,7 +164,7 @@ ORDERS = Entity(
         column("updated_at", kind=TIME),
         column("closed_at", kind=TIME),
         column("state"),
-        column("version", kind=LOOSE, cast="bigint"),
+        column("version", kind=LOOSE, cast="bigint", json=pa.int64()),
         *_money("total_money"),
         *_money("total_tax_money"),
         *_money("total_discount_money"),
@@ -212,14 +210,27 @@ class SquareApi:
         response = self.session.request(method, self.api + path, headers=self.headers, **kwargs)
         return checked_json(response), is_lossy(response)
 
-    def pages(self, method: str, path: str, key: str, body: dict[str, Any], in_body: bool) -> Iterator[Page]:
-        """Every page of a listing; the cursor goes where the request's other arguments go."""
+    def pages(
+        self, method: str, path: str, key: str, body: dict[str, Any], in_body: bool, entity: Entity
+    ) -> Iterator[Page]:
+        """Every page of a listing, read into arrow as `entity`'s records (record by record if arrow cannot read
+        it); the cursor goes where the request's other arguments go."""
+        shape = record_type(entity.columns, entity.children)
         cursor = None
         while True:
             arguments = {**body, **({"cursor": cursor} if cursor else {})}
-            data, lossy = self.call(method, path, **({"json": arguments} if in_body else {"params": arguments}))
-            yield data.get(key) or [], lossy
-            cursor = data.get("cursor")
+            where = {"json": arguments} if in_body else {"params": arguments}
+            response = self.session.request(method, self.api + path, headers=self.headers, **where)
+            response.raise_for_status()
+            parsed = parse_page(response.content, key, shape)
+            if parsed is not None:
+                records, others = parsed
+                yield records, False
+                cursor = others.get("cursor")
+            else:
+                data = checked_json(response)
+                yield data.get(key) or [], is_lossy(response)
+                cursor = data.get("cursor")
             if not cursor:
                 return
 
@@ -256,6 +267,7 @@ def square_source(
                 },
             },
             in_body=True,
+            entity=CUSTOMERS,
         ),
     )
     payments = _incremental(
@@ -268,6 +280,7 @@ def square_source(
             "payments",
             {"limit": PAYMENTS_PAGE_SIZE, "sort_order": "ASC", "begin_time": _square_time(since)},
             in_body=False,
+            entity=PAYMENTS,
         ),
     )
     orders = _incremental(ORDERS, clock, start, lambda since: _order_pages(api, since))
@@ -290,7 +303,7 @@ def _order_pages(api: SquareApi, since: datetime) -> Iterator[Page]:
                 "sort": {"sort_field": "UPDATED_AT", "sort_order": "ASC"},
             },
         }
-        yield from api.pages("POST", "orders/search", "orders", body, in_body=True)
+        yield from api.pages("POST", "orders/search", "orders", body, in_body=True, entity=ORDERS)
 
 
 def _incremental(

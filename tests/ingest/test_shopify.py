@@ -1,5 +1,6 @@
-"""Shopify through its GraphQL Admin API: bulk files read either way load the same, the cost limit is waited for
-rather than hammered, and an order with more lines than a page holds arrives whole."""
+"""Shopify through its GraphQL Admin API (bulk files and pages read by arrow load what reading them record by record
+loads; the cost limit is waited for rather than hammered; an order with more lines than a page holds arrives whole),
+and pages of the other sources read by arrow."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import httpx
+import orjson
 import pyarrow as pa
 import pytest
 import requests
@@ -115,3 +117,44 @@ def test_an_order_with_more_lines_than_a_page_holds_arrives_whole(tmp_path: Path
             ).fetchall()
         )
     assert lines == day_one
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "key", "body", "entity", "flawed"),
+    [
+        ("/v2/customers/search", "POST", "customers", {"limit": 100}, "square.CUSTOMERS", True),
+        ("/v2/orders/search", "POST", "orders", {"limit": 500, "location_ids": None}, "square.ORDERS", True),
+        (
+            "/email/public/v1/events",
+            "GET",
+            "events",
+            {"limit": 1000, "startTimestamp": 0},
+            "hubspot.EMAIL_EVENTS",
+            False,
+        ),
+    ],
+)
+def test_a_page_read_by_arrow_loads_what_reading_it_record_by_record_loads(
+    tmp_path, monkeypatch, path, method, key, body, entity, flawed
+):
+    import dlt_sources.hubspot
+    import dlt_sources.square
+    from dlt_sources.common.pages import record_type
+    from dlt_sources.common.tables import parse_page
+
+    module, name = entity.split(".")
+    declared = getattr({"square": dlt_sources.square, "hubspot": dlt_sources.hubspot}[module], name)
+    monkeypatch.setenv("CDP_MALFORMED", "0.05")  # unknown fields, long texts, invalid emails, negative amounts
+    with running_simulator(home=tmp_path, people=400, seed=3, in_thread=True) as base_url:
+        auth = {"Authorization": "Bearer test-token"}
+        if body.get("location_ids", "") is None:
+            locations = httpx.get(base_url + "/v2/locations", headers=auth).json()["locations"]
+            body = {**body, "location_ids": [location["id"] for location in locations]}
+        where = {"json": body} if method == "POST" else {"params": body}
+        content = httpx.request(method, base_url + path, headers=auth, **where).content
+    parsed = parse_page(content, key, record_type(declared.columns, declared.children))
+    assert parsed is not None, "arrow reads a page of documented types"
+    in_arrow = _tables(list(PageLoader(declared, SourceClock(), Cursor({})).page(parsed[0])))
+    by_record = _tables(list(PageLoader(declared, SourceClock(), Cursor({})).page(orjson.loads(content)[key])))
+    assert in_arrow == by_record
+    assert len(in_arrow["records"]) > 50 and ("quarantine" in in_arrow) == flawed
