@@ -169,9 +169,7 @@ def _screen_quarantine(rows: pa.Table, source: str, hashes: frozenset[str]) -> I
         if digest is None:
             kept.append(row)
         else:
-            replaced.append(
-                Finding(row["source_record_id"], REJECTED, ERASED, payload({"identifier_hash": digest}))
-            )
+            replaced.append(Finding(row["source_record_id"], REJECTED, ERASED, payload({"identifier_hash": digest})))
     if kept:
         yield pa.Table.from_pylist(kept, schema=rows.schema)
     if replaced:

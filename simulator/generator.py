@@ -508,7 +508,9 @@ class _Builder:
                 True if r < ADS_GRANTED_SHARE else False if r < ADS_GRANTED_SHARE + ADS_REFUSED_SHARE else None
             )
             # Set when the contact was created (as a form or an import sets a portal's property).
-            contact.ads_consent_history = [] if contact.ads_consent is None else [(contact.created, contact.ads_consent)]
+            contact.ads_consent_history = (
+                [] if contact.ads_consent is None else [(contact.created, contact.ads_consent)]
+            )
 
     def _ads_consent_day(self, d: int, start: int, end: int) -> None:
         """The day's new contacts' advertising consent, and older contacts granting or withdrawing it."""

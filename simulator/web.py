@@ -8,7 +8,7 @@ import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -67,7 +67,7 @@ def bearer_token(request: Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _utc_date(day: int) -> str:
     return datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")
 

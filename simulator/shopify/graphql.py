@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -309,7 +309,7 @@ def nested_connection(items: list[dict[str, Any]], entry: Entry, counter: Counte
     return connection(rows, start + len(page) < len(items), start > 0, entry, counter)
 
 
-@lru_cache(maxsize=None)
+@cache
 def every_field(type_name: str) -> Plan:
     """A plan selecting every field of `type_name`, objects and connections whole: the object as a dict, for tests
     and fingerprints that compare renderings."""
