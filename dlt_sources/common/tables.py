@@ -263,6 +263,12 @@ def _undeclared(
     yield from walk((), [(name, table.column(name)) for name in table.column_names])
 
 
+def valid_text(table: pa.Table | pa.RecordBatch) -> None:
+    """Raises `ArrowInvalid` for text that is not UTF-8: arrow's JSON reader keeps such bytes as they came, and
+    only the record-by-record reading repairs them and keeps them for the quarantine."""
+    table.validate(full=True)
+
+
 def parse_page(body: bytes, records: str, record_type: pa.DataType) -> tuple[pa.Table, dict[str, Any]] | None:
     """A page's records (the list `records` of the JSON object `body`) as an arrow table, and the page's other
     top-level fields (its cursor); None when arrow cannot read it with the documented types (a value of another type,
@@ -274,6 +280,7 @@ def parse_page(body: bytes, records: str, record_type: pa.DataType) -> tuple[pa.
             read_options=pj.ReadOptions(block_size=len(body) + 1),
             parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
         )
+        valid_text(page)
     except pa.ArrowInvalid:
         return None
     if page.num_rows != 1:

@@ -20,7 +20,7 @@ import pyarrow.json as pj
 
 from dlt_sources.common.http import decode_json
 from dlt_sources.common.pages import DLT_PARENT_ID, Child, ChildFindings, Entity, PageLoader, hinted_child
-from dlt_sources.common.tables import json_schema
+from dlt_sources.common.tables import json_schema, valid_text
 from dlt_sources.shopify.settings import BULK_BATCH, BULK_BLOCK_BYTES
 
 PARENT = "__parentId"
@@ -80,12 +80,13 @@ def _arrow_batches(path: Path, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
 def _arrow_children(
     path: Path, entity: Entity, apart: Child | None, loader: PageLoader
 ) -> tuple[list[pa.Table], ChildFindings]:
-    """The child lines screened, and their findings by parent; reads the whole file, so a file arrow cannot take is
-    known before anything is handed on."""
+    """The child lines screened, and their findings by parent; reads (and checks) the whole file, so a file arrow
+    cannot take is known before anything is handed on."""
     tables: list[pa.Table] = []
     findings = ChildFindings()
     seen: dict[str, int] = {}
     for batch in _arrow_batches(path, _schema(entity, apart)):
+        valid_text(batch)
         if apart is None:
             continue
         lines = pa.Table.from_batches([batch]).filter(pc.is_valid(batch.column(PARENT)))
