@@ -78,13 +78,19 @@ def _joined(pages: list[Any]) -> Any:
     return [record for page in pages for record in page]
 
 
-def record_type(columns: Sequence[Column], children: Sequence[Child] = ()) -> pa.StructType:
-    """The arrow type of a record as the API documents it: its columns' values and the child lists it holds."""
-    held = [
-        (child.path[0], pa.list_(pa.struct(list(json_schema(child.wire_columns()))) if child.columns else pa.string()))
+def child_lists(children: Sequence[Child]) -> list[Column]:
+    """The child lists a record holds, as columns of the JSON type they have (for `tables.json_schema`)."""
+    return [
+        Column(child.name, child.path, LOOSE, json=pa.list_(pa.struct(list(json_schema(child.wire_columns())))))
+        if child.columns
+        else Column(child.name, child.path, LOOSE, json=pa.list_(pa.string()))
         for child in children
     ]
-    return pa.struct(list(json_schema(columns, extra=held)))
+
+
+def record_type(columns: Sequence[Column], children: Sequence[Child] = ()) -> pa.StructType:
+    """The arrow type of a record as the API documents it: its columns' values and the child lists it holds."""
+    return pa.struct(list(json_schema([*columns, *child_lists(children)])))
 
 
 @dataclass(frozen=True)

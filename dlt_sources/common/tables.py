@@ -193,16 +193,15 @@ def build(
     return Wire(pa.Table.from_arrays(arrays, names=names), findings)
 
 
-def json_schema(*column_sets: Sequence[Column], extra: Sequence[tuple[str, pa.DataType]] = ()) -> pa.Schema:
-    """The arrow schema a JSON file holding objects of every one of `column_sets` (records and their children, as a
-    bulk file has them) is read with: nested structs along the columns' paths, each value of its documented type."""
+def json_schema(columns: Sequence[Column], extra: Sequence[tuple[str, pa.DataType]] = ()) -> pa.Schema:
+    """The arrow schema JSON objects holding `columns` (records, and in a bulk file the lines of their children too)
+    are read with: nested structs along the columns' paths, each value of its documented type."""
     tree: dict[str, Any] = {}
-    for columns in column_sets:
-        for col in columns:
-            node = tree
-            for key in col.path[:-1]:
-                node = node.setdefault(key, {})
-            node[col.path[-1]] = col.json_type()
+    for col in columns:
+        node = tree
+        for key in col.path[:-1]:
+            node = node.setdefault(key, {})
+        node[col.path[-1]] = col.json_type()
     for name, data_type in extra:
         tree[name] = data_type
 

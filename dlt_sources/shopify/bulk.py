@@ -19,7 +19,15 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from dlt_sources.common.http import decode_json
-from dlt_sources.common.pages import DLT_PARENT_ID, Child, ChildFindings, Entity, PageLoader, hinted_child
+from dlt_sources.common.pages import (
+    DLT_PARENT_ID,
+    Child,
+    ChildFindings,
+    Entity,
+    PageLoader,
+    child_lists,
+    hinted_child,
+)
 from dlt_sources.common.tables import json_schema, valid_text
 from dlt_sources.shopify.settings import BULK_BATCH, BULK_BLOCK_BYTES
 
@@ -56,16 +64,11 @@ def load_file(path: Path, entity: Entity, apart: Child | None, loader: PageLoade
 
 
 def _schema(entity: Entity, apart: Child | None) -> pa.Schema:
-    """Records with the children they hold, and child lines (their columns and `__parentId`)."""
-    held = [
-        (
-            child.path[0],
-            pa.list_(pa.struct(list(json_schema(child.wire_columns())))) if child.columns else pa.list_(pa.string()),
-        )
-        for child in entity.children
-        if child is not apart
-    ]
-    return json_schema(entity.columns, apart.wire_columns() if apart else (), extra=[*held, (PARENT, pa.string())])
+    """Records with the children they hold, and child lines (their columns and `__parentId`), in one schema: a record
+    and a line agree on the fields they share (`id`, `name`)."""
+    held = child_lists([child for child in entity.children if child is not apart])
+    lines = apart.wire_columns() if apart else ()
+    return json_schema([*entity.columns, *held, *lines], extra=[(PARENT, pa.string())])
 
 
 def _arrow_batches(path: Path, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
