@@ -228,7 +228,8 @@ class ShopifyApi:
         if entry.name == "shop":
             return project(render.shop(), entry.plan, counter)  # type: ignore[arg-type]
         if entry.name == "bulkOperationRunQuery":
-            op, user_errors = self.bulk.start(entry.args["query"], self._bulk_source(listings), base_url)
+            world = self.sim.world.state
+            op, user_errors = self.bulk.start(entry.args["query"], self._bulk_source(listings), base_url, world)
             payload = render.Fields(bulkOperation=op.node() if op else None, userErrors=user_errors)
             return project(payload, entry.plan, counter)  # type: ignore[arg-type]
         if entry.name == "bulkOperationCancel":

@@ -9,6 +9,7 @@ from an unguessable path, as Shopify's signed storage URLs are, and needs no acc
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import threading
@@ -72,6 +73,9 @@ class BulkOperations:
         self.now = now
         self._operations: dict[int, BulkOperation] = {}
         self._lock = threading.Lock()
+        # The finished operation of each (world, query): the same query on the same simulated day is the same file,
+        # rendered once (a file costs the simulator far more than serving it).
+        self._rendered: dict[tuple[Any, str], BulkOperation] = {}
 
     def get(self, number: int) -> BulkOperation | None:
         return self._operations.get(number)
@@ -86,8 +90,11 @@ class BulkOperations:
     def _path(self, op: BulkOperation) -> Path:
         return self.folder / f"{op.number}.jsonl"
 
-    def start(self, query: str, source: Source, base_url: str) -> tuple[BulkOperation | None, list[Fields]]:
-        """A new operation running `query`, or the user errors that refuse it."""
+    def start(
+        self, query: str, source: Source, base_url: str, world: Any = None
+    ) -> tuple[BulkOperation | None, list[Fields]]:
+        """A new operation running `query` over `world` (what identifies the data: the simulated day), or the user
+        errors that refuse it."""
         try:
             document = parsed(query)
             op_node = operation(document, None)
@@ -109,8 +116,24 @@ class BulkOperations:
             op = BulkOperation(number=max(self._operations, default=1_000_000) + 1, query=query, created_at=self.now())
             self._operations[op.number] = op
             self._forget_old_files()
+            rendered = self._rendered.get((world, query)) if world is not None else None
+            if rendered is not None and rendered.status == "COMPLETED" and self._path(rendered).exists():
+                self._reuse(op, rendered, base_url)
+                return op, []
+        if world is not None:
+            # Another day's files are no longer the data: they go the way of every old file.
+            self._rendered = {key: done for key, done in self._rendered.items() if key[0] == world}
+            self._rendered[(world, query)] = op
         threading.Thread(target=self._run, args=(op, root, source, base_url), daemon=True).start()
         return op, []
+
+    def _reuse(self, op: BulkOperation, rendered: BulkOperation, base_url: str) -> None:
+        """`op` finished at once with the file `rendered` has (a link to it: each operation keeps its own)."""
+        os.link(self._path(rendered), self._path(op))
+        op.object_count, op.root_object_count = rendered.object_count, rendered.root_object_count
+        op.file_size = rendered.file_size
+        op.url = f"{base_url}/shopify-bulk/{op.token}.jsonl" if op.object_count else None
+        op.completed_at, op.status = self.now(), "COMPLETED"
 
     def cancel(self, number: int) -> BulkOperation | None:
         op = self._operations.get(number)
@@ -121,8 +144,10 @@ class BulkOperations:
 
     def _forget_old_files(self) -> None:
         finished = sorted(n for n, op in self._operations.items() if op.status not in ("CREATED", "RUNNING"))
+        kept = {op.number for op in self._rendered.values()}
         for number in finished[:-KEPT_FILES]:
-            self._path(self._operations[number]).unlink(missing_ok=True)
+            if number not in kept:
+                self._path(self._operations[number]).unlink(missing_ok=True)
 
     def _run(self, op: BulkOperation, root: Plan, source: Source, base_url: str) -> None:
         entry = root.entries[0]

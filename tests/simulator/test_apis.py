@@ -13,12 +13,12 @@ from pathlib import Path
 import httpx
 import orjson
 
-from simulator import generate, running_simulator
+from simulator import advance_day, generate, running_simulator
 from simulator.ids import shopify_checkout_id, shopify_customer_id, shopify_order_id
 from simulator.model import World
 from simulator.shopify.bulk import BulkOperations
 from simulator.state import read_state, state_path
-from tests.simulator.conftest import BEARER, SHOPIFY, SHOPIFY_AUTH, Walker
+from tests.simulator.conftest import BEARER, SHOPIFY, SHOPIFY_AUTH, Walker, wait_for
 
 LOCATIONS = {"location_ids": []}
 
@@ -296,3 +296,26 @@ def test_one_bulk_query_runs_at_a_time(tmp_path: Path) -> None:
     assert first.url is None and first.object_count == 0, "nothing matched: no file"
     third, errors = bulk.start(query, slow, "http://127.0.0.1")
     assert third is not None and errors == []
+
+
+def test_a_bulk_query_asked_again_the_same_day_is_the_file_already_rendered(tmp_path: Path) -> None:
+    query = "{ customers { edges { node { id updatedAt } } } }"
+    with running_simulator(home=tmp_path, people=120, seed=6, faults=0.0, in_thread=True) as url:
+        sim = Walker(url)
+
+        def export() -> tuple[str, bytes]:
+            started = sim.graphql(
+                "mutation($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id } } }", {"q": query}
+            )["data"]["bulkOperationRunQuery"]["bulkOperation"]["id"]
+            poll = "query($id: ID!) { node(id: $id) { ... on BulkOperation { status url } } }"
+            while (node := sim.graphql(poll, {"id": started})["data"]["node"])["status"] != "COMPLETED":
+                time.sleep(0.02)
+            return started, httpx.get(node["url"]).content
+
+        first, first_file = export()
+        again, again_file = export()
+        assert again != first and again_file == first_file
+        advance_day(1, home=tmp_path)
+        wait_for(lambda: sim.request("GET", "/v2/locations", headers=BEARER).headers["date"].startswith("Tue, 02"))
+        _, next_day = export()
+        assert next_day != first_file, "a new day's customers are in the next day's file"
