@@ -4,7 +4,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["ingest_throughput", "nightly", "identity_public", "identity_scale", "export_throughput", "forget_time"]
+BENCHMARKS = [
+    "ingest_throughput",
+    "nightly",
+    "identity_public",
+    "identity_scale",
+    "export_throughput",
+    "forget_time",
+    "console",
+    "predictive",
+]
 
 
 def main() -> int:

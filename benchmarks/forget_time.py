@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks.nightly import cdp
+from benchmarks.nightly import built_home
 
 DEFAULT_PEOPLE = 20_000
 FILES = ("warehouse.duckdb", "analytics.duckdb")
@@ -99,13 +99,7 @@ def main() -> None:
     parser.add_argument("people", nargs="?", type=int, default=DEFAULT_PEOPLE)
     parser.add_argument("--home", type=Path, help="state folder to build into, or to reuse when it has a warehouse")
     args = parser.parse_args()
-    home = (args.home or Path(tempfile.mkdtemp(prefix=f"bench_forget_{args.people}_"))).resolve()
-    if (home / "warehouse.duckdb").exists():
-        print(f"Reusing the warehouse in {home}", flush=True)
-    else:
-        print(f"{args.people:,} people in {home}: building with the nightly job…", flush=True)
-        build, _ = cdp(str(home), args.people, "run")
-        print(f"built in {build:.0f} s", flush=True)
+    home = built_home(args.people, args.home, "bench_forget")
     # DuckDB compresses most strings, so a byte scan proves something only for identifiers it can see before: the
     # customer forgotten is the first candidate whose identifiers are visible in the file.
     ranked = candidates(home / "warehouse.duckdb")

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 STAGE_LINE = re.compile(r"^\s{2}(\S+)\s+([\d.]+) s$")
 
@@ -29,6 +30,19 @@ def cdp(home: str, people: int, *args: str) -> tuple[float, dict[str, float]]:
         raise SystemExit(f"cdp {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     stages = {m.group(1): float(m.group(2)) for m in map(STAGE_LINE.match, result.stdout.splitlines()) if m}
     return seconds, stages
+
+
+def built_home(people: int, home: Path | None, prefix: str) -> Path:
+    """`home` when it holds a warehouse already (reused); else a state folder built by the nightly job for `people`,
+    in `home` or a new temporary folder named with `prefix`."""
+    home = (home or Path(tempfile.mkdtemp(prefix=f"{prefix}_{people}_"))).resolve()
+    if (home / "warehouse.duckdb").exists():
+        print(f"Reusing the warehouse in {home}", flush=True)
+    else:
+        print(f"{people:,} people in {home}: building with the nightly job…", flush=True)
+        build, _ = cdp(str(home), people, "run")
+        print(f"built in {build:.0f} s", flush=True)
+    return home
 
 
 def main() -> None:

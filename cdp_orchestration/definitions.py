@@ -5,6 +5,8 @@ from dagster import Definitions, definitions, in_process_executor
 from cdp_orchestration.exports import definitions as exports
 from cdp_orchestration.ingest import definitions as ingest
 from cdp_orchestration.jobs import nightly_job, nightly_schedule
+from cdp_orchestration.operations import definitions as operations
+from cdp_orchestration.predictive import definitions as predictive
 from cdp_orchestration.progress import progress_logger
 from cdp_orchestration.publish import definitions as publish
 from cdp_orchestration.resolution import definitions as resolution
@@ -19,9 +21,11 @@ def defs() -> Definitions:
         ingest.defs(),
         transform.defs(),
         resolution.defs(),
+        predictive.defs(),
         segments.defs(),
         exports.defs(),
         publish.defs(),
+        operations.defs(),
         # `progress` is what `cdp run` shows at the terminal; `dagster dev` keeps Dagster's console logger.
         # In one process, one step at a time: DuckDB takes one writer per file, and "Materialize all" in
         # `dagster dev` runs the implicit asset job with this executor.

@@ -5,6 +5,13 @@ customer IDs stable across runs, and saves the assignment, the ID history, the m
 """
 
 from resolution.step import ResolutionOutcome, resolve_warehouse
-from resolution.store import read_overrides
+from resolution.store import override_files, read_overrides, record_override, recorded_overrides_path
 
-__all__ = ["ResolutionOutcome", "read_overrides", "resolve_warehouse"]
+__all__ = [
+    "ResolutionOutcome",
+    "override_files",
+    "read_overrides",
+    "record_override",
+    "recorded_overrides_path",
+    "resolve_warehouse",
+]

@@ -92,5 +92,6 @@ padding:2px 6px;font-size:13px}}</style>
 <h2>Trained model</h2><p>Prior probability that two random records match: {prior}. Weight = log2(m/u): how much an
 agreement at that level moves the evidence.</p>{model_table(model)}
 <h2>Borderline pairs</h2>{borderline_table(evidence, threshold)}
-<p>Force a pair together or apart in <code>dbt_project/seeds/identity_overrides.csv</code>.</p>
+<p>Force a pair together or apart in the console (Identity, or a profile) or in
+<code>dbt_project/seeds/identity_overrides.csv</code>.</p>
 """)

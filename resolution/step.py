@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,15 +30,20 @@ class ResolutionOutcome:
 
 
 def resolve_warehouse(
-    con: duckdb.DuckDBPyConnection, model_path: Path, overrides: Path, run_id: str, retrain: bool = False
+    con: duckdb.DuckDBPyConnection,
+    model_path: Path,
+    overrides: Sequence[Path],
+    run_id: str,
+    retrain: bool = False,
 ) -> ResolutionOutcome:
     """Resolves `intermediate.int_person_records`, carries customer IDs over from the last run and saves it all.
 
     The match model is trained on this warehouse's records and kept at `model_path`; `retrain` trains it afresh.
+    `overrides` are the files of analysts' decisions, in the order they are read (a later decision wins).
     """
     started = time.perf_counter()
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    must_link, cannot_link = read_overrides(overrides)
+    must_link, cannot_link = read_overrides(*overrides)
     ensure_tables(con)
     records, previous, retired = load_inputs(con)
     clusters, evidence = resolve(

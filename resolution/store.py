@@ -7,13 +7,15 @@ full refresh of the models and only ever changed here.
 from __future__ import annotations
 
 import csv
+import os
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from warehouse import registered, transaction
+from warehouse import cdp_home, registered, transaction
+from warehouse.paths import DBT_PROJECT_DIR
 
 DDL = """
 create schema if not exists identity;
@@ -32,22 +34,57 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
 
 
-def read_overrides(path: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Analysts' decisions: pairs of record IDs forced together (`same`) or apart (`different`)."""
-    must, cannot = [], []
-    if not path.exists():
-        return must, cannot
-    with path.open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            pair = (row["record_id_l"].strip(), row["record_id_r"].strip())
-            decision = row["decision"].strip().lower()
-            if decision == "same":
-                must.append(pair)
-            elif decision == "different":
-                cannot.append(pair)
-            else:
-                raise ValueError(f"{path}: decision must be 'same' or 'different', got {row['decision']!r}")
+OVERRIDE_COLUMNS = ("record_id_l", "record_id_r", "decision", "reason", "author")
+OVERRIDE_DECISIONS = ("same", "different")
+# Analysts' decisions, version-controlled beside the seeds; CDP_IDENTITY_OVERRIDES points elsewhere (a trial).
+SEED_OVERRIDES = DBT_PROJECT_DIR / "seeds" / "identity_overrides.csv"
+OVERRIDES_SETTING = "CDP_IDENTITY_OVERRIDES"
+
+
+def recorded_overrides_path() -> Path:
+    """Decisions recorded on this installation (by the console), read after the version-controlled seed file."""
+    return cdp_home() / "identity" / "overrides.csv"
+
+
+def override_files() -> list[Path]:
+    """The decision files the identity step reads, in order: the seed file (or the trial file), then the console's."""
+    return [Path(os.environ.get(OVERRIDES_SETTING) or SEED_OVERRIDES), recorded_overrides_path()]
+
+
+def read_overrides(*paths: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Analysts' decisions: pairs of record IDs forced together (`same`) or apart (`different`).
+
+    Files are read in order and the last decision on a pair (in either order) wins: a later one corrects an earlier.
+    """
+    decided: dict[frozenset[str], tuple[tuple[str, str], str]] = {}
+    for path in paths:
+        if not path.exists():
+            continue
+        with path.open(newline="") as handle:
+            for row in csv.DictReader(handle):
+                pair = (row["record_id_l"].strip(), row["record_id_r"].strip())
+                decision = row["decision"].strip().lower()
+                if decision not in OVERRIDE_DECISIONS:
+                    raise ValueError(f"{path}: decision must be 'same' or 'different', got {row['decision']!r}")
+                decided[frozenset(pair)] = (pair, decision)
+    must = [pair for pair, decision in decided.values() if decision == "same"]
+    cannot = [pair for pair, decision in decided.values() if decision == "different"]
     return must, cannot
+
+
+def record_override(path: Path, record_id_l: str, record_id_r: str, decision: str, reason: str, author: str) -> None:
+    """Appends one decision for the next night's identity step (a header first in a new file)."""
+    if decision not in OVERRIDE_DECISIONS:
+        raise ValueError(f"decision must be 'same' or 'different', got {decision!r}")
+    if record_id_l == record_id_r:
+        raise ValueError(f"a decision needs two different records, got {record_id_l!r} twice")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    new = not path.exists()
+    with path.open("a", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        if new:
+            writer.writerow(OVERRIDE_COLUMNS)
+        writer.writerow([record_id_l, record_id_r, decision, reason, author])
 
 
 def save_resolution(

@@ -247,6 +247,28 @@ PRODUCTS: tuple[Product, ...] = tuple(
     for i, (title, variant, category, vendor, usd) in enumerate(_PRODUCTS)
 )
 SPORTSWEAR = tuple(p.index for p in PRODUCTS if p.category == "sportswear")
+# Categories a customer may favourite (a gift card is bought for someone else), and their products.
+TASTES = tuple(sorted({p.category for p in PRODUCTS} - {"gift"}))
+PRODUCTS_BY_CATEGORY = {c: tuple(p.index for p in PRODUCTS if p.category == c) for c in TASTES}
+_BY_TITLE = {p.title: p.index for p in PRODUCTS}
+# What sells together: who buys the first often takes the second in the same order (refills, outfits, bundles).
+COMPLEMENTS: dict[int, int] = {
+    _BY_TITLE[a]: _BY_TITLE[b]
+    for a, b in (
+        ("Running Shoes Aero", "Sports Socks 3-pack"),
+        ("Trail Running Shoes", "Water Bottle"),
+        ("Yoga Mat", "Training Leggings"),
+        ("Sports Bra Flex", "Training Shorts"),
+        ("Cycling Jersey", "Sunglasses"),
+        ("Summer Dress", "Sandals"),
+        ("Slim Jeans", "Leather Belt"),
+        ("Rain Jacket", "Backpack 20L"),
+        ("Coffee Beans 250g", "Ceramic Mug"),
+        ("Face Serum", "Hand Cream"),
+        ("Sunscreen SPF50", "Cap"),
+        ("Throw Blanket", "Scented Candle"),
+    )
+}
 
 
 def _local_price_minor(usd: float, country: Country) -> int:

@@ -61,6 +61,8 @@ class Tuning:
     shopify_restore_rate: float
     # Record faults no real service produces (see ``malformed.OPT_IN_DEFECTS``), only when asked for by name.
     malformed_opt_in: frozenset[str] = frozenset()
+    random_purchases: bool = False
+    """Orders that carry no signal about who buys again (`CDP_RANDOM_PURCHASES=1`), to test the predictions' gate."""
 
     @classmethod
     def from_env(cls) -> Tuning:
@@ -73,4 +75,5 @@ class Tuning:
             malformed_opt_in=frozenset(
                 name.strip() for name in os.environ.get("CDP_MALFORMED_OPT_IN", "").split(",") if name.strip()
             ),
+            random_purchases=os.environ.get("CDP_RANDOM_PURCHASES", "").strip() in ("1", "true"),
         )

@@ -5,17 +5,32 @@ two years of history come from ``Random(f"{seed}:base")``, then each day d = 1..
 ``Random(f"{seed}:day:{d}")``. Everything a day brings happens inside that day's window
 ``[now(d-1), now(d))``, so what is visible at day D stays the same at day D+1. HubSpot's advertising
 consent has streams of its own (``{seed}:ads`` and ``{seed}:ads:day:{d}``): it came after the rest,
-and drawing it from the main streams would have changed every other field of the population.
+and drawing it from the main streams would have changed every other field of the population. So do
+the customers' buying lives (``{seed}:lapse``, ``{seed}:lapse:day:{d}``) and random purchases
+(``{seed}:purchases``, ``{seed}:purchases:day:{d}``): both only move, drop, fill or replace orders once
+the main stream has drawn them.
 """
 
 from __future__ import annotations
 
 import random
 from bisect import bisect_left
+from collections import defaultdict
 from datetime import date, timedelta
 from itertools import accumulate
 
-from .catalog import COUNTRIES, COUNTRY_BY_CODE, PRODUCTS, SPORTSWEAR, STORES, STORES_BY_COUNTRY, utc_offsets
+from .catalog import (
+    COMPLEMENTS,
+    COUNTRIES,
+    COUNTRY_BY_CODE,
+    PRODUCTS,
+    PRODUCTS_BY_CATEGORY,
+    SPORTSWEAR,
+    STORES,
+    STORES_BY_COUNTRY,
+    TASTES,
+    utc_offsets,
+)
 from .config import DAY_SECONDS, EPOCH_START, HISTORY_DAYS, now_ts
 from .ids import customer_record_id
 from .malformed import assign_defects
@@ -40,6 +55,11 @@ ADS_REFUSED_SHARE = 0.15
 ADS_CHANGES_PER_CONTACT_DAY = 0.004  # contacts granting or withdrawing it on a simulated day
 PRODUCT_CUM = tuple(accumulate(3.0 if p.category == "sportswear" else 1.0 for p in PRODUCTS))
 PRODUCT_INDEXES = tuple(range(len(PRODUCTS)))
+# Customers lapse: a buying life, counted from their first contact or the start of history, is exponential (as in
+# the Pareto/NBD model); the orders drawn after it move into it, so a lapsing customer buys as much, sooner.
+MEAN_BUYING_LIFE_DAYS = 1500
+TASTE_SHARE = 0.4  # order lines a customer takes from the category they favour
+COMPLEMENT_SHARE = 0.35  # lines whose complement (catalog.COMPLEMENTS) joins the order
 CLICK_URLS = ("https://shop.example.com/sale", "https://shop.example.com/new", "https://shop.example.com/sport")
 
 _MOBILE_PREFIXES = {
@@ -83,9 +103,12 @@ def _mobile(rng: random.Random, country: str) -> str:
 class _Builder:
     """Holds the world while it is being built; one instance per generation."""
 
-    def __init__(self, state: SimState, planted: tuple[PlantedChange, ...] = ()) -> None:
+    def __init__(
+        self, state: SimState, planted: tuple[PlantedChange, ...] = (), random_purchases: bool = False
+    ) -> None:
         self.state = state
         self.planted = planted
+        self.random_purchases = random_purchases
         self.pools = country_pools(state.seed)
         self.days = HISTORY_DAYS + state.day + 1
         self.offsets = {
@@ -413,6 +436,8 @@ class _Builder:
         self._households(rng)
         records = [r for person in self.people for r in self._enrol(rng, person, now0)]
         self._register(records)
+        self._habits(random.Random(f"{self.state.seed}:lapse"), self.people)
+        sales: dict[str, list[Order]] = {}
         for system, per_record, web in (
             ("square", SQUARE_ORDERS_PER_RECORD, False),
             ("shopify", SHOPIFY_ORDERS_PER_RECORD, True),
@@ -421,6 +446,8 @@ class _Builder:
             if system == "square":
                 n_anonymous = int(len(new) * ANONYMOUS_SHARE)
                 new += [self._anonymous_sale(rng, self._day_between(rng, 0, HISTORY_DAYS)) for _ in range(n_anonymous)]
+            sales[system] = new
+        for system, new in self._settle(sales, random.Random(f"{self.state.seed}:purchases")).items():
             self._sequence(self.orders[system], new)
         checkouts = []
         for rec in self.customers["shopify"]:
@@ -454,7 +481,9 @@ class _Builder:
             for _ in range(max(1, round(scale * 0.002 * (0.5 + rng.random()))))
         ]
         self._register([r for p in newcomers for r in self._enrol(rng, p, end)])
+        self._habits(random.Random(f"{self.state.seed}:lapse:day:{d}"), newcomers)
         # Orders, anonymous sales and abandoned carts.
+        sales: dict[str, list[Order]] = {}
         for system, per_person, web in (("square", 5.0, False), ("shopify", 2.5, True)):
             records = self.customers[system]
             new = []
@@ -464,6 +493,8 @@ class _Builder:
                     new.append(self._order(rng, record, record.person, k, web, record.person.country))
             if system == "square":
                 new += [self._anonymous_sale(rng, k) for _ in range(int(len(new) * ANONYMOUS_SHARE))]
+            sales[system] = new
+        for system, new in self._settle(sales, random.Random(f"{self.state.seed}:purchases:day:{d}"), k).items():
             self._sequence(self.orders[system], new)
         carts = []
         for _ in range(round(scale * 0.6 / HISTORY_DAYS)):
@@ -498,6 +529,91 @@ class _Builder:
         if d % CAMPAIGN_EVERY_DAYS == 0:
             self._campaign(rng, k)
         self._ads_consent_day(d, start, end)
+
+    # ------------------------------------------------------------- purchases
+    @staticmethod
+    def _habits(lapse: random.Random, people: list[Person]) -> None:
+        """Each person's buying life and the category they favour."""
+        for person in people:
+            life = lapse.expovariate(1 / MEAN_BUYING_LIFE_DAYS) * DAY_SECONDS
+            person.lapses_at = max(person.joined, EPOCH_START) + life
+            person.taste = lapse.choice(TASTES)
+
+    def _settle(
+        self, sales: dict[str, list[Order]], rng: random.Random, day: int | None = None
+    ) -> dict[str, list[Order]]:
+        """The sales drawn, settled by the customers' habits. In history (``day`` None) the orders of customers who
+        had lapsed by then move to a day of their buying life (dropped when there is none); the customers' orders of
+        absolute day ``day`` go to customers who are still buying, drawn by how much they buy, as history's are. Then
+        lines to the customer's taste and their complements. With random purchases, see ``_randomised``."""
+        if self.random_purchases:
+            return self._randomised(sales, rng)
+        settled = {
+            system: [kept for o in orders if (kept := self._within_life(rng, o))]
+            if day is None
+            else self._habitual(rng, system, orders, day)
+            for system, orders in sales.items()
+        }
+        for order in (o for orders in settled.values() for o in orders):
+            self._fill(rng, order)
+        return settled
+
+    def _habitual(self, rng: random.Random, system: str, orders: list[Order], k: int) -> list[Order]:
+        start, end = EPOCH_START + k * DAY_SECONDS, EPOCH_START + (k + 1) * DAY_SECONDS
+        buying = [r for r in self.customers[system] if r.created < start and r.person.lapses_at >= end]
+        reach = list(accumulate(r.person.activity for r in buying))
+        settled = [o for o in orders if o.customer is None]
+        for _ in range(len(orders) - len(settled) if buying else 0):
+            record = buying[bisect_left(reach, rng.random() * reach[-1])]
+            settled.append(self._order(rng, record, record.person, k, system == "shopify", record.person.country))
+        return settled
+
+    def _randomised(self, sales: dict[str, list[Order]], rng: random.Random) -> dict[str, list[Order]]:
+        """Every customer's order replaced by one of a person drawn uniformly from those who could buy that day,
+        with random products and store: who buys, when and what carry no signal (the refusal test of the
+        predictions)."""
+        records: dict[int, list[Customer]] = defaultdict(list)
+        for system in sales:
+            for record in self.customers[system]:
+                records[record.person.pid].append(record)
+        buyers = sorted(records.values(), key=lambda rs: (min(r.created for r in rs), rs[0].person.pid))
+        since = [min(r.created for r in rs) for rs in buyers]
+        settled: dict[str, list[Order]] = {
+            system: [o for o in orders if o.customer is None] for system, orders in sales.items()
+        }
+        for order in (o for orders in sales.values() for o in orders if o.customer is not None):
+            k = (order.created - EPOCH_START) // DAY_SECONDS
+            start = EPOCH_START + k * DAY_SECONDS
+            record = rng.choice([r for r in buyers[rng.randrange(bisect_left(since, start))] if r.created < start])
+            web = record.system == "shopify"
+            settled[record.system].append(self._order(rng, record, None, k, web, record.person.country))
+        return settled
+
+    @staticmethod
+    def _fill(rng: random.Random, order: Order) -> None:
+        """Lines to the customer's taste, then the complements that go with them."""
+        taste = order.customer.person.taste if order.customer else None
+        lines = []
+        for product, quantity in order.lines:
+            if taste and rng.random() < TASTE_SHARE:
+                product = rng.choice(PRODUCTS_BY_CATEGORY[taste])
+            lines.append((product, quantity))
+        for product, _ in list(lines):
+            complement = COMPLEMENTS.get(product)
+            if complement is not None and rng.random() < COMPLEMENT_SHARE and all(p != complement for p, _ in lines):
+                lines.append((complement, 1))
+        order.lines = tuple(lines)
+
+    def _within_life(self, rng: random.Random, order: Order) -> Order | None:
+        record = order.customer
+        if record is None or order.created < record.person.lapses_at:
+            return order
+        k_lo = max(0, (record.created - EPOCH_START) // DAY_SECONDS + 1)
+        k_hi = min(HISTORY_DAYS, int((record.person.lapses_at - EPOCH_START) // DAY_SECONDS))
+        if k_lo >= k_hi:
+            return None
+        web = record.system == "shopify"
+        return self._order(rng, record, record.person, self._day_between(rng, k_lo, k_hi), web, record.person.country)
 
     # ------------------------------------------------------- advertising consent
     @staticmethod
@@ -601,10 +717,12 @@ def generate(
     malformed_rate: float = 0.005,
     opt_in: frozenset[str] = frozenset(),
     planted: tuple[PlantedChange, ...] = (),
+    random_purchases: bool = False,
 ) -> World:
     """The world at ``state.day`` for ``state.seed`` and ``state.people``, with the opt-in malformed kinds
-    (``malformed.OPT_IN_DEFECTS``) asked for and the changes a test planted."""
-    builder = _Builder(state, planted)
+    (``malformed.OPT_IN_DEFECTS``) asked for and the changes a test planted; with ``random_purchases``, orders that
+    carry no signal about who buys again (see ``_Builder._settle``)."""
+    builder = _Builder(state, planted, random_purchases)
     builder.base()
     for d in range(1, state.day + 1):
         builder.day(d)

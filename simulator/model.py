@@ -39,6 +39,9 @@ class Person:
     activity: float  # relative purchase propensity
     sporty: bool
     home_store: int
+    # When they stop buying for good (epoch seconds): customers lapse, as in buy-till-you-die models.
+    lapses_at: float = float("inf")
+    taste: str | None = None  # the product category they favour
 
 
 @dataclass(slots=True)

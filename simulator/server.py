@@ -77,7 +77,7 @@ def create_app(
         *shopify.ShopifyApi(sim).routes(),
         *square.SquareApi(sim).routes(),
         *hubspot.HubSpotApi(sim).routes(),
-        *mailchimp.MailchimpApi(sim, faults).routes(),
+        *mailchimp.MailchimpApi(sim).routes(),
     ]
     app = Starlette(routes=routes)
     app.add_middleware(_ClockAndFaults, sim=sim, faults=faults)

@@ -38,7 +38,13 @@ class Simulation:
         return self._current[0]
 
     def _generate(self, state: Any) -> World:
-        world = generate(state, self.tuning.malformed, self.tuning.malformed_opt_in, read_planted(self.folder))
+        world = generate(
+            state,
+            self.tuning.malformed,
+            self.tuning.malformed_opt_in,
+            read_planted(self.folder),
+            self.tuning.random_purchases,
+        )
         write_truth(world, self.folder)
         self._mtime = self._state_file.stat().st_mtime
         return world

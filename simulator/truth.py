@@ -6,8 +6,11 @@ import csv
 import os
 from pathlib import Path
 
+from .config import now_ts
+from .generator import generate
 from .ids import customer_record_id
 from .model import World
+from .state import SimState
 
 
 def _write_atomically(path: Path, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
@@ -30,3 +33,15 @@ def write_truth(world: World, folder: Path) -> None:
     _write_atomically(
         folder / "malformed.csv", ("source_system", "entity", "source_record_id", "defect"), world.malformed
     )
+
+
+def buyers_in_days_ahead(state: SimState, days: int) -> set[tuple[str, str]]:
+    """(source_system, source_record_id) of the customer records that place an order (not cancelled) in the `days`
+    simulated days after `state.day`: what the customers do next, to judge predictions made at `state.day` by."""
+    later = generate(SimState(state.seed, state.people, state.day + days))
+    return {
+        (system, customer_record_id(system, order.customer.seq))
+        for system in ("square", "shopify")
+        for order in later.orders[system]
+        if order.customer is not None and order.created >= now_ts(state.day) and not order.cancelled
+    }

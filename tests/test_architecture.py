@@ -17,8 +17,11 @@ LAYERS = {
     "privacy": {"warehouse", "identity", "dlt_sources"},
     "resolution": {"warehouse", "identity"},
     "activation": {"warehouse", "identity", "dlt_sources", "privacy"},
+    "operations": {"warehouse"},
+    "predictive": {"warehouse"},
     "cdp_orchestration": {
-        "warehouse", "identity", "dlt_sources", "simulator", "privacy", "resolution", "activation",
+        "warehouse", "identity", "dlt_sources", "simulator", "privacy", "resolution", "activation", "operations",
+        "predictive",
     },
 }  # fmt: skip
 

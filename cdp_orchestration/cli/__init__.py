@@ -1,4 +1,5 @@
-"""The `cdp` command: the nightly run, the Dagster UI, the simulator's controls, syncs and privacy requests."""
+"""The `cdp` command: the nightly run, the Dagster UI, the simulator's controls, syncs, privacy requests, the
+watchdog, backup and restore, and the console."""
 
 from __future__ import annotations
 
@@ -18,10 +19,13 @@ def run_nightly() -> int:
     os.environ["DAGSTER_HOME"] = str(dagster_home())
     from dagster import DagsterInstance
 
+    from cdp_orchestration.cli.operations import report_alerts
     from cdp_orchestration.cli.summary import summarise
     from cdp_orchestration.definitions import defs as build_definitions
     from cdp_orchestration.jobs import NIGHTLY_JOB_NAME
+    from cdp_orchestration.operations.health import own_error
     from cdp_orchestration.transform.project import reparse
+    from operations import KINDS
 
     # The models may have changed since the last parse (a new segment file): parse before loading the graph.
     reparse()
@@ -37,27 +41,38 @@ def run_nightly() -> int:
             run_config={"loggers": {"progress": {}}},
         )
         summary = summarise(result, instance, group_of_step) if result.success else None
+        found, alerts = _check_health(instance)
     if not result.success:
         failure = next((e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None)
         error = failure.step_failure_data.error if failure and failure.step_failure_data else None
-        message = _root_message(error) if error else "the run failed before any step ran"
+        message = own_error(error) if error else "the run failed before any step ran"
         print(
             f"\nThe nightly run failed at step {failure.step_key if failure else '?'}: {message}\n"
             "Nothing after that step was run; the warehouse keeps the last good state. Fix the cause above and "
             "run `make run` again: loads resume where they stopped and nothing is sent twice.",
             file=sys.stderr,
         )
+        report_alerts(alerts)
         return 1
     assert summary is not None
     print("\n".join(summary.lines()))
     print(f"\nTotal wall time {time.perf_counter() - started:.1f} s")
+    if found:
+        print(f"Needs a person: {'; '.join(sorted({KINDS[f.kind] for f in found}))}. See `cdp status`.")
+    report_alerts(alerts)
     return 0
 
 
-def _root_message(error) -> str:
-    while error.cause is not None:
-        error = error.cause
-    return f"{error.cls_name}: {error.message.strip()}"
+def _check_health(instance) -> tuple[list, list]:
+    """What this night left needing a person, and the alerts that told it; a failure to tell never fails the night."""
+    from cdp_orchestration.operations.health import check
+
+    try:
+        _, found, alerts = check(instance)
+    except Exception as error:  # the night's own outcome matters more than its alert
+        print(f"Could not check the health or send alerts: {type(error).__name__}: {error}", file=sys.stderr)
+        return [], []
+    return found, alerts
 
 
 def _stage_names(defs) -> dict[str, str]:
@@ -110,6 +125,16 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("--dry-run", action="store_true", help="print the planned adds/updates/removals, send nothing")
     sync.add_argument("--destination", action="append", help="only this destination (repeatable)")
     _add_privacy_commands(commands)
+    status = commands.add_parser("status", help="health at a glance; exits 1 when something needs a person")
+    status.add_argument("--notify", action="store_true", help="also send alerts for new problems (alerts.urls)")
+    backup = commands.add_parser("backup", help="snapshot the state no reload rebuilds (IDs, histories, erasures)")
+    backup.add_argument("--to", help="the backup folder (default $CDP_HOME/backups/<UTC time>)")
+    backup.add_argument("--full", action="store_true", help="include the raw data too (no reload after a restore)")
+    restore = commands.add_parser("restore", help="restore a backup into an empty CDP_HOME")
+    restore.add_argument("folder", help="a folder written by `cdp backup`")
+    from cdp_orchestration.cli.console import add_console_commands
+
+    add_console_commands(commands)
     args = parser.parse_args(argv)
     # Everything the CDP writes holds personal data: files and folders are its owner's alone (the analytics
     # copy is opened to a group on purpose, in privacy/analytics_copy.py).
@@ -137,6 +162,14 @@ def main(argv: list[str] | None = None) -> int:
         from cdp_orchestration.cli.privacy import privacy_command
 
         return privacy_command(args)
+    if args.command in ("status", "backup", "restore"):
+        from cdp_orchestration.cli.operations import operations_command
+
+        return operations_command(args)
+    if args.command == "console":
+        from cdp_orchestration.cli.console import console_command
+
+        return console_command(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

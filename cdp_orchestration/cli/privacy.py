@@ -7,10 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-import duckdb
-
-from activation import owe_removals
-from privacy import ForgetResult, Subject, export_person, forget, lift_suppression
+from cdp_orchestration.privacy_requests import forget_person
+from privacy import export_person, lift_suppression
 
 
 def identifier_of(args: argparse.Namespace) -> tuple[str, str]:
@@ -21,17 +19,15 @@ def identifier_of(args: argparse.Namespace) -> tuple[str, str]:
     raise ValueError("name the person with --email, --phone, --record or --customer-id")
 
 
-def _owed_by_destinations(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, int]:
-    # What the email tools hold of the person, so the next sync erases them there too.
-    return owe_removals(con, subject.customer_ids, subject.emails)
-
-
-def forget_person(kind: str, value: str, requested_by: str) -> ForgetResult:
-    """Forgets a person in the warehouse, its files and copies, and in every destination at the next sync."""
-    return forget(kind, value, requested_by, before_erasure=[_owed_by_destinations])
-
-
 def privacy_command(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except (ValueError, RuntimeError) as error:  # a request naming no one person, a warehouse in use
+        print(f"cdp {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     kind, value = identifier_of(args)
     if args.command == "export-person":
         document = export_person(kind, value)

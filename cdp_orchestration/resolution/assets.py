@@ -1,21 +1,15 @@
 """Identity resolution between the canonical person records and the marts, with stable customer IDs."""
 
-import os
-from pathlib import Path
-
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, multi_asset
 
 from cdp_orchestration.resources import WarehouseResource
-from resolution import resolve_warehouse
+from resolution import override_files, resolve_warehouse
 from warehouse import cdp_home
-from warehouse.paths import DBT_PROJECT_DIR
 
 PERSON_RECORDS = AssetKey(["intermediate", "int_person_records"])
 ASSIGNMENTS = AssetKey(["identity", "customer_assignments"])
 EVIDENCE = AssetKey(["identity", "match_evidence"])
 HISTORY = AssetKey(["identity", "id_history"])
-# Analysts' decisions, version-controlled beside the seeds; CDP_IDENTITY_OVERRIDES points elsewhere (a trial).
-OVERRIDES_FILE = DBT_PROJECT_DIR / "seeds" / "identity_overrides.csv"
 
 
 class ResolutionConfig(Config):
@@ -47,10 +41,9 @@ class ResolutionConfig(Config):
     pool="warehouse",
 )
 def resolve_identities(context: AssetExecutionContext, config: ResolutionConfig, warehouse: WarehouseResource):
-    overrides = Path(os.environ.get("CDP_IDENTITY_OVERRIDES") or OVERRIDES_FILE)
     with warehouse.connect() as con:
         outcome = resolve_warehouse(
-            con, cdp_home() / "identity" / "model.json", overrides, context.run.run_id, retrain=config.retrain
+            con, cdp_home() / "identity" / "model.json", override_files(), context.run.run_id, retrain=config.retrain
         )
     if outcome.model_trained:
         context.log.info("Trained the match model afresh on this warehouse's records (first run, asked for, or drift)")

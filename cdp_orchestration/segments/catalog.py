@@ -26,6 +26,7 @@ class Segment:
     relation: str  # schema.alias of the model's table in the warehouse
     description: str
     owner: str | None
+    sql: str = ""  # the model's dbt SQL, as written
 
 
 def is_segment_model(node: dict[str, Any]) -> bool:
@@ -51,6 +52,7 @@ def segments_in_manifest(manifest_path: Path) -> list[Segment]:
                 relation=f'"{node["schema"]}"."{node.get("alias") or node["name"]}"',
                 description=node.get("description", ""),
                 owner=meta.get("owner"),
+                sql=node.get("raw_code", ""),
             )
         )
     return sorted(found, key=lambda segment: segment.name)

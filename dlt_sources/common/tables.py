@@ -89,7 +89,7 @@ class _Reader:
             for row, value in enumerate(values):
                 if value is not None and value.__class__ is not dict:
                     self.findings.setdefault(row, []).append(
-                        f"{'.'.join(path)} should be an object, got {type(value).__name__}: {str(value)[:40]!r}"
+                        f"{'.'.join(path)} should be an object, got {type(value).__name__}"
                     )
             self._objects[path] = found
         return found
@@ -122,9 +122,8 @@ def _column_array(values: list[Any], col: Column, findings: dict[int, list[str]]
         fits.append(value if ok else None)
         variants.append(None if ok else _json(value))
         if not ok:
-            findings.setdefault(row, []).append(
-                f"{col.name} should be {col.kind}, got {_type_name(value)}: {str(value)[:40]!r}"
-            )
+            # The defect, not the value: a reason is published to analysts, a value may be personal data.
+            findings.setdefault(row, []).append(f"{col.name} should be {col.kind}, got {_type_name(value)}")
     return pa.array(fits, arrow_type), pa.array(variants, pa.string())
 
 

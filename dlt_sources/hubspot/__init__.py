@@ -183,7 +183,8 @@ def _tickets(client: RESTClient, clock: SourceClock) -> DltResource:
 
 
 def _email_events(client: RESTClient, clock: SourceClock, start: datetime) -> DltResource:
-    @dlt.resource(name="email_events", primary_key="id", write_disposition="append")
+    # Merged on the event's ID, not appended: a load replayed after a crash must not hold an event twice.
+    @dlt.resource(name="email_events", primary_key="id", write_disposition=MERGE)
     def email_events() -> Iterator[Any]:
         cursor = Cursor(dlt.current.resource_state(), initial=start)
         loader = PageLoader(EMAIL_EVENTS, clock, cursor)

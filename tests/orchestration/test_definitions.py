@@ -49,6 +49,7 @@ def test_one_lineage_from_the_source_apis_to_the_marts(graph):
         ["dlt", "hubspot", "contacts"],
         ["intermediate", "int_person_records"],
         ["identity", "customer_assignments"],
+        ["intermediate", "customer_predictions"],
     ):
         assert AssetKey(key) in upstream, key
     assert AssetKey(["marts", "customer_360"]) in upstream_closure(graph, AssetKey(["analytics_copy"]))

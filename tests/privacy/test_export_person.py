@@ -97,3 +97,25 @@ def test_export_person_holds_every_source_record_of_the_person(nightly_run, cdp_
         for row in rows
     )
     assert exported == sorted(expected), person_id
+
+
+# Columns named after emails or birthdays that hold counts, agreement levels, IDs or a system's name: analysts (and
+# the console's "why were these joined") need them as the warehouse holds them.
+NOT_PERSONAL = {
+    "marts.customer_360": ["emails_sent", "emails_opened", "emails_bounced", "email_consent_source",
+                           "days_to_next_birthday"],
+    "marts.customer_geography": ["email_contactable_customers"],
+    "identity.match_evidence": ["gamma_email", "gamma_phone", "gamma_dob"],
+    "intermediate.int_email_events": ["email_event_id", "email_campaign_id"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("table", sorted(NOT_PERSONAL))
+def test_analytics_copy_keeps_counts_levels_and_ids_named_like_personal_data(nightly_run, cdp_home: Path, table):
+    columns = ", ".join(NOT_PERSONAL[table])
+    query = f"select {columns} from {table} order by all"
+    with duckdb.connect(str(cdp_home / "warehouse.duckdb"), read_only=True) as con:
+        held = con.sql(query).fetchall()
+    with duckdb.connect(str(cdp_home / "analytics.duckdb"), read_only=True) as con:
+        published = con.sql(query).fetchall()
+    assert held and published == held

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from statistics import correlation
+
 import orjson
 import pytest
 
 from simulator import generate
+from simulator.catalog import PRODUCTS
+from simulator.config import DAY_SECONDS, now_ts
 from simulator.generator import _Builder
 from simulator.hubspot import contact_properties
 from simulator.model import Customer, Order
 from simulator.shopify import render as shopify_render
-from simulator.shopify.graphql import Counter, every_field, project
+from simulator.shopify import graphql as shopify_graphql
+from simulator.shopify.graphql import every_field, project
 from simulator.square import render_customer as render_square_customer
 from simulator.square import render_order as render_square_order
 from simulator.state import SimState
@@ -18,11 +24,11 @@ from simulator.state import SimState
 
 def render_customer(customer: Customer) -> dict:
     """A Shopify customer as the GraphQL Admin API shows every field of it."""
-    return project(shopify_render.customer(customer), every_field("Customer"), Counter())
+    return project(shopify_render.customer(customer), every_field("Customer"), shopify_graphql.Counter())
 
 
 def render_order(order: Order) -> dict:
-    return project(shopify_render.order(order), every_field("Order"), Counter())
+    return project(shopify_render.order(order), every_field("Order"), shopify_graphql.Counter())
 
 
 def _fingerprint(state: SimState) -> bytes:
@@ -140,3 +146,74 @@ def test_advertising_consent_leaves_the_rest_of_the_population_as_it_was(monkeyp
         for key in props_a.keys() - {"ads_consent", "lastmodifieddate"}:
             assert props_a[key] == props_b[key], key
     assert moved, "some contacts changed their advertising consent over three days"
+
+
+def _orders_per_year(world, sellers_since: int, split: int) -> tuple[list[int], list[int]]:
+    """Orders of each person with a sales record since `sellers_since`, before and after `split`."""
+    sellers = sorted(
+        {c.person.pid for system in ("square", "shopify") for c in world.customers[system] if c.created < sellers_since}
+    )
+    before, after = Counter(), Counter()
+    for system in ("square", "shopify"):
+        for order in world.orders[system]:
+            if order.customer is not None:
+                (before if order.created < split else after)[order.customer.person.pid] += 1
+    return [before[p] for p in sellers], [after[p] for p in sellers]
+
+
+def test_repeat_buyers_buy_again_and_random_purchases_do_not() -> None:
+    """Who bought much in one year buys much the next, unless purchases are random (CDP_RANDOM_PURCHASES)."""
+    state = SimState(seed=3, people=2000, day=0)
+    split = now_ts(0) - 365 * DAY_SECONDS
+    for random_purchases, low, high in ((False, 0.25, 1.0), (True, -0.12, 0.12)):
+        first, second = _orders_per_year(
+            generate(state, random_purchases=random_purchases), split - 365 * DAY_SECONDS, split
+        )
+        assert low < correlation(first, second) < high, (random_purchases, correlation(first, second))
+
+
+def test_lapsed_customers_buy_no_more() -> None:
+    world = generate(SimState(seed=3, people=2000, day=4))
+    orders = [o for system in ("square", "shopify") for o in world.orders[system] if o.customer is not None]
+    assert all(o.created < o.customer.person.lapses_at for o in orders)
+    lapsed = {p.pid for p in world.people if p.lapses_at < world.now}
+    assert 0.2 < len(lapsed) / len(world.people) < 0.6
+    assert any(o.customer.person.pid in lapsed for o in orders), "lapsed customers bought before they lapsed"
+
+
+@pytest.mark.parametrize("random_purchases", [False, True])
+def test_purchase_behaviour_leaves_the_rest_of_the_population_as_it_was(
+    monkeypatch: pytest.MonkeyPatch, random_purchases: bool
+) -> None:
+    """Buying lives and random purchases have streams of their own: records, carts and events stay the same, and
+    the orders keep their volume."""
+    state = SimState(seed=4, people=300, day=3)
+    changed = generate(state, random_purchases=random_purchases)
+    monkeypatch.setattr(_Builder, "_habits", staticmethod(lambda lapse, people: None))
+    plain = generate(state)
+    for system, render in (
+        ("shopify", render_customer),
+        ("square", render_square_customer),
+        ("hubspot", contact_properties),
+    ):
+        assert [render(c) for c in changed.customers[system]] == [render(c) for c in plain.customers[system]]
+    assert changed.email_events == plain.email_events
+    assert [(c.created, c.lines) for c in changed.checkouts] == [(c.created, c.lines) for c in plain.checkouts]
+    assert [(t.created, t.contact.seq) for t in changed.tickets] == [(t.created, t.contact.seq) for t in plain.tickets]
+    sales = sum(map(len, changed.orders.values()))
+    assert 0.97 * sum(map(len, plain.orders.values())) < sales <= sum(map(len, plain.orders.values()))
+
+
+def test_complements_sell_together_and_customers_keep_to_their_taste() -> None:
+    world = generate(SimState(seed=3, people=1000, day=0))
+    orders = [o for system in ("square", "shopify") for o in world.orders[system]]
+    shoes, socks = (
+        next(p.index for p in PRODUCTS if p.title == t) for t in ("Running Shoes Aero", "Sports Socks 3-pack")
+    )
+    with_shoes = [o for o in orders if any(p == shoes for p, _ in o.lines)]
+    share_with_socks = sum(any(p == socks for p, _ in o.lines) for o in with_shoes) / len(with_shoes)
+    overall = sum(any(p == socks for p, _ in o.lines) for o in orders) / len(orders)
+    assert share_with_socks > 3 * overall, (share_with_socks, overall)
+    lines = [(o.customer.person.taste, PRODUCTS[p].category) for o in orders if o.customer for p, _ in o.lines]
+    in_taste = sum(taste == category for taste, category in lines) / len(lines)
+    assert in_taste > 0.4, in_taste

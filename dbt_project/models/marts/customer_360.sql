@@ -1,5 +1,5 @@
 -- One row per customer: golden profile, demographics, transactions, preferences, interactions, behaviour,
--- consent, lifecycle and birthday, computed as of the run's as-of time (macros/as_of.sql).
+-- consent, lifecycle, birthday and predictions, computed as of the run's as-of time (macros/as_of.sql).
 -- Each concern is an intermediate model (models/intermediate/customer/) with its rules; this joins them.
 
 with
@@ -43,6 +43,12 @@ lifecycle as (
 birthdays as (
 
     select * from {{ ref('int_customer__birthdays') }}
+
+),
+
+predictions as (
+
+    select * from {{ ref('int_customer__predictions') }}
 
 ),
 
@@ -134,6 +140,17 @@ select
     birthdays.next_birthday,
     birthdays.days_to_next_birthday,
 
+    ---------- predictions (backtested; null with the reason when withheld)
+    predictions.churn_probability,
+    predictions.churn_top_reasons,
+    predictions.churn_probability_null_reason,
+    predictions.purchase_propensity_30d,
+    predictions.purchase_propensity_30d_null_reason,
+    predictions.predicted_value_120d,
+    predictions.predicted_value_120d_null_reason,
+    predictions.next_products,
+    predictions.next_products_null_reason,
+
     as_of.as_of_at
 from profiles
 cross join as_of
@@ -143,3 +160,4 @@ left join engagement on profiles.customer_id = engagement.customer_id
 left join consent on profiles.customer_id = consent.customer_id
 left join lifecycle on profiles.customer_id = lifecycle.customer_id
 left join birthdays on profiles.customer_id = birthdays.customer_id
+left join predictions on profiles.customer_id = predictions.customer_id
