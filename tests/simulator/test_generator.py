@@ -14,8 +14,8 @@ from simulator.config import DAY_SECONDS, now_ts
 from simulator.generator import _Builder
 from simulator.hubspot import contact_properties
 from simulator.model import Customer, Order
-from simulator.shopify import render as shopify_render
 from simulator.shopify import graphql as shopify_graphql
+from simulator.shopify import render as shopify_render
 from simulator.shopify.graphql import every_field, project
 from simulator.square import render_customer as render_square_customer
 from simulator.square import render_order as render_square_order
