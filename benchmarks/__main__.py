@@ -13,6 +13,7 @@ BENCHMARKS = [
     "forget_time",
     "console",
     "predictive",
+    "households",
 ]
 
 

@@ -32,6 +32,7 @@ from .catalog import (
     utc_offsets,
 )
 from .config import DAY_SECONDS, EPOCH_START, HISTORY_DAYS, now_ts
+from .homes import Homes, typed_street
 from .ids import customer_record_id
 from .malformed import assign_defects
 from .mess import PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES, messy_email, messy_name, phone_formats, strip_accents
@@ -124,6 +125,7 @@ class _Builder:
         self.tickets: list[Ticket] = []
         self.events: list[EmailEvent] = []
         self.used_emails: set[str] = set()
+        self.homes = Homes(state.seed)
         self.campaigns = 0
 
     # ----------------------------------------------------------------- people
@@ -249,7 +251,7 @@ class _Builder:
             email=email,
             phone=phone,
             birthday=birthday,
-            street=person.street if has_address else None,
+            street=typed_street(self.state.seed, system, person) if has_address else None,
             street2=person.street2 if has_address else None,
             city=person.city if has_address or r() < 0.3 else None,
             province=person.province if has_address else None,
@@ -434,6 +436,7 @@ class _Builder:
             joined = EPOCH_START - 2 * 365 * DAY_SECONDS + rng.randrange(4 * 365 * DAY_SECONDS)
             self._person(rng, min(joined, now0 - DAY_SECONDS))
         self._households(rng)
+        self.homes.settle(self.people)
         records = [r for person in self.people for r in self._enrol(rng, person, now0)]
         self._register(records)
         self._habits(random.Random(f"{self.state.seed}:lapse"), self.people)
@@ -480,6 +483,7 @@ class _Builder:
             self._person(rng, start + rng.randrange(DAY_SECONDS // 2))
             for _ in range(max(1, round(scale * 0.002 * (0.5 + rng.random()))))
         ]
+        self.homes.settle(newcomers)
         self._register([r for p in newcomers for r in self._enrol(rng, p, end)])
         self._habits(random.Random(f"{self.state.seed}:lapse:day:{d}"), newcomers)
         # Orders, anonymous sales and abandoned carts.
@@ -678,8 +682,15 @@ class _Builder:
                 record.phone = f"+{country.calling_code}{person.phone}"
         elif kind == 1:
             address = rng.choice(self.pools[record.country].addresses)
-            record.street, record.city, record.province, record.zip = (
+            street = self.homes.free_line(
+                record.country,
                 address.street,
+                address.zip,
+                person.household,
+                f"move:{record.system}:{record.seq}:{record.version}",
+            )
+            record.street, record.city, record.province, record.zip = (
+                street,
                 address.city,
                 address.province,
                 address.zip,
