@@ -19,6 +19,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from itertools import accumulate
 
+from .campaigns import EFFECT_DAYS, Send
 from .catalog import (
     COMPLEMENTS,
     COUNTRIES,
@@ -105,9 +106,16 @@ class _Builder:
     """Holds the world while it is being built; one instance per generation."""
 
     def __init__(
-        self, state: SimState, planted: tuple[PlantedChange, ...] = (), random_purchases: bool = False
+        self,
+        state: SimState,
+        planted: tuple[PlantedChange, ...] = (),
+        random_purchases: bool = False,
+        sends: tuple[Send, ...] = (),
+        effects: dict[str, float] | None = None,
     ) -> None:
         self.state = state
+        self.sends = [send for send in sends if (effects or {}).get(send.tag, 0) > 0]
+        self.effects = effects or {}
         self.planted = planted
         self.random_purchases = random_purchases
         self.pools = country_pools(state.seed)
@@ -498,7 +506,10 @@ class _Builder:
             if system == "square":
                 new += [self._anonymous_sale(rng, k) for _ in range(int(len(new) * ANONYMOUS_SHARE))]
             sales[system] = new
-        for system, new in self._settle(sales, random.Random(f"{self.state.seed}:purchases:day:{d}"), k).items():
+        settled = self._settle(sales, random.Random(f"{self.state.seed}:purchases:day:{d}"), k)
+        for system, extra in self._campaign_orders(d, k).items():
+            settled[system] = settled[system] + extra
+        for system, new in settled.items():
             self._sequence(self.orders[system], new)
         carts = []
         for _ in range(round(scale * 0.6 / HISTORY_DAYS)):
@@ -619,6 +630,39 @@ class _Builder:
         web = record.system == "shopify"
         return self._order(rng, record, record.person, self._day_between(rng, k_lo, k_hi), web, record.person.country)
 
+    def _campaign_orders(self, d: int, k: int) -> dict[str, list[Order]]:
+        """The orders day ``d`` gets from the emails of earlier days (campaigns.py): each emailed person buys once
+        more with the segment's extra probability, on a day drawn within EFFECT_DAYS after the email."""
+        extra: dict[str, list[Order]] = {"square": [], "shopify": []}
+        due = [send for send in self.sends if send.day < d <= send.day + EFFECT_DAYS]
+        if not due:
+            return extra
+        start = EPOCH_START + k * DAY_SECONDS
+        holders: dict[str, Person] = {}
+        for system in SYSTEMS:
+            for record in self.customers[system]:
+                if record.email and record.created < start:
+                    email = record.email.strip().lower()
+                    if email not in holders or record.person.pid < holders[email].pid:
+                        holders[email] = record.person
+        records: dict[int, list[Customer]] = defaultdict(list)
+        for system in ("square", "shopify"):
+            for record in self.customers[system]:
+                if record.created < start:
+                    records[record.person.pid].append(record)
+        for send in due:
+            rng = random.Random(f"{self.state.seed}:effect:{send.tag}:{send.email}:{send.day}")
+            if rng.random() >= self.effects[send.tag] or send.day + 1 + rng.randrange(EFFECT_DAYS) != d:
+                continue
+            person = holders.get(send.email)
+            buying = records.get(person.pid, []) if person else []
+            if not buying:
+                continue
+            record = min(buying, key=lambda r: (r.system != "square", r.seq))
+            web = record.system == "shopify"
+            extra[record.system].append(self._order(rng, record, person, k, web, person.country))
+        return extra
+
     # ------------------------------------------------------- advertising consent
     @staticmethod
     def _initial_ads_consent(ads: random.Random, contacts: list[Customer]) -> None:
@@ -723,11 +767,14 @@ def generate(
     opt_in: frozenset[str] = frozenset(),
     planted: tuple[PlantedChange, ...] = (),
     random_purchases: bool = False,
+    sends: tuple[Send, ...] = (),
+    effects: dict[str, float] | None = None,
 ) -> World:
     """The world at ``state.day`` for ``state.seed`` and ``state.people``, with the opt-in malformed kinds
     (``malformed.OPT_IN_DEFECTS``) asked for and the changes a test planted; with ``random_purchases``, orders that
-    carry no signal about who buys again (see ``_Builder._settle``)."""
-    builder = _Builder(state, planted, random_purchases)
+    carry no signal about who buys again (see ``_Builder._settle``); with the emails the simulated Mailchimp ``sends``,
+    the orders their campaigns' ``effects`` bring (campaigns.py)."""
+    builder = _Builder(state, planted, random_purchases, sends, effects)
     builder.base()
     for d in range(1, state.day + 1):
         builder.day(d)

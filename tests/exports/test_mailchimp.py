@@ -24,6 +24,7 @@ from cdp_orchestration.cli import main
 from dlt_sources.connections import Connection
 from simulator import advance_day, running_simulator
 from tests.conftest import run_night
+from tests.exports.expected import NOT_HELD_OUT
 
 MAILCHIMP = next(d for d in load_destinations() if d.name == "mailchimp")
 
@@ -44,9 +45,9 @@ def members(home: Path, list_name: str) -> dict[str, tuple[str, set[str]]]:
 def expected_tags(con: duckdb.DuckDBPyConnection, destination: Destination) -> dict[str, set[str]]:
     """segment → emails of its consenting, unsuppressed members, from the warehouse."""
     rows = con.execute(
-        """select m.segment, lower(trim(c.email)) from marts.segment_membership m
+        f"""select m.segment, lower(trim(c.email)) from marts.segment_membership m
            join marts.customer_360 c using (customer_id)
-           where list_contains(?, m.segment) and c.email_consent and c.email is not null
+           where list_contains(?, m.segment) and c.email_consent and c.email is not null and {NOT_HELD_OUT}
              and not exists (select 1 from exports.suppressed s
                              where (s.kind = 'email' and s.value = lower(trim(c.email)))
                                 or (s.kind = 'phone' and s.value = regexp_replace(c.phone, '[^0-9]', '', 'g')))""",
