@@ -238,10 +238,11 @@ def log_campaign_members(con: duckdb.DuckDBPyConnection, destination: Destinatio
             [destination.name, sync_id, now, destination.name],
         ).fetchall()
         held = [(segment, customer_id) for segment, customer_id, held_by in new if held_by is not None]
-        con.executemany(
-            "insert into marts.export_log values (?, ?, ?, ?, ?, null, 'held_out', 'held_out', null, ?)",
-            [(sync_id, run_id, destination.name, segment, customer_id, now) for segment, customer_id in held],
-        )
+        if held:
+            con.executemany(
+                "insert into marts.export_log values (?, ?, ?, ?, ?, null, 'held_out', 'held_out', null, ?)",
+                [(sync_id, run_id, destination.name, segment, customer_id, now) for segment, customer_id in held],
+            )
     return len(held)
 
 

@@ -47,9 +47,11 @@ class SyncResult:
         return self.counts.get("sent", 0)
 
     def outcome_line(self) -> str:
-        """Rows per outcome and the time taken, e.g. "12 sent, 0 failed, 3 refused, 0 skipped in 0.4 s"."""
+        """Rows per outcome, members newly held out and the time taken, e.g. "12 sent, 0 failed, 3 refused,
+        0 skipped, 2 held out in 0.4 s"."""
         statuses = ("sent", "failed", "refused", "skipped")
-        return ", ".join(f"{self.counts.get(s, 0):,} {s}" for s in statuses) + f" in {self.seconds:.1f} s"
+        outcomes = [f"{self.counts.get(s, 0):,} {s}" for s in statuses]
+        return ", ".join([*outcomes, f"{self.counts.get('held_out', 0):,} held out"]) + f" in {self.seconds:.1f} s"
 
 
 def sync_destination(

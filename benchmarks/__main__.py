@@ -14,6 +14,7 @@ BENCHMARKS = [
     "console",
     "predictive",
     "households",
+    "campaigns",
 ]
 
 

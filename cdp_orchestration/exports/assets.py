@@ -83,6 +83,7 @@ def export_asset(destination: Destination) -> AssetsDefinition:
                 "rows_failed": result.counts.get("failed", 0),
                 "rows_refused": result.counts.get("refused", 0),
                 "rows_skipped": result.counts.get("skipped", 0),
+                "held_out": result.counts.get("held_out", 0),
                 "planned_adds": int(planned["add"].sum()),
                 "planned_updates": int(planned["update"].sum()),
                 "planned_removes": int(planned["remove"].sum()),

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from activation.config import load_destinations
+from benchmarks.campaigns import true_uplift
 from simulator import advance_day
 from simulator.campaigns import DEFAULT_EFFECTS
 from tests.conftest import run_night
@@ -151,34 +152,23 @@ def test_a_held_out_customer_stays_held_out_through_a_merge(home: Path, merge: t
     assert gone == 0
 
 
-def emailed_on_the_first_night(home: Path) -> set[tuple[str, str]]:
-    """(tag, email) of every email the simulated Mailchimp's automations sent on simulated day 0 (its own store)."""
-    with sqlite3.connect(home / "simulator" / "mailchimp.sqlite") as db:
-        return set(db.execute("select tag, email from tag_sends where day = 0").fetchall())
-
-
 def test_campaign_results_cover_the_simulated_effects(home: Path, merge: tuple[str, str]) -> None:
     """The orders-per-member uplift interval covers the extra order probability the simulator gives the emailed
     members, diluted by the treated members the email tool did not email (a bounce, an address it refused); for the
-    campaign without effect it covers zero."""
-    emailed = emailed_on_the_first_night(home)
+    campaign without effect it covers zero. (`make bench` measures the coverage over seeds: benchmarks/campaigns.py.)"""
+    checked = []
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        results = {
-            segment: row
-            for segment, *row in con.sql("""
-                select segment, treated, held_out, orders_uplift_low, orders_uplift_high, sample_ratio_mismatch
-                from marts.campaign_results where destination = 'mailchimp' and period = 'all'""").fetchall()
-        }
-        treated = con.sql("""
-            select m.segment, lower(trim(c.email)) from exports.campaign_members as m
-            join marts.customer_360 as c on c.customer_id = m.customer_id
-            where m.destination = 'mailchimp' and m.held_by is null""").fetchall()
-    for segment, effect in DEFAULT_EFFECTS.items():
-        assert segment in results, f"no results for {segment}"
-        n_treated, n_held, low, high, mismatch = results[segment]
-        if not n_held:
-            continue
-        reached = [email for s, email in treated if s == segment]
-        true_uplift = effect * sum((segment, email) in emailed for email in reached) / max(len(reached), 1)
-        assert low <= true_uplift <= high, (segment, true_uplift, low, high, n_treated, n_held)
-        assert not mismatch, f"{segment}: the held-out share is not what the assignment promised"
+        for segment, effect in DEFAULT_EFFECTS.items():
+            row = con.execute(
+                """select held_out, orders_uplift_low, orders_uplift_high, sample_ratio_mismatch
+                   from marts.campaign_results where destination = 'mailchimp' and period = 'all' and segment = ?""",
+                [segment],
+            ).fetchone()
+            assert row, f"no results for {segment}"
+            held, low, high, mismatch = row
+            assert not mismatch, f"{segment}: the held-out share is not what the assignment promised"
+            if held:
+                truth = true_uplift(home, con, segment, effect)
+                assert low <= truth <= high, (segment, truth, low, high)
+                checked.append(effect)
+    assert any(checked), "no campaign with an effect had anyone held out: the test proves nothing"
