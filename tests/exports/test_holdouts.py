@@ -73,16 +73,16 @@ def first_night(home: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def merge(home: Path, first_night: dict, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    """Forces one record of a control-group customer and one of a customer outside it into one customer, 15 days on;
-    returns their customer IDs."""
+    """Forces the record of a control-group customer and that of a customer outside it (each known by one record, so
+    the override merges the two whole) into one customer, 15 days on; returns their customer IDs."""
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         held, kept = (
             con.execute(
                 """select a.customer_id, min(m.record_id) from campaigns.assignments as a
                    join marts.customer_id_map as m on m.customer_id = a.customer_id
                    join marts.customer_360 as c on c.customer_id = a.customer_id
-                   where a.scope = '*' and a.held_out = ? and c.household_size = 1 and c.email_consent
-                   group by a.customer_id order by a.customer_id limit 1""",
+                   where a.scope = '*' and a.held_out = ? and c.household_size = 1
+                   group by a.customer_id having count(*) = 1 order by a.customer_id limit 1""",
                 [flag],
             ).fetchone()
             for flag in (True, False)

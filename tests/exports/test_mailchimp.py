@@ -109,10 +109,10 @@ def test_suppression_list_is_honoured_everywhere(home: Path, in_home: Callable[[
     # The phone's owner has both consents, so that the email tool and the ad audience would both hold them.
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         by_phone = con.execute(
-            """select lower(c.email), c.phone
+            f"""select lower(c.email), c.phone
                from marts.customer_360 c join marts.segment_membership m using (customer_id)
                where m.segment = 'vip' and c.email_consent and c.ads_consent and c.phone is not null
-                 and lower(c.email) <> ?
+                 and lower(c.email) <> ? and {NOT_HELD_OUT}
                order by 1 limit 1""",
             [listed[0]],
         ).fetchall()[0]
