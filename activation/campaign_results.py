@@ -9,8 +9,9 @@ weeks, the table gives both groups' sizes, conversion, orders and revenue per me
 
 - the absolute and relative uplift of conversion with 95 % intervals (statsmodels' Newcombe interval for the
   difference, the log-ratio interval for the ratio);
-- the uplift of orders and of revenue per member with 95 % bootstrap intervals (both are skewed: most members buy
-  nothing);
+- the uplift of orders per member with a 95 % t interval on the pooled variance (sound with a handful of held-out
+  members), and of revenue per member with a 95 % bootstrap interval (revenue is skewed: most members spend nothing;
+  given once both groups have `MIN_BOOTSTRAP_GROUP` members);
 - a sample-ratio-mismatch check: a chi-square test of the held-out share against the share the assignments promised
   (a p-value under 0.001 says the split is broken and the uplift is not to be trusted);
 - the group size needed to detect an uplift of `DETECTABLE_UPLIFT_POINTS` points at the held-out conversion with 80 %
@@ -30,6 +31,7 @@ import pandas as pd
 from scipy.stats import chisquare
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_effectsize
+from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from activation.holdouts import ensure_tables as ensure_holdout_tables
 from activation.segment_history import merge_targets
@@ -41,6 +43,7 @@ ALPHA = 0.05
 POWER = 0.8
 DETECTABLE_UPLIFT_POINTS = 2.0
 BOOTSTRAP_RESAMPLES = 2000
+MIN_BOOTSTRAP_GROUP = 20
 SRM_ALPHA = 0.001
 ALL_WEEKS = "all"
 DDL = """
@@ -158,18 +161,32 @@ def _compare(part: pd.DataFrame, rng: np.random.Generator, weeks: int) -> dict[s
         row["relative_uplift"] = p_t / p_h - 1
         low, high = confint_proportions_2indep(converted_t, n_t, converted_h, n_h, method="log", compare="ratio")
         row["relative_uplift_low"], row["relative_uplift_high"] = float(low) - 1, float(high) - 1
-    for measure, column in (("orders", "orders_uplift"), ("revenue", "revenue_uplift")):
-        row.update(_bootstrap(treated[measure].to_numpy(float), held[measure].to_numpy(float), rng, column))
+    row.update(_pooled_t(treated["orders"].to_numpy(float), held["orders"].to_numpy(float), "orders_uplift"))
+    row.update(_bootstrap(treated["revenue"].to_numpy(float), held["revenue"].to_numpy(float), rng, "revenue_uplift"))
     return row
 
 
-def _bootstrap(treated: np.ndarray, held: np.ndarray, rng: np.random.Generator, column: str) -> dict[str, float]:
-    """The difference of means with its 95 % percentile bootstrap interval."""
+def _pooled_t(treated: np.ndarray, held: np.ndarray, column: str) -> dict[str, float | None]:
+    """The difference of means with its 95 % t interval on the pooled variance: valid for a handful of held-out
+    members, where a bootstrap of the held-out group would see no spread at all."""
+    interval: tuple[float | None, float | None] = (None, None)
+    if len(treated) + len(held) > 2:
+        compared = CompareMeans(DescrStatsW(treated), DescrStatsW(held))
+        interval = tuple(float(v) for v in compared.tconfint_diff(alpha=ALPHA, usevar="pooled"))
+    return {column: float(treated.mean() - held.mean()), f"{column}_low": interval[0], f"{column}_high": interval[1]}
+
+
+def _bootstrap(treated: np.ndarray, held: np.ndarray, rng: np.random.Generator, column: str) -> dict[str, float | None]:
+    """The difference of means with its 95 % percentile bootstrap interval (revenue is far from normal), given only
+    when both groups have `MIN_BOOTSTRAP_GROUP` members: resampling a few held-out members understates their spread."""
+    difference = float(treated.mean() - held.mean())
+    if min(len(treated), len(held)) < MIN_BOOTSTRAP_GROUP:
+        return {column: difference, f"{column}_low": None, f"{column}_high": None}
     differences = rng.choice(treated, (BOOTSTRAP_RESAMPLES, len(treated))).mean(axis=1) - rng.choice(
         held, (BOOTSTRAP_RESAMPLES, len(held))
     ).mean(axis=1)
     low, high = np.quantile(differences, [ALPHA / 2, 1 - ALPHA / 2])
-    return {column: float(treated.mean() - held.mean()), f"{column}_low": float(low), f"{column}_high": float(high)}
+    return {column: difference, f"{column}_low": float(low), f"{column}_high": float(high)}
 
 
 def _srm(n_t: int, n_h: int, expected_share: float) -> dict[str, object]:

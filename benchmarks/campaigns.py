@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from activation.campaign_results import write_results
+from activation.segment_history import run_as_of
 from simulator.campaigns import DEFAULT_EFFECTS
 
 DAYS_LATER = 15
@@ -58,8 +61,18 @@ def measure(people: int, seed: int) -> list[tuple]:
     cdp(home, people, seed, "run")
     cdp(home, people, seed, "advance-day", str(DAYS_LATER))
     cdp(home, people, seed, "run")
-    rows = []
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+    rows = read_results(home, seed)
+    shutil.rmtree(home)
+    return rows
+
+
+def read_results(home: Path, seed: int, recompute: bool = False) -> list[tuple]:
+    """The mailchimp rows over all weeks of each campaign with a simulated effect, with the true uplift; with
+    `recompute`, marts.campaign_results is first computed again by the current code (on the home's last as-of)."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=not recompute) as con:
+        if recompute:
+            write_results(con, run_as_of(con))
+        rows = []
         for segment, effect in DEFAULT_EFFECTS.items():
             found = con.execute(
                 """select treated, held_out, orders_uplift, orders_uplift_low, orders_uplift_high,
@@ -76,8 +89,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2, 3, 4, 5])
+    parser.add_argument(
+        "--homes", type=Path, nargs="*", help="state folders a run of this benchmark built: results computed again"
+    )
     args = parser.parse_args()
-    rows = [row for seed in args.seeds for row in measure(args.people, seed)]
+    if args.homes:
+        rows = [row for seed, home in enumerate(args.homes, 1) for row in read_results(home, seed, recompute=True)]
+    else:
+        rows = [row for seed in args.seeds for row in measure(args.people, seed)]
     print(f"\nCampaign uplift against the simulator's effects ({args.people:,} people; orders per member, mailchimp)")
     print(
         f"{'seed':>4} {'segment':<22} {'treated':>7} {'held':>5} {'true':>6} {'measured':>8} {'95% interval':>18} "
