@@ -104,14 +104,16 @@ def main() -> None:
     )
     coverage: dict[str, list[bool]] = {}
     for seed, segment, _, truth, treated, held, uplift, low, high, *_, mismatch in rows:
-        covered = low is not None and low <= truth <= high
-        coverage.setdefault(segment, []).append(covered)
-        interval = f"[{low:+.3f}, {high:+.3f}]" if low is not None else "(no held-out)"
+        covered = None if low is None else low <= truth <= high
+        if covered is not None:
+            coverage.setdefault(segment, []).append(covered)
+        interval = f"[{low:+.3f}, {high:+.3f}]" if low is not None else "(none held out)"
         measured = f"{uplift:+.3f}" if uplift is not None else "-"
+        verdict = "-" if covered is None else "yes" if covered else "NO"
         print(f"{seed:>4} {segment:<22} {treated:>7} {held:>5} {truth:>6.3f} {measured:>8} {interval:>18} "
-              f"{'yes' if covered else 'NO':>6} {'!' if mismatch else ''}")  # fmt: skip
+              f"{verdict:>6} {'!' if mismatch else ''}")  # fmt: skip
     for segment, covered in coverage.items():
-        print(f"{segment}: interval covers the true effect in {sum(covered)} of {len(covered)} seeds")
+        print(f"{segment}: the interval covers the true effect in {sum(covered)} of the {len(covered)} seeds with one")
 
 
 if __name__ == "__main__":
