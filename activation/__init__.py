@@ -3,7 +3,9 @@
 Segment membership and history with entries and exits (`segment_history`), the destinations of destinations.yml
 (`load_destinations`), and one sync per destination (`sync_destination`): the difference since the last acknowledged
 state to API destinations (Mailchimp), a full snapshot to file destinations (Klaviyo lists, Google and Meta
-audiences), honouring consent, the suppression list and people forgotten by `cdp forget`. Usable without Dagster.
+audiences, direct mail), honouring consent, the suppression list, people forgotten by `cdp forget` and the members
+campaigns keep back (`holdouts`: the control group and segment holdouts); and what the campaigns brought
+(`campaign_results`). Usable without Dagster.
 """
 
 from activation.config import Destination, load_destinations

@@ -10,7 +10,11 @@ from typing import Any
 import yaml
 
 DESTINATIONS_FILE = Path(__file__).with_name("destinations.yml")
-KINDS = ("mailchimp", "klaviyo_csv", "google_customer_match", "meta_custom_audience")
+KINDS = ("mailchimp", "klaviyo_csv", "google_customer_match", "meta_custom_audience", "direct_mail_csv")
+# A letter goes to a home: direct mail always sends one row per household.
+HOUSEHOLD_KINDS = ("direct_mail_csv",)
+# The share of all customers kept out of every campaign when destinations.yml does not say (`control_group_pct`).
+DEFAULT_CONTROL_GROUP_PCT = 5.0
 AD_KINDS = ("google_customer_match", "meta_custom_audience")
 # Consent to email is not consent to advertising: an ad platform configured with it is a mistake, not a choice.
 EMAIL_CONSENT = "email_consent"
@@ -37,6 +41,11 @@ class Destination:
     def is_api(self) -> bool:
         """API destinations receive differences; the others a full snapshot per sync."""
         return self.kind == "mailchimp"
+
+    @property
+    def per_household(self) -> bool:
+        """One recipient per household (`one_per_household: true`, always for direct mail)."""
+        return self.kind in HOUSEHOLD_KINDS or bool(self.options.get("one_per_household"))
 
     @property
     def state_table(self) -> str:
@@ -80,3 +89,12 @@ def load_destinations(path: Path = DESTINATIONS_FILE, known_segments: set[str] |
             )
         )
     return destinations
+
+
+def control_group_pct(path: Path = DESTINATIONS_FILE) -> float:
+    """The share (percent) of all customers kept out of every campaign: `control_group_pct` of the file."""
+    raw = yaml.safe_load(path.read_text()) or {}
+    share = raw.get("control_group_pct", DEFAULT_CONTROL_GROUP_PCT)
+    if not isinstance(share, int | float) or not 0 <= share < 100:
+        raise ValueError(f"{path}: control_group_pct must be a share in percent from 0 to under 100, not {share!r}")
+    return float(share)

@@ -10,6 +10,11 @@ holds and is no longer desired is removed (for the list row: unsubscribed).
 A member the destination refused (exports.refused) is left out of the plan while every row planned for them is one it
 refused, with the same data: sending it again would only be refused again. Once anything about them changes (their
 fields or email, a segment they enter or leave), all their planned rows go out again.
+
+Members a campaign keeps back (the global control group, a segment's holdout: holdouts.py) are never desired; the
+temp table `members` holds every member the destination may send to with the scope keeping them back (`held_by`).
+A destination or segment that mails households sends each household's segment row to one member only: of its
+members who may be sent to, the most recently active.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import duckdb
 import pandas as pd
 
 from activation.config import Destination
+from activation.holdouts import CONTROL
+from activation.holdouts import ensure_tables as ensure_holdout_tables
 from activation.state import LIST_ROW
 from warehouse import register_keyed_hash
 from warehouse.keys import HASH_FUNCTION
@@ -27,6 +34,12 @@ PLAN_COLUMNS = [
 ]  # fmt: skip
 ACTIONS = ("add", "update", "remove")
 _EMAIL_KINDS = ("mailchimp", "klaviyo_csv")
+# Who may receive, beyond consent: an email tool needs an email; direct mail a street line; ad platforms either.
+_IDENTIFIER = {
+    "mailchimp": "c.email is not null",
+    "klaviyo_csv": "c.email is not null",
+    "direct_mail_csv": "c.address is not null",
+}
 
 
 def _quote(identifier: str) -> str:
@@ -46,13 +59,13 @@ def build_desired(con: duckdb.DuckDBPyConnection, destination: Destination) -> N
     # Suppressions kept as keyed hashes (of forgotten people) are compared hashed.
     register_keyed_hash(con)
     record_key = "md5(lower(trim(c.email)))" if destination.kind == "mailchimp" else "c.customer_id"
-    identifier = (
-        "c.email is not null" if destination.kind in _EMAIL_KINDS else "(c.email is not null or c.phone is not null)"
-    )
+    identifier = _IDENTIFIER.get(destination.kind, "(c.email is not null or c.phone is not null)")
+    ensure_holdout_tables(con)
     con.execute(f"""
         create or replace temp table eligible as
         select c.customer_id, lower(trim(c.email)) as email, c.phone, {record_key} as record_key,
-               {_fields_sql(destination)} as fields
+               {_fields_sql(destination)} as fields, c.household_id,
+               greatest(c.last_order_at, c.last_engagement_at, c.profile_updated_at) as active_at
         from marts.customer_360 as c
         where coalesce(c.{_quote(destination.consent)}, false)
           and {identifier}
@@ -68,21 +81,36 @@ def build_desired(con: duckdb.DuckDBPyConnection, destination: Destination) -> N
     """)
     # Email tools keep merge fields (and the phone) on the list row only: a segment row is just a tag.
     tags_only = destination.kind == "mailchimp"
-    segment_fields = "''" if tags_only else "arg_min(e.fields, e.customer_id)"
-    segment_phone = "cast(null as varchar)" if tags_only else "arg_min(e.phone, e.customer_id)"
+    segment_fields = "''" if tags_only else "arg_min(fields, customer_id)"
+    segment_phone = "cast(null as varchar)" if tags_only else "arg_min(phone, customer_id)"
     con.execute(
         f"""
-        create or replace temp table desired as
-        select m.segment, e.record_key, min(e.customer_id) as customer_id,
-               arg_min(e.email, e.customer_id) as email, {segment_phone} as phone,
-               {segment_fields} as fields
+        create or replace temp table members as
+        select m.segment, m.entered_at, e.*,
+               coalesce(scopes.one_per_household, false) or $per_household as per_household,
+               (select min(a.scope) from campaigns.assignments as a
+                where a.customer_id = e.customer_id and a.held_out and a.scope in ('{CONTROL}', m.segment)) as held_by
         from marts.segment_membership as m
         join eligible as e on e.customer_id = m.customer_id
-        where list_contains(?, m.segment)
-        group by m.segment, e.record_key
+        left join campaigns.scopes as scopes on scopes.scope = m.segment
+        where list_contains($segments, m.segment)
         """,
-        [list(destination.segments)],
+        {"segments": list(destination.segments), "per_household": destination.per_household},
     )
+    con.execute(f"""
+        create or replace temp table sendable as
+        select * from members
+        where held_by is null
+        -- one member per household where the segment or destination mails households: the most recently active
+        qualify not per_household or row_number() over (
+            partition by segment, household_id order by active_at desc nulls last, customer_id) = 1;
+        create or replace temp table desired as
+        select segment, record_key, min(customer_id) as customer_id,
+               arg_min(email, customer_id) as email, {segment_phone} as phone,
+               {segment_fields} as fields
+        from sendable
+        group by segment, record_key
+    """)
     if destination.kind == "mailchimp":
         con.execute(f"""
             insert into desired

@@ -9,6 +9,10 @@ sync left there were sent without an answer (the process died): the next sync of
 `unconfirmed` (the destination may have applied them) and, as they were never acknowledged, sends them again, so
 `marts.export_log` shows every send the destination may have seen.
 
+Every stay of a member a destination may send to is remembered once in `exports.campaign_members`, with the scope
+that kept them back (`held_by`: `*` the control group, the segment for its holdout; null when they are to be sent):
+the two groups marts.campaign_results compares. Members kept back are also logged with action and status `held_out`.
+
 A member the destination refuses (its data, not the destination, is the problem) is kept in `exports.refused` with
 the hash of the data refused: it is not sent again until that data changes (planning.py).
 """
@@ -49,6 +53,10 @@ create table if not exists exports.in_flight (
     sync_id varchar not null, run_id varchar, destination varchar not null, segment varchar not null,
     record_key varchar not null, customer_id varchar, action varchar not null, sent_at timestamptz not null,
     primary key (sync_id, segment, record_key));
+create table if not exists exports.campaign_members (
+    destination varchar not null, segment varchar not null, customer_id varchar not null,
+    entered_at timestamptz not null, held_by varchar, sync_id varchar, logged_at timestamptz not null,
+    primary key (destination, segment, customer_id, entered_at));
 create table if not exists exports.refused (
     destination varchar not null, segment varchar not null, record_key varchar not null, customer_id varchar,
     fields_hash varchar, sync_id varchar, refused_at timestamptz not null,
@@ -211,6 +219,31 @@ def acknowledge(
                from answered where status = 'refused'""",
             [destination.name, sync_id, now],
         )
+
+
+def log_campaign_members(con: duckdb.DuckDBPyConnection, destination: Destination, sync_id: str, run_id: str) -> int:
+    """Remembers the stays of the last plan's `members` table not remembered yet, and logs those kept back (action
+    and status `held_out`); returns how many were kept back."""
+    now = _now()
+    with transaction(con):
+        new = con.execute(
+            """insert into exports.campaign_members
+               select distinct ?, m.segment, m.customer_id, m.entered_at, m.held_by, ?, ?
+               from members as m
+               where not exists (
+                   select 1 from exports.campaign_members as o
+                   where o.destination = ? and o.segment = m.segment and o.customer_id = m.customer_id
+                     and o.entered_at = m.entered_at)
+               returning segment, customer_id, held_by""",
+            [destination.name, sync_id, now, destination.name],
+        ).fetchall()
+        held = [(segment, customer_id) for segment, customer_id, held_by in new if held_by is not None]
+        if held:
+            con.executemany(
+                "insert into marts.export_log values (?, ?, ?, ?, ?, null, 'held_out', 'held_out', null, ?)",
+                [(sync_id, run_id, destination.name, segment, customer_id, now) for segment, customer_id in held],
+            )
+    return len(held)
 
 
 def _erased_customers(con: duckdb.DuckDBPyConnection) -> set[str]:

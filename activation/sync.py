@@ -2,7 +2,8 @@
 
 API destinations get the plan in up to `ROUNDS` passes within the sync: each pass re-plans from the acknowledged
 state, so it carries only what is still missing (requests that failed in the previous pass). What still fails is
-logged `failed` and planned again by the next sync. Members the destination refuses are logged `refused` with its
+logged `failed` and planned again by the next sync. Members a campaign keeps back are logged `held_out` once per
+stay in a segment. Members the destination refuses are logged `refused` with its
 reason and not planned again until their data changes; they never fail the sync, while a destination that takes
 nothing at all (a refused key, an unreachable or failing service) does. Before the plan, API destinations erase
 the members owed to forgotten people, which `cdp forget` keeps outside the warehouse (erasures.py). File
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from activation import ad_audiences, erasures, klaviyo_csv, mailchimp, planning, state, suppression
+from activation import ad_audiences, direct_mail, erasures, klaviyo_csv, mailchimp, planning, state, suppression
 from activation.config import Destination, ExportError
 from dlt_sources.connections import Connection
 
@@ -28,6 +29,7 @@ FILE_WRITERS = {
     "klaviyo_csv": klaviyo_csv.write_snapshot,
     "google_customer_match": ad_audiences.write_snapshot,
     "meta_custom_audience": ad_audiences.write_snapshot,
+    "direct_mail_csv": direct_mail.write_snapshot,
 }
 
 
@@ -45,9 +47,11 @@ class SyncResult:
         return self.counts.get("sent", 0)
 
     def outcome_line(self) -> str:
-        """Rows per outcome and the time taken, e.g. "12 sent, 0 failed, 3 refused, 0 skipped in 0.4 s"."""
+        """Rows per outcome, members newly held out and the time taken, e.g. "12 sent, 0 failed, 3 refused,
+        0 skipped, 2 held out in 0.4 s"."""
         statuses = ("sent", "failed", "refused", "skipped")
-        return ", ".join(f"{self.counts.get(s, 0):,} {s}" for s in statuses) + f" in {self.seconds:.1f} s"
+        outcomes = [f"{self.counts.get(s, 0):,} {s}" for s in statuses]
+        return ", ".join([*outcomes, f"{self.counts.get('held_out', 0):,} held out"]) + f" in {self.seconds:.1f} s"
 
 
 def sync_destination(
@@ -89,6 +93,7 @@ def sync_destination(
         owed = erasures.removals(con, destination.name)
         failures = mailchimp.erase(client, list_id, owed, acknowledge, sending)
         planned = planning.plan(con, destination)
+        counts["held_out"] = state.log_campaign_members(con, destination, sync_id, run_id)
         planning.drop_stale_refusals(con, destination)
         failures += _send_in_rounds(con, destination, client, list_id, planned, acknowledge, sending)
         acknowledge(failures)
@@ -101,6 +106,7 @@ def sync_destination(
     else:
         newly = 0
         planned = planning.plan(con, destination)
+        counts["held_out"] = state.log_campaign_members(con, destination, sync_id, run_id)
         FILE_WRITERS[destination.kind](destination, planning.desired_rows(con))
         acknowledge([state.outcome(row, "sent") for row in planned.itertuples()])
     state.finish_sync(con, sync_id, counts)

@@ -14,6 +14,8 @@ BENCHMARKS = [
     "forget_time",
     "console",
     "predictive",
+    "households",
+    "campaigns",
 ]
 
 

@@ -30,7 +30,8 @@ from warehouse.keys import key_path
 FORMAT = 1
 MANIFEST = "manifest.json"
 # Tables no model rebuilds: the customer ID assignment and its history, identity's run log (the watchdog's
-# baseline), segment stays, the export log, and every table of the schemas Python owns whole.
+# baseline), segment stays, the export log, and every table of the schemas Python owns whole (campaigns: the frozen
+# holdout assignments, which a rerun would not give back: new households or a new share would move people).
 STATE_TABLES = (
     "identity.customer_assignments",
     "identity.id_history",
@@ -38,7 +39,7 @@ STATE_TABLES = (
     "marts.segment_history",
     "marts.export_log",
 )
-STATE_SCHEMAS = ("exports", "privacy", "meta")
+STATE_SCHEMAS = ("exports", "privacy", "meta", "campaigns")
 # Files under CDP_HOME that go with the warehouse (glob patterns): the trained identity model (IDs stay put only with
 # it), the removals owed to forgotten people, the suppression list, the hash key that recognises erased identifiers,
 # and the predictive models with their cards (a card says when its model is next due and whether it was published:

@@ -19,6 +19,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from itertools import accumulate
 
+from .campaigns import EFFECT_DAYS, Send
 from .catalog import (
     COMPLEMENTS,
     COUNTRIES,
@@ -32,6 +33,7 @@ from .catalog import (
     utc_offsets,
 )
 from .config import DAY_SECONDS, EPOCH_START, HISTORY_DAYS, now_ts
+from .homes import Homes, typed_street
 from .ids import customer_record_id
 from .malformed import assign_defects
 from .mess import PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES, messy_email, messy_name, phone_formats, strip_accents
@@ -104,9 +106,16 @@ class _Builder:
     """Holds the world while it is being built; one instance per generation."""
 
     def __init__(
-        self, state: SimState, planted: tuple[PlantedChange, ...] = (), random_purchases: bool = False
+        self,
+        state: SimState,
+        planted: tuple[PlantedChange, ...] = (),
+        random_purchases: bool = False,
+        sends: tuple[Send, ...] = (),
+        effects: dict[str, float] | None = None,
     ) -> None:
         self.state = state
+        self.sends = [send for send in sends if (effects or {}).get(send.tag, 0) > 0]
+        self.effects = effects or {}
         self.planted = planted
         self.random_purchases = random_purchases
         self.pools = country_pools(state.seed)
@@ -124,6 +133,7 @@ class _Builder:
         self.tickets: list[Ticket] = []
         self.events: list[EmailEvent] = []
         self.used_emails: set[str] = set()
+        self.homes = Homes(state.seed)
         self.campaigns = 0
 
     # ----------------------------------------------------------------- people
@@ -249,7 +259,7 @@ class _Builder:
             email=email,
             phone=phone,
             birthday=birthday,
-            street=person.street if has_address else None,
+            street=typed_street(self.state.seed, system, person) if has_address else None,
             street2=person.street2 if has_address else None,
             city=person.city if has_address or r() < 0.3 else None,
             province=person.province if has_address else None,
@@ -434,6 +444,7 @@ class _Builder:
             joined = EPOCH_START - 2 * 365 * DAY_SECONDS + rng.randrange(4 * 365 * DAY_SECONDS)
             self._person(rng, min(joined, now0 - DAY_SECONDS))
         self._households(rng)
+        self.homes.settle(self.people)
         records = [r for person in self.people for r in self._enrol(rng, person, now0)]
         self._register(records)
         self._habits(random.Random(f"{self.state.seed}:lapse"), self.people)
@@ -480,6 +491,7 @@ class _Builder:
             self._person(rng, start + rng.randrange(DAY_SECONDS // 2))
             for _ in range(max(1, round(scale * 0.002 * (0.5 + rng.random()))))
         ]
+        self.homes.settle(newcomers)
         self._register([r for p in newcomers for r in self._enrol(rng, p, end)])
         self._habits(random.Random(f"{self.state.seed}:lapse:day:{d}"), newcomers)
         # Orders, anonymous sales and abandoned carts.
@@ -494,7 +506,10 @@ class _Builder:
             if system == "square":
                 new += [self._anonymous_sale(rng, k) for _ in range(int(len(new) * ANONYMOUS_SHARE))]
             sales[system] = new
-        for system, new in self._settle(sales, random.Random(f"{self.state.seed}:purchases:day:{d}"), k).items():
+        settled = self._settle(sales, random.Random(f"{self.state.seed}:purchases:day:{d}"), k)
+        for system, extra in self._campaign_orders(d, k).items():
+            settled[system] = settled[system] + extra
+        for system, new in settled.items():
             self._sequence(self.orders[system], new)
         carts = []
         for _ in range(round(scale * 0.6 / HISTORY_DAYS)):
@@ -615,6 +630,39 @@ class _Builder:
         web = record.system == "shopify"
         return self._order(rng, record, record.person, self._day_between(rng, k_lo, k_hi), web, record.person.country)
 
+    def _campaign_orders(self, d: int, k: int) -> dict[str, list[Order]]:
+        """The orders day ``d`` gets from the emails of earlier days (campaigns.py): each emailed person buys once
+        more with the segment's extra probability, on a day drawn within EFFECT_DAYS after the email."""
+        extra: dict[str, list[Order]] = {"square": [], "shopify": []}
+        due = [send for send in self.sends if send.day < d <= send.day + EFFECT_DAYS]
+        if not due:
+            return extra
+        start = EPOCH_START + k * DAY_SECONDS
+        holders: dict[str, Person] = {}
+        for system in SYSTEMS:
+            for record in self.customers[system]:
+                if record.email and record.created < start:
+                    email = record.email.strip().lower()
+                    if email not in holders or record.person.pid < holders[email].pid:
+                        holders[email] = record.person
+        records: dict[int, list[Customer]] = defaultdict(list)
+        for system in ("square", "shopify"):
+            for record in self.customers[system]:
+                if record.created < start:
+                    records[record.person.pid].append(record)
+        for send in due:
+            rng = random.Random(f"{self.state.seed}:effect:{send.tag}:{send.email}:{send.day}")
+            if rng.random() >= self.effects[send.tag] or send.day + 1 + rng.randrange(EFFECT_DAYS) != d:
+                continue
+            person = holders.get(send.email)
+            buying = records.get(person.pid, []) if person else []
+            if not buying:
+                continue
+            record = min(buying, key=lambda r: (r.system != "square", r.seq))
+            web = record.system == "shopify"
+            extra[record.system].append(self._order(rng, record, person, k, web, person.country))
+        return extra
+
     # ------------------------------------------------------- advertising consent
     @staticmethod
     def _initial_ads_consent(ads: random.Random, contacts: list[Customer]) -> None:
@@ -684,8 +732,15 @@ class _Builder:
                 record.phone = f"+{country.calling_code}{person.phone}"
         elif kind == 1:
             address = rng.choice(self.pools[record.country].addresses)
-            record.street, record.city, record.province, record.zip = (
+            street = self.homes.free_line(
+                record.country,
                 address.street,
+                address.zip,
+                person.household,
+                f"move:{record.system}:{record.seq}:{record.version}",
+            )
+            record.street, record.city, record.province, record.zip = (
+                street,
                 address.city,
                 address.province,
                 address.zip,
@@ -718,11 +773,14 @@ def generate(
     opt_in: frozenset[str] = frozenset(),
     planted: tuple[PlantedChange, ...] = (),
     random_purchases: bool = False,
+    sends: tuple[Send, ...] = (),
+    effects: dict[str, float] | None = None,
 ) -> World:
     """The world at ``state.day`` for ``state.seed`` and ``state.people``, with the opt-in malformed kinds
     (``malformed.OPT_IN_DEFECTS``) asked for and the changes a test planted; with ``random_purchases``, orders that
-    carry no signal about who buys again (see ``_Builder._settle``)."""
-    builder = _Builder(state, planted, random_purchases)
+    carry no signal about who buys again (see ``_Builder._settle``); with the emails the simulated Mailchimp ``sends``,
+    the orders their campaigns' ``effects`` bring (campaigns.py)."""
+    builder = _Builder(state, planted, random_purchases, sends, effects)
     builder.base()
     for d in range(1, state.day + 1):
         builder.day(d)

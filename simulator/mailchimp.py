@@ -107,6 +107,9 @@ class _Store:
                                                 method TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL,
                                                 status INTEGER NOT NULL, refused TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS revoked_keys (key TEXT PRIMARY KEY);
+            CREATE TABLE IF NOT EXISTS tag_sends (list_id TEXT NOT NULL, hash TEXT NOT NULL, email TEXT NOT NULL,
+                                                  tag TEXT NOT NULL, day INTEGER NOT NULL,
+                                                  PRIMARY KEY (list_id, hash, tag, day));
         """)
 
     def __enter__(self) -> sqlite3.Connection:
@@ -230,6 +233,9 @@ class MailchimpApi:
     def _now(self) -> int:
         return self.sim.world.now
 
+    def _day(self) -> int:
+        return self.sim.world.state.day
+
     def _churn(self, db: sqlite3.Connection) -> None:
         """Apply the daily unsubscribes and bounces of every simulated day not applied yet."""
         day = self.sim.world.state.day
@@ -350,13 +356,15 @@ class MailchimpApi:
                 f"{member['merge_fields'].get('FNAME', '')} {member['merge_fields'].get('LNAME', '')}".strip()
             )
         if isinstance(body.get("tags"), list):
-            self._set_tags(member, [{"name": t, "status": "active"} for t in body["tags"] if isinstance(t, str)])
+            self._set_tags(db, member, [{"name": t, "status": "active"} for t in body["tags"] if isinstance(t, str)])
         _put_member(db, member)
         return member, created
 
-    @staticmethod
-    def _set_tags(member: dict[str, Any], changes: list[dict[str, Any]]) -> None:
+    def _set_tags(self, db: sqlite3.Connection, member: dict[str, Any], changes: list[dict[str, Any]]) -> None:
+        """Applies tag changes; a tag new to a subscribed member starts its segment's automation, which emails them
+        that day (`tag_sends`, read by campaigns.py)."""
         tags = {t["name"]: t for t in member.get("tags", [])}
+        before = set(tags)
         for change in changes:
             name = str(change.get("name", "")).strip()
             if not name:
@@ -367,6 +375,14 @@ class MailchimpApi:
                 tags.setdefault(name, {"id": int(hashlib.md5(name.encode()).hexdigest()[:6], 16), "name": name})
         member["tags"] = sorted(tags.values(), key=lambda t: t["name"])
         member["tags_count"] = len(member["tags"])
+        if member["status"] == "subscribed":
+            db.executemany(
+                "INSERT OR IGNORE INTO tag_sends VALUES (?, ?, ?, ?, ?)",
+                [
+                    (member["list_id"], member["id"], member["email_address"].strip().lower(), tag, self._day())
+                    for tag in sorted(set(tags) - before)
+                ],
+            )
 
     async def _handle(self, request: Request, action: Any, changes_members: bool = False) -> Response:
         if refused := self._unauthorized(request):
@@ -543,7 +559,7 @@ class MailchimpApi:
         if body:
             if not isinstance(body.get("tags"), list):
                 raise _Rejected(400, "tags must be a list.")
-            self._set_tags(member, body["tags"])
+            self._set_tags(db, member, body["tags"])
             _put_member(db, member)
             return Response(status_code=204)
         return json_response({"tags": member["tags"], "total_items": member["tags_count"]})

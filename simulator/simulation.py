@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .campaigns import campaign_effects, read_sends
 from .config import Tuning, simulator_dir
 from .generator import generate
 from .model import World
@@ -44,6 +45,8 @@ class Simulation:
             self.tuning.malformed_opt_in,
             read_planted(self.folder),
             self.tuning.random_purchases,
+            read_sends(self.folder),
+            campaign_effects(),
         )
         write_truth(world, self.folder)
         self._mtime = self._state_file.stat().st_mtime

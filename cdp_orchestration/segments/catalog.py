@@ -27,6 +27,8 @@ class Segment:
     description: str
     owner: str | None
     sql: str = ""  # the model's dbt SQL, as written
+    holdout_pct: float = 0.0  # meta.holdout_pct: the share of members kept back to measure the campaign
+    one_per_household: bool = False  # meta.one_per_household: one recipient per household
 
 
 def is_segment_model(node: dict[str, Any]) -> bool:
@@ -53,6 +55,8 @@ def segments_in_manifest(manifest_path: Path) -> list[Segment]:
                 description=node.get("description", ""),
                 owner=meta.get("owner"),
                 sql=node.get("raw_code", ""),
+                holdout_pct=float(meta.get("holdout_pct") or 0),
+                one_per_household=bool(meta.get("one_per_household")),
             )
         )
     return sorted(found, key=lambda segment: segment.name)

@@ -22,6 +22,7 @@ from simulator import SimState, advance_day, generate
 from simulator.ids import hubspot_contact_id
 from simulator.state import read_state, state_path
 from tests.conftest import run_night
+from tests.exports.expected import NOT_HELD_OUT
 
 AD_DESTINATIONS = [d for d in load_destinations() if d.kind in AD_KINDS]
 # How far to look ahead in simulated days for a withdrawal that concerns someone in an audience.
@@ -64,9 +65,9 @@ def members(con: duckdb.DuckDBPyConnection, destination: Destination, segment: s
     applies from the next sync on (the suppression file is re-read by every sync).
     """
     rows = con.execute(
-        """select c.customer_id, lower(trim(c.email)), c.phone
+        f"""select c.customer_id, lower(trim(c.email)), c.phone
            from marts.segment_membership m join marts.customer_360 c using (customer_id)
-           where m.segment = ? and (c.email is not null or c.phone is not null)
+           where m.segment = ? and (c.email is not null or c.phone is not null) and {NOT_HELD_OUT}
              and not exists (
                  select 1 from exports.suppressed s
                  where (s.source = 'file'

@@ -49,15 +49,17 @@ def plant_warehouse(home: Path) -> None:
         con.execute(
             """create table marts.customer_360 (customer_id varchar, email varchar, phone varchar,
                email_consent boolean, first_name varchar, last_name varchar, date_of_birth date, country varchar,
-               next_products varchar[])"""
+               next_products varchar[], household_id varchar, last_order_at timestamptz,
+               last_engagement_at timestamptz, profile_updated_at timestamptz)"""
         )
         con.execute(
             "create table marts.segment_membership (segment varchar, customer_id varchar, entered_at timestamp)"
         )
         customers = planted_customers()
         con.executemany(
-            "insert into marts.customer_360 values (?, ?, null, true, ?, 'Planted', null, 'ID', null)",
-            [(customer_id, email, first) for customer_id, email, first, _ in customers],
+            "insert into marts.customer_360 values "
+            "(?, ?, null, true, ?, 'Planted', null, 'ID', null, ?, null, null, null)",
+            [(customer_id, email, first, f"household:{customer_id}") for customer_id, email, first, _ in customers],
         )
         con.executemany(
             "insert into marts.segment_membership values (?, ?, timestamp '2026-06-01')",

@@ -3,3 +3,12 @@
 {% macro duckdb__regexp_replace_all(value, pattern, replacement) -%}
     regexp_replace({{ value }}, {{ pattern }}, {{ replacement }}, 'g')
 {%- endmacro %}
+
+{% macro duckdb__words_with_position(value) -%}
+    unnest(string_split({{ value }}, ' ')) as word,
+    generate_subscripts(string_split({{ value }}, ' '), 1) as word_position
+{%- endmacro %}
+
+{% macro duckdb__join_words(word, position) -%}
+    string_agg({{ word }}, ' ' order by {{ position }})
+{%- endmacro %}

@@ -46,6 +46,12 @@ birthdays as (
 
 ),
 
+households as (
+
+    select * from {{ ref('int_household__members') }}
+
+),
+
 predictions as (
 
     select * from {{ ref('int_customer__predictions') }}
@@ -76,6 +82,10 @@ select
     profiles.hubspot_record_count,
     profiles.first_seen_at,
     profiles.profile_updated_at,
+
+    ---------- household
+    households.household_id,
+    households.household_size,
 
     ---------- demographics
     profiles.date_of_birth,
@@ -160,4 +170,5 @@ left join engagement on profiles.customer_id = engagement.customer_id
 left join consent on profiles.customer_id = consent.customer_id
 left join lifecycle on profiles.customer_id = lifecycle.customer_id
 left join birthdays on profiles.customer_id = birthdays.customer_id
+left join households on profiles.customer_id = households.customer_id
 left join predictions on profiles.customer_id = predictions.customer_id
