@@ -8,9 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .config import Tuning, simulator_dir
+from .browsing import Web
+from .config import Tuning, simulator_dir, web_landing_dir
 from .generator import generate
 from .model import World
+from .pixels import write_landing
 from .planted import read_planted
 from .state import read_state, resolve_state, state_path
 from .truth import write_truth
@@ -45,7 +47,9 @@ class Simulation:
             read_planted(self.folder),
             self.tuning.random_purchases,
         )
-        write_truth(world, self.folder)
+        web = Web(world, self.tuning.malformed)
+        world.malformed += write_landing(web, web_landing_dir(self.home))
+        write_truth(world, self.folder, web)
         self._mtime = self._state_file.stat().st_mtime
         return world
 
