@@ -69,8 +69,9 @@ def build_source_assets(source: str) -> AssetsDefinition:
     ) -> Iterator:
         connection = sources.connection(source)
         observed_at = source_clock(connection)
-        with warehouse.connect() as con:
-            record_source_clock(con, source, observed_at, context.run.run_id)
+        if observed_at is not None:  # a landing folder without files yet has no clock
+            with warehouse.connect() as con:
+                record_source_clock(con, source, observed_at, context.run.run_id)
         pipeline = make_pipeline(source, warehouse_path(), pipelines_dir())
         started = time.perf_counter()
         try:

@@ -1,14 +1,17 @@
-"""CRM source: contacts, support tickets and email engagement events from HubSpot.
+"""CRM source: contacts, support tickets, survey responses and email engagement events from HubSpot.
 
-Contacts and tickets come from the CRM v3 objects API: the first load lists everything, later loads
-search on the last-modified date. Email events (sent, delivered, open, click, bounce, subscription
-changes) come from the email events API, incremental on their creation time. Config keys:
+Contacts, tickets and feedback submissions come from the CRM v3 objects API: the first load of contacts lists them all,
+later loads search on the last-modified date; tickets and survey responses are listed with their contacts each time.
+Email events (sent, delivered, open, click, bounce, subscription changes) come from the email events API, incremental on
+their creation time. Config keys:
 
     [sources.hubspot]
     base_url = "https://api.hubapi.com"            # SOURCES__HUBSPOT__BASE_URL
     access_token = "pat-..."                       # SOURCES__HUBSPOT__ACCESS_TOKEN (secret, private app token)
     ads_consent_property = "ads_consent"           # SOURCES__HUBSPOT__ADS_CONSENT_PROPERTY (the contact property
                                                    # holding advertising consent, "true"/"false"; unset: none)
+    feedback = true                                # SOURCES__HUBSPOT__FEEDBACK (false: a portal without surveys;
+                                                   # feedback_submissions then loads nothing)
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from dlt_sources.common.quarantine import (
     check_types,
     screen,
 )
+from dlt_sources.hubspot.feedback import feedback_submissions
 from dlt_sources.hubspot.helpers import (
     email_events_since,
     list_objects,
@@ -64,14 +68,17 @@ def hubspot_source(
     start_date: str = START_DATE,
     request_timeout: float = 30.0,
     ads_consent_property: str = ADS_CONSENT_PROPERTY,
+    feedback: bool = True,
 ) -> Sequence[DltResource]:
-    """The CRM's contacts (with their advertising consent), tickets (with their contacts) and email events."""
+    """The CRM's contacts (with their advertising consent), tickets and survey responses (with their contacts) and
+    email events."""
     session = retrying_session(request_timeout)
     clock = SourceClock.watching(session)
     client = RESTClient(base_url=base_url.rstrip("/") + "/", auth=BearerTokenAuth(access_token), session=session)
     return [
         _contacts(client, clock, ads_consent_property),
         _tickets(client, clock),
+        feedback_submissions(client, clock, feedback),
         _email_events(client, clock, start_date),
     ]
 

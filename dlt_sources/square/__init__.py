@@ -1,4 +1,4 @@
-"""POS source: locations, customers, orders and payments from Square's v2 API.
+"""POS source: locations, customers, orders, payments and loyalty (program, accounts, events) from Square's v2 API.
 
 Customers and payments are declarative (`rest_api`); orders need every location ID in the request body,
 so that resource reads the locations first. Every cursor is compared as an instant (`common/cursor.py`), and each
@@ -8,6 +8,8 @@ here, as Square sends it; staging converts it with the currency's ISO 4217 expon
     [sources.square]
     base_url = "https://connect.squareup.com"      # SOURCES__SQUARE__BASE_URL
     access_token = "EAAA..."                       # SOURCES__SQUARE__ACCESS_TOKEN (secret)
+    loyalty = true                                 # SOURCES__SQUARE__LOYALTY (false: a seller without Square
+                                                   # Loyalty; its resources then load nothing)
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from dlt_sources.common.quarantine import (
     is_quarantine_row,
     screen,
 )
+from dlt_sources.square.loyalty import loyalty_resources
 from dlt_sources.square.settings import (
     CUSTOMERS_PAGE_SIZE,
     LOCATIONS_PER_ORDER_SEARCH,
@@ -72,8 +75,10 @@ def square_source(
     access_token: str = dlt.secrets.value,
     start_date: str = START_DATE,
     request_timeout: float = 30.0,
+    loyalty: bool = True,
 ) -> Sequence[DltResource]:
-    """The merchant's store locations, customer directory, orders (with line items and tenders) and payments."""
+    """The merchant's store locations, customer directory, orders (with line items and tenders), payments and loyalty
+    program with its accounts and their events."""
     api_url = f"{base_url.rstrip('/')}/v2/"
     auth = BearerTokenAuth(access_token)
     session = retrying_session(request_timeout)
@@ -146,7 +151,12 @@ def square_source(
     )
     client = RESTClient(base_url=api_url, auth=auth, session=session)
     customers = next(resource for resource in declarative if resource.name == "customers")
-    return [*declarative, _consent_observations(customers, clock), _orders(client, start_date, clock)]
+    return [
+        *declarative,
+        _consent_observations(customers, clock),
+        _orders(client, start_date, clock),
+        *loyalty_resources(client, start_date, clock, loyalty),
+    ]
 
 
 def _consent_observations(customers: DltResource, clock: SourceClock) -> DltResource:

@@ -1,0 +1,54 @@
+"""Reading a landing folder of event files: listing it, telling its time, and reading a file line by line."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import orjson
+from dlt.common.storages.fsspec_filesystem import FileItemDict, fsspec_filesystem, glob_files
+from fsspec import AbstractFileSystem
+
+from dlt_sources.common.quarantine import REJECTED, quarantine_row
+
+
+def landing_filesystem(bucket_url: str, credentials: Any = None) -> AbstractFileSystem:
+    """The fsspec filesystem of a folder or bucket URL (a local path, `file://`, `s3://`, `gs://`, `az://`…)."""
+    return fsspec_filesystem(bucket_url, credentials)[0]
+
+
+def latest_file_time(fs: AbstractFileSystem, bucket_url: str, file_glob: str) -> datetime | None:
+    """When the newest landed file was last written: the landing folder's own clock. None when it holds none."""
+    times = [item["modification_date"] for item in glob_files(fs, bucket_url, file_glob)]
+    return max(times) if times else None
+
+
+def read_lines(file: FileItemDict, entity: str, screen: Callable[[dict[str, Any]], Iterator[Any]]) -> Iterator[Any]:
+    """Every line of a (gzipped) NDJSON file, screened; a line that is not a JSON object is quarantined by where it is
+    (`<file name>:<line number>`), and so is a file that ends early (a collector still writing it: the next load reads
+    it again once it is whole, the merge on event IDs keeping each event once)."""
+    name = file["file_name"]
+    number = 0
+    try:
+        with file.open() as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError as error:
+                    yield _unreadable(entity, f"{name}:{number}", f"line is not JSON ({error})", line)
+                    continue
+                if not isinstance(record, dict):
+                    yield _unreadable(entity, f"{name}:{number}", "line is not a JSON object", line)
+                    continue
+                yield from screen(record)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        yield _unreadable(entity, f"{name}:{number + 1}", f"file ends early or is not gzip ({error})", b"")
+
+
+def _unreadable(entity: str, where: str, reason: str, line: bytes) -> Any:
+    return quarantine_row(entity, where, REJECTED, reason, line.decode("utf-8", errors="replace"))
