@@ -33,7 +33,9 @@ WEB_HISTORY_DAYS = 45
 BROWSE_VISITS_PER_PERSON_DAY = 0.012  # visits without a purchase, by people of the population
 VISITOR_VISITS_PER_PERSON_DAY = 0.02  # visits by people the shop never learns about
 RETURNING_VISITORS_PER_PERSON = 0.3  # anonymous visitors who come back, per person of the population
-TABLET_VISITS_PER_DAY = 3  # per store
+# Visits on each store's tablet: about one a day, a few more in a big business (many customers use each tablet).
+TABLET_VISITS_PER_STORE_DAY = 1.0
+TABLET_VISITS_PER_PERSON_DAY = 0.0003
 LOGGED_IN_SHARE = 0.35  # browsing visits of people with a web account who log in
 LOGGED_IN_BUYER_SHARE = 0.6  # buyers logged in before the checkout
 GUEST_SHARE = 0.005  # logged-in visits on someone else's device
@@ -220,17 +222,19 @@ class _Day:
         for checkout in web.checkouts.get(self.k, ()):
             self._abandoned(checkout)
         people, reach = self._eligible_people()
-        population = len(web.world.people)
+        # The population setting, not the people so far: a past day's visits must not change as newcomers arrive.
+        population = web.world.state.people
         if people:
             for _ in range(round(population * BROWSE_VISITS_PER_PERSON_DAY)):
-                self._browse(people[bisect_left(reach, rng.random() * reach[-1])])
+                self._browse(people[bisect_left(reach, rng.random() * reach[-1])], people)
         returning = max(1, round(population * RETURNING_VISITORS_PER_PERSON))
         for i in range(round(population * VISITOR_VISITS_PER_PERSON_DAY)):
             kind, number = (RETURNING, rng.randrange(returning)) if rng.random() < 0.4 else (ONE_TIME, self.k << 20 | i)
             country = COUNTRIES[bisect_left(_COUNTRY_CUM, rng.random() * _COUNTRY_CUM[-1])].code
             self._visit(web_client_id(kind, number), None, country, None, self._local_moment(country))
+        tablet_visits = max(TABLET_VISITS_PER_STORE_DAY, population * TABLET_VISITS_PER_PERSON_DAY)
         for store in STORES:
-            for _ in range(rng.randrange(2 * TABLET_VISITS_PER_DAY + 1)):
+            for _ in range(rng.randrange(round(2 * tablet_visits) + 1)):
                 self._tablet_visit(store.index)
         return self.out
 
@@ -241,14 +245,13 @@ class _Day:
     def _device(self, person: Person) -> str:
         return self.rng.choice(self.web.habits(person).devices).client
 
-    def _browse(self, person: Person) -> None:
+    def _browse(self, person: Person, people: list[Person]) -> None:
         at = self._local_moment(person.country)
         account = self._shopper(person, at)
         client = self._device(person)
         if account is not None and self.rng.random() < GUEST_SHARE:
-            others = [p for p in self.web.households[person.household] if p.pid != person.pid] or [
-                self.rng.choice(self.web.world.people)
-            ]
+            household = [p for p in self.web.households[person.household] if p.pid != person.pid and p.joined < at]
+            others = household or [self.rng.choice(people)]
             client = self._device(self.rng.choice(others))  # logged in on a family member's (or friend's) device
             logged_in = account
         else:

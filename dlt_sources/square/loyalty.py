@@ -24,8 +24,12 @@ _EVENT_CHECKS = [check_types(loyalty_account_id=str, type=str)]
 
 
 def loyalty_resources(client: RESTClient, start_date: str, clock: SourceClock, enabled: bool) -> list[DltResource]:
-    """The program (replaced whole each load), the accounts and the events (merged on their IDs)."""
-    return [_program(client, enabled), _accounts(client, clock, enabled), _events(client, start_date, clock, enabled)]
+    """The program, the accounts and the events, merged on their IDs and loaded when they change."""
+    return [
+        _program(client, clock, enabled),
+        _accounts(client, clock, enabled),
+        _events(client, start_date, clock, enabled),
+    ]
 
 
 def search(client: RESTClient, path: str, body: dict[str, Any], key: str) -> Iterator[list[dict[str, Any]]]:
@@ -39,14 +43,18 @@ def search(client: RESTClient, path: str, body: dict[str, Any], key: str) -> Ite
         body["cursor"] = data["cursor"]
 
 
-def _program(client: RESTClient, enabled: bool) -> DltResource:
-    @dlt.resource(name="loyalty_program", primary_key="id", write_disposition="replace")
-    def loyalty_program() -> Iterator[Any]:
+def _program(client: RESTClient, clock: SourceClock, enabled: bool) -> DltResource:
+    @dlt.resource(name="loyalty_program", primary_key="id", write_disposition="merge")
+    def loyalty_program(
+        updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(
+            "updated_at", last_value_func=latest, on_cursor_value_missing="include"
+        ),
+    ) -> Iterator[Any]:
         if enabled:
-            # A seller has one program; `main` names it.
+            # A seller has one program, `main`; it is loaded again only when the seller changes it.
             yield checked_json(client.get("loyalty/programs/main"))["program"]
 
-    return loyalty_program
+    return loyalty_program().add_yield_map(screen("loyalty_program", "id", [check_cursor("updated_at", clock)]))
 
 
 def _accounts(client: RESTClient, clock: SourceClock, enabled: bool) -> DltResource:
