@@ -83,8 +83,7 @@ def source_clock(connection: Connection, timeout_seconds: float = 15.0) -> datet
 def _landing_clock(connection: Connection) -> datetime | None:
     setting = f"sources.{connection.source}.bucket_url"
     try:
-        credentials = dlt.secrets.get(f"sources.{connection.source}.credentials")
-        fs = landing_filesystem(connection.base_url, credentials)
+        fs = landing_filesystem(connection.base_url, connection.source)
         if not fs.exists(connection.base_url):
             raise FileNotFoundError(connection.base_url)
         return latest_file_time(fs, connection.base_url, FILE_GLOB)

@@ -1,9 +1,10 @@
 """Leaving one person's rows out of every table of the warehouse, found by what the rows hold, not by a list.
 
 A row is the person's when a text column holds one of their identifiers (customer ID, record ID, email or phone
-in any form), when a source's own table names one of their source IDs in an ID column, or when a free-text column
-(a quarantined payload, a ticket) mentions their email, phone or record ID. Rows of dlt child tables go with their
-parent, and a parent goes with a child that names the person (an order's tender naming the customer makes the
+in any form, or an ID that stands for them elsewhere: a web client ID stitched to them, a loyalty account of theirs,
+a long bare source ID), when a source's own table names one of their source IDs in an ID column, or when a free-text
+column (a quarantined payload, a ticket) mentions their email, phone or record ID. Rows of dlt child tables go with
+their parent, and a parent goes with a child that names the person (an order's tender naming the customer makes the
 order theirs).
 """
 
@@ -90,7 +91,8 @@ def _mark_rows(con: duckdb.DuckDBPyConnection, table: Table, clauses: list[str])
 
 
 def _register_tokens(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
-    strong = {v.strip().lower() for v in subject.customer_ids | subject.record_ids | subject.emails | subject.phones}
+    identifiers = subject.customer_ids | subject.record_ids | subject.emails | subject.phones | subject.linked_ids
+    strong = {v.strip().lower() for v in identifiers}
     digits = {re.sub(r"\D", "", p) for p in subject.phones}
     mentions = {v for v in strong if len(v) >= _MIN_SUBSTRING and not v.startswith("cus_")} | {
         d for d in digits if len(d) >= 8

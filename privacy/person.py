@@ -22,6 +22,9 @@ _PHONE_COLUMN = re.compile(r"phone|mobile", re.IGNORECASE)
 _PERSON_TABLE_SHARE = 0.5
 # Shorter digit strings are extensions or codes, not phone numbers, and would match unrelated values.
 MIN_PHONE_DIGITS = 7
+# A bare source ID this long (Shopify's 13 digits, Square's 26 characters) names one record wherever it stands; a
+# shorter one (HubSpot's "51") could be any number.
+MIN_UNIQUE_ID_LENGTH = 10
 
 
 @dataclass
@@ -32,6 +35,10 @@ class Subject:
     records: set[tuple[str, str]] = field(default_factory=set)  # (source_system, source_record_id)
     emails: set[str] = field(default_factory=set)  # every form seen, plus normalised forms
     phones: set[str] = field(default_factory=set)
+    # IDs that stand for the person in other tables: their web client IDs (browsers stitched to their customer),
+    # their loyalty account IDs, and source IDs long enough to be nothing else (a web event names its logged-in
+    # Shopify customer by the bare ID).
+    linked_ids: set[str] = field(default_factory=set)
 
     @property
     def record_ids(self) -> set[str]:
@@ -88,6 +95,7 @@ def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> Subje
     _records_from_identifiers(con, subject)
     _expand_to_customers(con, subject)
     _identifiers_from_records(con, subject)
+    _linked_identifiers(con, subject)
     return subject
 
 
@@ -145,6 +153,24 @@ def _identifiers_from_records(con: duckdb.DuckDBPyConnection, subject: Subject) 
         ).fetchall():
             for column, value in zip(columns, row, strict=True):
                 (subject.add_email if _EMAIL_COLUMN.search(column) else subject.add_phone)(value)
+
+
+def _linked_identifiers(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
+    """The web client IDs linked to the subject's customers and the loyalty accounts of their Square records: every
+    event on those browsers and every line of those ledgers is theirs. And their long source IDs as they stand."""
+    subject.linked_ids |= {record for _, record in subject.records if len(record) >= MIN_UNIQUE_ID_LENGTH}
+    customers = sorted(subject.customer_ids)
+    if has_table(con, "identity", "web_client_links"):
+        rows = con.execute(
+            "select client_id from identity.web_client_links where list_contains(?, customer_id)", [customers]
+        ).fetchall()
+        subject.linked_ids |= {client for (client,) in rows if client}
+    if has_table(con, "raw_square", "loyalty_accounts"):
+        rows = con.execute(
+            "select id from raw_square.loyalty_accounts where list_contains(?, customer_id)",
+            [sorted(subject.bare_ids("square"))],
+        ).fetchall()
+        subject.linked_ids |= {account for (account,) in rows if account}
 
 
 def person_tables(con: duckdb.DuckDBPyConnection) -> list:

@@ -9,15 +9,19 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from dlt.common.storages.fsspec_filesystem import FileItemDict, fsspec_filesystem, glob_files
+from dlt.common.configuration import resolve_configuration
+from dlt.common.storages.configuration import FilesystemConfiguration
+from dlt.common.storages.fsspec_filesystem import FileItemDict, fsspec_from_config, glob_files
 from fsspec import AbstractFileSystem
 
 from dlt_sources.common.quarantine import REJECTED, quarantine_row
 
 
-def landing_filesystem(bucket_url: str, credentials: Any = None) -> AbstractFileSystem:
-    """The fsspec filesystem of a folder or bucket URL (a local path, `file://`, `s3://`, `gs://`, `az://`…)."""
-    return fsspec_filesystem(bucket_url, credentials)[0]
+def landing_filesystem(bucket_url: str, source: str) -> AbstractFileSystem:
+    """The fsspec filesystem of a folder or bucket URL (a local path, `file://`, `s3://`, `gs://`, `az://`…), with the
+    credentials dlt resolves for it under `sources.<source>` (as the filesystem source does when it lists files)."""
+    config = resolve_configuration(FilesystemConfiguration(bucket_url=bucket_url), sections=("sources", source))
+    return fsspec_from_config(config)[0]
 
 
 def latest_file_time(fs: AbstractFileSystem, bucket_url: str, file_glob: str) -> datetime | None:
