@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test dev console bench lint clean
+.PHONY: run test test-kill-matrix dev console bench lint clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -25,6 +25,11 @@ dev: $(STAMP)
 # The CDP console on http://127.0.0.1:8080 (add its first user with `.venv/bin/cdp console add-user NAME --role admin`).
 console: $(STAMP)
 	@$(BIN)/cdp console
+
+# A night killed (SIGKILL) at every kill point of tests/orchestration/kill_at.py, then run again; make test runs
+# the representative points only.
+test-kill-matrix: $(STAMP)
+	@CDP_KILL_MATRIX=1 $(BIN)/python -m pytest -q tests/orchestration/test_kill_points.py
 
 bench: $(STAMP)
 	@$(BIN)/python -m benchmarks

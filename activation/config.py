@@ -18,6 +18,11 @@ EMAIL_CONSENT = "email_consent"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+class ExportError(RuntimeError):
+    """A destination cannot take the export (a refused API key, a wrong URL, a service failing every request): its
+    settings or the service need attention, and the message says which setting."""
+
+
 @dataclass(frozen=True)
 class Destination:
     name: str

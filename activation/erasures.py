@@ -4,6 +4,11 @@ An email tool keeps a forgotten member until a sync unsubscribes them and remove
 key and email. Left in the destination's state table, they would stay in the warehouse file's bytes after the sync
 deleted them (DuckDB does not overwrite deleted rows), so `cdp forget` moves them to one owner-only file, each sync
 sends what it holds for its destination and drops what the destination acknowledged, and the file goes when empty.
+
+Each removal carries its forget's request and is due only once the warehouse holds that request (the forget's swap
+took effect): a forget stopped before it leaves the person in the warehouse and their export state as it was, and a
+sync must then neither erase them nor send them again. The next forget drops such removals (forgets run one at a
+time, so no other is under way).
 """
 
 from __future__ import annotations
@@ -20,25 +25,29 @@ from activation.config import load_destinations
 from activation.planning import PLAN_COLUMNS
 from activation.state import Outcome
 from identity.normalize import normalize_email
-from privacy import erased_hashes
+from privacy import committed_requests, erased_hashes
 from warehouse import cdp_home, keyed_hash
 
 OWED_COLUMNS = ("segment", "record_key", "customer_id", "email")
-Owed = dict[str, list[dict[str, str | None]]]  # destination → rows of OWED_COLUMNS
+Owed = dict[str, list[dict[str, str | None]]]  # destination → rows of OWED_COLUMNS and the forget's request_id
 
 
 def owed_path() -> Path:
     return cdp_home() / "privacy" / "pending_removals.json"
 
 
-def owe_removals(con: duckdb.DuckDBPyConnection, customer_ids: Iterable[str], emails: Iterable[str]) -> dict[str, int]:
+def owe_removals(
+    con: duckdb.DuckDBPyConnection, customer_ids: Iterable[str], emails: Iterable[str], request_id: str
+) -> dict[str, int]:
     """Keeps what every API destination holds of a person about to be forgotten (their rows in its state table),
-    in the owed-removals file, so the next sync can erase them there; returns rows owed per destination.
+    in the owed-removals file, due once `request_id` takes effect; returns rows owed per destination.
 
-    `cdp forget` calls it before the person's rows leave the warehouse.
+    `cdp forget` calls it before the person's rows leave the warehouse, reading the warehouse as it was.
     """
-    owed = collect(con, customer_ids, emails)
-    add(owed)
+    owed = {
+        d: [{**row, "request_id": request_id} for row in rows] for d, rows in collect(con, customer_ids, emails).items()
+    }
+    add(owed, committed_requests(con))
     return {destination: len(rows) for destination, rows in owed.items()}
 
 
@@ -60,18 +69,23 @@ def collect(con: duckdb.DuckDBPyConnection, customer_ids: Iterable[str], emails:
     return owed
 
 
-def add(owed: Owed) -> None:
-    """Adds removals to the file (a row already there once stays once)."""
-    merged = _read()
+def add(owed: Owed, committed: frozenset[str]) -> None:
+    """Adds removals to the file (a row already there once stays once, with its latest request), and drops those of
+    forgets that stopped before taking effect (their request is not in `committed`)."""
+    merged = {d: [r for r in rows if _is_due(r, committed)] for d, rows in _read().items()}
     for destination, rows in owed.items():
-        known = {(r["segment"], r["record_key"]) for r in merged.get(destination, [])}
-        merged.setdefault(destination, []).extend(r for r in rows if (r["segment"], r["record_key"]) not in known)
+        new = {(r["segment"], r["record_key"]) for r in rows}
+        kept = [r for r in merged.get(destination, []) if (r["segment"], r["record_key"]) not in new]
+        merged[destination] = kept + rows
     _write(merged)
 
 
-def removals(destination: str) -> pd.DataFrame:
-    """The removals owed to `destination`, as planned rows (`exports.planning.PLAN_COLUMNS`)."""
-    rows = sorted(_read().get(destination, []), key=lambda r: (r["record_key"], r["segment"]))
+def removals(con: duckdb.DuckDBPyConnection, destination: str) -> pd.DataFrame:
+    """The removals due to `destination` (their forget took effect in the warehouse `con` reads), as planned rows
+    (`exports.planning.PLAN_COLUMNS`)."""
+    committed = committed_requests(con)
+    due = (r for r in _read().get(destination, []) if _is_due(r, committed))
+    rows = sorted(({c: r[c] for c in OWED_COLUMNS} for r in due), key=lambda r: (r["record_key"], r["segment"]))
     planned = [
         {**row, "action": "remove", "phone": None, "fields": None, "fields_hash": None, "reported": False}
         for row in rows
@@ -100,6 +114,11 @@ def without_forgotten(con: duckdb.DuckDBPyConnection, reported: list[tuple[str, 
         return any(keyed_hash(form) in hashes for form in forms if form)
 
     return [(email, status) for email, status in reported if not forgotten(email)]
+
+
+def _is_due(row: dict[str, str | None], committed: frozenset[str]) -> bool:
+    # Removals kept before requests were recorded with them are due.
+    return row.get("request_id") is None or row["request_id"] in committed
 
 
 def _read() -> Owed:

@@ -1,10 +1,16 @@
 """Mailchimp Marketing API v3: list members upserted in batches, segments as tags, unsubscribes as status, and
 people forgotten by `cdp forget` deleted permanently (Mailchimp's erasure: the member and their history go).
 
-Only the plan (the difference since the last acknowledged state) is sent. Each batch's acknowledged members are
-committed to the state before the next batch goes out; per-member errors are left out of the state, so the next
-round or sync plans them again. HTTP faults are retried with backoff honouring Retry-After (common/http.py).
-A retried request may reach Mailchimp twice when its answer was lost; upserts and tag changes are idempotent.
+Only the plan (the difference since the last acknowledged state) is sent. Each request's rows are recorded in flight
+before it goes out, and its outcomes are committed before the next goes out. Two kinds of "no" are told apart:
+- a member refused: a batch answers 200 and lists the member in `errors` (an address that looks fake, a member in a
+  compliance state), or a call on one member answers 400. The member's data is the problem; it is logged
+  `refused` with Mailchimp's reason and sent again only when that data changes (planning.py);
+- the destination failing: the request itself fails after the retries (5xx, 429, timeouts, connection errors). The
+  rows are logged `failed` and the next round or sync sends them again; a refused API key or a wrong base URL
+  stops the sync with an `ExportError` naming the setting.
+HTTP faults are retried with backoff honouring Retry-After (common/http.py). A retried request may reach Mailchimp
+twice when its answer was lost; upserts and tag changes are idempotent.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 import pandas as pd
 import requests
 
+from activation.config import ExportError
 from activation.state import LIST_ROW, Outcome, outcome
 from dlt_sources.common.http import checked_json, refuse_plain_http, retrying_session
 
@@ -31,13 +38,18 @@ REPORTED_STATUSES = ("unsubscribed", "cleaned")
 
 
 class MailchimpError(RuntimeError):
-    """The email tool refused a request after the retries."""
+    """The email tool answered a request with an error status after the retries."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
 class MailchimpClient:
     base_url: str  # …/3.0
     api_key: str
+    setting: str = "destinations.mailchimp"  # where base_url and api_key are configured, for error messages
     timeout_seconds: float = 30.0
 
     def __post_init__(self) -> None:
@@ -46,17 +58,36 @@ class MailchimpClient:
         self.session.auth = ("cdp", self.api_key)
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The JSON answer (None for 204); a refused API key is an `ExportError`, other errors `MailchimpError`."""
         response = self.session.request(method, f"{self.base_url}{path}", **kwargs)
         if response.status_code == 204:
             return None
         try:
             return checked_json(response)
         except requests.HTTPError as error:
-            raise MailchimpError(f"{method} {path}: {response.status_code} {response.text[:300]}") from error
+            status = response.status_code
+            if status in (401, 403):
+                variable = self.setting.upper().replace(".", "__")
+                raise ExportError(
+                    f"Mailchimp refused the API key (HTTP {status}: {_problem_title(response)}). Set a valid key in "
+                    f"{self.setting}.api_key (.dlt/secrets.toml or {variable}__API_KEY), then run again: "
+                    "nothing is sent twice."
+                ) from error
+            raise MailchimpError(f"{method} {path}: {status} {response.text[:300]}", status) from error
 
     def list_id(self, name: str, options: dict[str, Any]) -> str:
-        """The id of the list named `name`, created with the destination's contact details if it does not exist."""
-        for found in self.call("GET", "/lists", params={"count": PAGE_SIZE})["lists"]:
+        """The id of the list named `name`, created with the destination's contact details if it does not exist.
+
+        The sync's first call: a destination that does not answer it stops the sync here, saying what to check.
+        """
+        try:
+            lists = self.call("GET", "/lists", params={"count": PAGE_SIZE})["lists"]
+        except (MailchimpError, requests.RequestException) as error:
+            raise ExportError(
+                f"Mailchimp at {self.base_url} did not answer ({error}). Check {self.setting}.base_url (it ends in "
+                "/3.0) and the network, then run again: nothing is sent twice."
+            ) from error
+        for found in lists:
             if found["name"] == name:
                 return found["id"]
         created = self.call(
@@ -95,11 +126,11 @@ class MailchimpClient:
         return found
 
     def batch_upsert(self, list_id: str, members: list[dict[str, Any]]) -> tuple[set[str], dict[str, str]]:
-        """Upserts up to 500 members; (acknowledged emails, error by email)."""
+        """Upserts up to 500 members; (acknowledged emails, Mailchimp's reason by refused email)."""
         answer = self.call("POST", f"/lists/{list_id}", json={"members": members, "update_existing": True})
         done = {m["email_address"].lower() for m in answer["new_members"] + answer["updated_members"]}
-        errors = {e["email_address"].lower(): e["error"] for e in answer["errors"]}
-        return done, errors
+        refused = {e["email_address"].lower(): e["error"] for e in answer["errors"]}
+        return done, refused
 
     def remove_tags(self, list_id: str, member_hash: str, tags: list[str]) -> bool:
         """Marks the tags inactive on the member; False when the member does not exist (nothing to remove)."""
@@ -115,10 +146,18 @@ class MailchimpClient:
         try:
             self.call(method, path, **kwargs)
         except MailchimpError as error:
-            if " 404 " in str(error):
+            if error.status == 404:
                 return False
             raise
         return True
+
+
+def _problem_title(response: requests.Response) -> str:
+    """The `title` of Mailchimp's problem+json error body (e.g. "API Key Invalid"), or the HTTP reason."""
+    try:
+        return str(response.json().get("title") or response.reason)
+    except ValueError:
+        return str(response.reason)
 
 
 def _upsert_payload(rows: list[Any]) -> dict[str, Any] | None:
@@ -151,8 +190,10 @@ def send(
     list_id: str,
     plan: pd.DataFrame,
     acknowledge: Callable[[list[Outcome]], None],
+    sending: Callable[[list[Any]], None],
 ) -> list[Outcome]:
-    """Sends the plan; `acknowledge` commits each batch's outcomes before the next. Returns the failures."""
+    """Sends the plan; `sending` records each request's rows before it goes out, `acknowledge` commits its outcomes
+    before the next. Returns the failures."""
     by_member = _by_member(plan)
     failures: list[Outcome] = []
 
@@ -172,19 +213,23 @@ def send(
     acknowledge(skipped)
 
     for batch in _chunks(upserts, BATCH_SIZE):
+        sending([row for _, rows in batch for row in rows])
         try:
-            done, errors = client.batch_upsert(list_id, [payload for payload, _ in batch])
+            done, refused = client.batch_upsert(list_id, [payload for payload, _ in batch])
+            failed_as = "not acknowledged"
         except (MailchimpError, requests.RequestException) as error:
-            done, errors = set(), {payload["email_address"].lower(): str(error) for payload, _ in batch}
-        sent: list[Outcome] = []
+            done, refused, failed_as = set(), {}, str(error)
+        answered: list[Outcome] = []
         for payload, rows in batch:
             email = payload["email_address"].lower()
             for row in rows:
                 if email in done:
-                    sent.append(outcome(row, "sent"))
+                    answered.append(outcome(row, "sent"))
+                elif email in refused:
+                    answered.append(outcome(row, "refused", refused[email]))
                 else:
-                    failures.append(outcome(row, "failed", errors.get(email, "not acknowledged")))
-        acknowledge(sent)
+                    failures.append(outcome(row, "failed", failed_as))
+        acknowledge(answered)
 
     def remove(item: tuple[str, list[Any]]) -> list[Outcome]:
         record_key, rows = item
@@ -193,6 +238,7 @@ def send(
     # Tag removals are one call per member: a few run at once, and each chunk is committed before the next starts.
     with ThreadPoolExecutor(max_workers=REMOVAL_WORKERS) as pool:
         for chunk in _chunks(removals, REMOVAL_CHUNK):
+            sending([row for _, rows in chunk for row in rows])
             results = [o for outcomes in pool.map(remove, chunk) for o in outcomes]
             failures += [o for o in results if o.status == "failed"]
             acknowledge([o for o in results if o.status != "failed"])
@@ -200,13 +246,18 @@ def send(
 
 
 def erase(
-    client: MailchimpClient, list_id: str, owed: pd.DataFrame, acknowledge: Callable[[list[Outcome]], None]
+    client: MailchimpClient,
+    list_id: str,
+    owed: pd.DataFrame,
+    acknowledge: Callable[[list[Outcome]], None],
+    sending: Callable[[list[Any]], None],
 ) -> list[Outcome]:
     """Deletes forgotten people's members permanently; one call settles every owed row of a member (their list row
-    and tags). Returns the failures, which stay owed to the next sync."""
+    and tags). Returns the failures, which stay owed to the next sync: an erasure is never given up as refused."""
     failures: list[Outcome] = []
     for record_key, rows in sorted(_by_member(owed).items()):
-        outcomes = _member_outcomes(rows, lambda key=record_key: client.delete_permanently(list_id, key))
+        sending(rows)
+        outcomes = _member_outcomes(rows, lambda key=record_key: client.delete_permanently(list_id, key), "failed")
         failures += [o for o in outcomes if o.status == "failed"]
         acknowledge([o for o in outcomes if o.status != "failed"])
     return failures
@@ -220,12 +271,15 @@ def _by_member(plan: pd.DataFrame) -> dict[str, list[Any]]:
     return by_member
 
 
-def _member_outcomes(rows: list[Any], call: Callable[[], bool]) -> list[Outcome]:
+def _member_outcomes(rows: list[Any], call: Callable[[], bool], refusal: str = "refused") -> list[Outcome]:
     """The outcome of one call that settles all of a member's `rows`: sent, skipped when the list does not hold the
-    member, failed (retried by the next sync) when the call fails."""
+    member, `refusal` when Mailchimp refuses the member's change (400), failed (retried by the next sync) when the
+    call itself fails."""
     try:
         existed = call()
-    except (MailchimpError, requests.RequestException) as error:
+    except MailchimpError as error:
+        return [outcome(row, refusal if error.status == 400 else "failed", str(error)) for row in rows]
+    except requests.RequestException as error:
         return [outcome(row, "failed", str(error)) for row in rows]
     status, note = ("sent", None) if existed else ("skipped", "not a member of the list")
     return [outcome(row, status, note) for row in rows]

@@ -6,6 +6,10 @@ address are one member and a merge of customer IDs changes nothing there; files:
 also get one row per member for the list itself (segment `*`): its subscription and merge fields. Only customers
 whose consent column is true and whose email and phone are not suppressed are desired; whoever the destination
 holds and is no longer desired is removed (for the list row: unsubscribed).
+
+A member the destination refused (exports.refused) is left out of the plan while every row planned for them is one it
+refused, with the same data: sending it again would only be refused again. Once anything about them changes (their
+fields or email, a segment they enter or leave), all their planned rows go out again.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import pandas as pd
 
 from activation.config import Destination
 from activation.state import LIST_ROW
+from warehouse import register_keyed_hash
+from warehouse.keys import HASH_FUNCTION
 
 PLAN_COLUMNS = [
     "segment", "record_key", "customer_id", "action", "email", "phone", "fields", "fields_hash", "reported",
@@ -37,6 +43,8 @@ def _fields_sql(destination: Destination) -> str:
 
 def build_desired(con: duckdb.DuckDBPyConnection, destination: Destination) -> None:
     """Fills the temp table `desired` (segment, record_key, customer_id, email, phone, fields, fields_hash)."""
+    # Suppressions kept as keyed hashes (of forgotten people) are compared hashed.
+    register_keyed_hash(con)
     record_key = "md5(lower(trim(c.email)))" if destination.kind == "mailchimp" else "c.customer_id"
     identifier = (
         "c.email is not null" if destination.kind in _EMAIL_KINDS else "(c.email is not null or c.phone is not null)"
@@ -53,6 +61,10 @@ def build_desired(con: duckdb.DuckDBPyConnection, destination: Destination) -> N
           and not exists (
               select 1 from exports.suppressed as s
               where s.kind = 'phone' and s.value = regexp_replace(c.phone, '[^0-9]', '', 'g'))
+          and not exists (
+              select 1 from exports.suppressed as s
+              where (s.kind = 'email_hash' and s.value = {HASH_FUNCTION}(lower(trim(c.email))))
+                 or (s.kind = 'phone_hash' and s.value = {HASH_FUNCTION}(regexp_replace(c.phone, '[^0-9]', '', 'g'))))
     """)
     # Email tools keep merge fields (and the phone) on the list row only: a segment row is just a tag.
     tags_only = destination.kind == "mailchimp"
@@ -88,33 +100,51 @@ def build_desired(con: duckdb.DuckDBPyConnection, destination: Destination) -> N
 
 
 def plan(con: duckdb.DuckDBPyConnection, destination: Destination) -> pd.DataFrame:
-    """The difference between the desired state and the destination's state: adds, updates and removes."""
+    """The difference between the desired state and the destination's state: adds, updates and removes, less the
+    members it refused whose planned rows are unchanged since."""
     build_desired(con, destination)
     frame = con.execute(
         f"""
-        select coalesce(d.segment, s.segment) as segment,
-               coalesce(d.record_key, s.record_key) as record_key,
-               coalesce(d.customer_id, s.customer_id) as customer_id,
-               case when s.record_key is null then 'add' when d.record_key is null then 'remove' else 'update' end
-                   as action,
-               coalesce(d.email, s.email) as email,
-               coalesce(d.phone, s.phone) as phone,
-               d.fields,
-               d.fields_hash,
-               -- the destination itself reported the address unsubscribed or bounced: nothing left to tell it
-               exists (
-                   select 1 from exports.suppressed as x
-                   where x.kind = 'email' and x.source = ? and x.value = coalesce(d.email, s.email)
-               ) as reported
-        from desired as d
-        full outer join {destination.state_table} as s
-            on d.segment = s.segment and d.record_key = s.record_key
-        where s.record_key is null or d.record_key is null or d.fields_hash is distinct from s.fields_hash
-        order by record_key, segment
+        select diff.*
+        from (
+            select coalesce(d.segment, s.segment) as segment,
+                   coalesce(d.record_key, s.record_key) as record_key,
+                   coalesce(d.customer_id, s.customer_id) as customer_id,
+                   case when s.record_key is null then 'add' when d.record_key is null then 'remove' else 'update' end
+                       as action,
+                   coalesce(d.email, s.email) as email,
+                   coalesce(d.phone, s.phone) as phone,
+                   d.fields,
+                   d.fields_hash,
+                   -- the destination itself reported the address unsubscribed or bounced: nothing left to tell it
+                   exists (
+                       select 1 from exports.suppressed as x
+                       where x.kind = 'email' and x.source = $destination and x.value = coalesce(d.email, s.email)
+                   ) as reported
+            from desired as d
+            full outer join {destination.state_table} as s
+                on d.segment = s.segment and d.record_key = s.record_key
+            where s.record_key is null or d.record_key is null or d.fields_hash is distinct from s.fields_hash
+        ) as diff
+        left join exports.refused as r
+            on r.destination = $destination and r.segment = diff.segment and r.record_key = diff.record_key
+           and r.fields_hash is not distinct from diff.fields_hash
+        qualify not bool_and(r.record_key is not null) over (partition by diff.record_key)
+        order by diff.record_key, diff.segment
         """,
-        [destination.name],
+        {"destination": destination.name},
     ).df()[PLAN_COLUMNS]
     return _with_none(frame)
+
+
+def drop_stale_refusals(con: duckdb.DuckDBPyConnection, destination: Destination) -> None:
+    """Forgets refusals of rows no longer desired (after `plan`): nothing of them is to be sent any more."""
+    con.execute(
+        """delete from exports.refused as r
+           where r.destination = ?
+             and not exists (select 1 from desired as d where d.segment = r.segment and d.record_key = r.record_key)""",
+        [destination.name],
+    )
 
 
 def desired_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -1,8 +1,16 @@
-"""Export state: what each destination has acknowledged, the suppressions, and the export log.
+"""Export state: what each destination has acknowledged or refused, the suppressions, and the export log.
 
 All of it is history no model can rebuild (CONTRACT §4), so Python owns these tables and a dbt full refresh leaves
 them alone. State changes are committed per acknowledged batch, together with their log rows: a sync that stops
 midway resumes from exactly what the destination confirmed, and nobody acknowledged is sent again.
+
+Before a request goes out, its rows are written to `exports.in_flight`; the answer's outcomes replace them. Rows a
+sync left there were sent without an answer (the process died): the next sync of that destination logs them
+`unconfirmed` (the destination may have applied them) and, as they were never acknowledged, sends them again, so
+`marts.export_log` shows every send the destination may have seen.
+
+A member the destination refuses (its data, not the destination, is the problem) is kept in `exports.refused` with
+the hash of the data refused: it is not sent again until that data changes (planning.py).
 """
 
 from __future__ import annotations
@@ -36,14 +44,28 @@ create table if not exists exports.suppressed (
 create table if not exists exports.syncs (
     sync_id varchar primary key, run_id varchar, destination varchar, started_at timestamptz,
     finished_at timestamptz, sent bigint, failed bigint, skipped bigint);
+alter table exports.syncs add column if not exists refused bigint;
+create table if not exists exports.in_flight (
+    sync_id varchar not null, run_id varchar, destination varchar not null, segment varchar not null,
+    record_key varchar not null, customer_id varchar, action varchar not null, sent_at timestamptz not null,
+    primary key (sync_id, segment, record_key));
+create table if not exists exports.refused (
+    destination varchar not null, segment varchar not null, record_key varchar not null, customer_id varchar,
+    fields_hash varchar, sync_id varchar, refused_at timestamptz not null,
+    primary key (destination, segment, record_key));
 """
+UNCONFIRMED = (
+    "the sync stopped before {destination} answered: it may have applied this, and the next sync sends it again"
+)
 
 STATE_COLUMNS = "segment, record_key, customer_id, email, phone, fields_hash, sync_id, acknowledged_at"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one planned row: sent (acknowledged), failed (retry next sync) or skipped (nothing to send).
+    """What became of one planned row: sent (acknowledged), failed (the destination could not be reached or did not
+    answer: retried next sync), refused (the destination refused this member's data: retried when it changes) or
+    skipped (nothing to send).
 
     It carries the row's planned values, which an acknowledged add or update writes into the state.
     """
@@ -78,14 +100,54 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, destinations: Iterable[Destina
 
 
 def start_sync(con: duckdb.DuckDBPyConnection, sync_id: str, run_id: str, destination: str) -> None:
-    con.execute("insert into exports.syncs values (?, ?, ?, ?, null, 0, 0, 0)", [sync_id, run_id, destination, _now()])
+    """Records the sync's start, after logging what an earlier sync of `destination` sent without an answer."""
+    unanswered = con.execute(
+        """select sync_id, run_id, segment, record_key, customer_id, action, sent_at
+           from exports.in_flight where destination = ? order by sent_at, segment, record_key""",
+        [destination],
+    ).fetchall()
+    erased = _erased_customers(con) if unanswered else set()
+    error = UNCONFIRMED.format(destination=destination)
+    with transaction(con):
+        if unanswered:
+            con.executemany(
+                "insert into marts.export_log values (?, ?, ?, ?, ?, ?, ?, 'unconfirmed', ?, ?)",
+                [
+                    (old_sync, old_run, destination, None if segment == LIST_ROW else segment, customer_id,
+                     None if customer_id in erased else record_key, action, error, sent_at)
+                    for old_sync, old_run, segment, record_key, customer_id, action, sent_at in unanswered
+                ],
+            )  # fmt: skip
+            con.execute("delete from exports.in_flight where destination = ?", [destination])
+        con.execute(
+            "insert into exports.syncs values (?, ?, ?, ?, null, 0, 0, 0, 0)", [sync_id, run_id, destination, _now()]
+        )
 
 
 def finish_sync(con: duckdb.DuckDBPyConnection, sync_id: str, counts: dict[str, int]) -> None:
     con.execute(
-        "update exports.syncs set finished_at = ?, sent = ?, failed = ?, skipped = ? where sync_id = ?",
-        [_now(), counts.get("sent", 0), counts.get("failed", 0), counts.get("skipped", 0), sync_id],
+        "update exports.syncs set finished_at = ?, sent = ?, failed = ?, skipped = ?, refused = ? where sync_id = ?",
+        [_now(), *(counts.get(status, 0) for status in ("sent", "failed", "skipped", "refused")), sync_id],
     )
+
+
+def sending(
+    con: duckdb.DuckDBPyConnection, destination: Destination, rows: list[Any], sync_id: str, run_id: str
+) -> None:
+    """Records planned rows (tuples from `plan.itertuples()`) as in flight, before the request carrying them."""
+    if not rows:
+        return
+    frame = pd.DataFrame(
+        [(row.segment, row.record_key, row.customer_id, row.action) for row in rows],
+        columns=["segment", "record_key", "customer_id", "action"],
+        dtype=object,
+    )
+    with registered(con, rows_in=frame):
+        con.execute(
+            """insert or replace into exports.in_flight
+               select ?, ?, ?, segment, record_key, customer_id, action, ? from rows_in""",
+            [sync_id, run_id, destination.name, _now()],
+        )
 
 
 def acknowledge(
@@ -95,11 +157,12 @@ def acknowledge(
     sync_id: str,
     run_id: str,
 ) -> None:
-    """Applies what the destination confirmed to its state and logs every outcome, in one transaction.
+    """Applies what the destination answered to its state and logs every outcome, in one transaction.
 
     Acknowledged adds and updates take their planned values into the state, acknowledged or skipped removals leave
-    it. Failed rows change nothing but the log. The log of a person `cdp forget` erased keeps what was done and
-    when, not their record key (Mailchimp's is the md5 of their email) nor the key or email inside an error.
+    it. Refused rows are kept in `exports.refused` with the hash of the data refused; failed rows change nothing but
+    the log. Either way the rows are no longer in flight. The log of a person `cdp forget` erased keeps what was
+    done and when, not their record key (Mailchimp's is the md5 of their email) nor the key or email inside an error.
     """
     if not outcomes:
         return
@@ -111,23 +174,42 @@ def acknowledge(
         dtype=object,
     )
     with registered(con, outcomes_in=frame), transaction(con):
+        # Converted once: each statement below would read the data frame again.
+        con.execute("create or replace temp table answered as select * from outcomes_in")
         con.execute(f"""
             delete from {destination.state_table} as state
-            using outcomes_in as o
+            using answered as o
             where o.status in ('sent', 'skipped') and state.segment = o.segment and state.record_key = o.record_key
         """)
         con.execute(
             f"""insert into {destination.state_table} ({STATE_COLUMNS})
                 select segment, record_key, customer_id, email, phone, fields_hash, ?, ?
-                from outcomes_in
+                from answered
                 where status = 'sent' and action in ('add', 'update')""",
             [sync_id, now],
         )
         con.execute(
             """insert into marts.export_log
                select ?, ?, ?, nullif(segment, ?), customer_id, logged_key, action, status, logged_error, ?
-               from outcomes_in""",
+               from answered""",
             [sync_id, run_id, destination.name, LIST_ROW, now],
+        )
+        con.execute(
+            """delete from exports.in_flight as f using answered as o
+               where f.sync_id = ? and f.segment = o.segment and f.record_key = o.record_key""",
+            [sync_id],
+        )
+        con.execute(
+            """delete from exports.refused as r using answered as o
+               where r.destination = ? and r.segment = o.segment and r.record_key = o.record_key
+                 and o.status in ('sent', 'skipped', 'refused')""",
+            [destination.name],
+        )
+        con.execute(
+            """insert into exports.refused
+               select ?, segment, record_key, customer_id, fields_hash, ?, ?
+               from answered where status = 'refused'""",
+            [destination.name, sync_id, now],
         )
 
 

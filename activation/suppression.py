@@ -2,6 +2,8 @@
 
 Values are stored normalised (email trimmed and lower-cased, phone as its digits with country code) so they match
 marts.customer_360 whatever way they were typed. Destinations' reports are kept forever; the file is re-read each sync.
+An entry `cdp forget` replaced with its keyed hash (`hmac-sha256:email:…`, `privacy.files.suppressed_hash`) is kept
+as kind `email_hash` or `phone_hash` and still suppresses whoever holds that email or phone.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from identity.normalize import normalize_phone
+from privacy.files import SUPPRESSED_HASH_PREFIX
 from warehouse import cdp_home, transaction
 
 FILE_SOURCE = "file"
@@ -43,7 +46,10 @@ def read_file(path: Path) -> list[tuple[str, str]]:
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
             values = [row.get("value", ""), row.get("email", ""), row.get("phone", "")]
             for value in filter(None, values):
-                if "@" in value:
+                if value.startswith(SUPPRESSED_HASH_PREFIX):
+                    kind, _, digest = value.removeprefix(SUPPRESSED_HASH_PREFIX).partition(":")
+                    pairs.add((f"{kind}_hash", digest))
+                elif "@" in value:
                     pairs.add(("email", normalise_email(value)))
                 elif digits := normalise_phone(value):
                     pairs.add(("phone", digits))

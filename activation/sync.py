@@ -1,10 +1,12 @@
 """One sync of one destination: refresh suppressions, plan the difference, send it, log every record.
 
 API destinations get the plan in up to `ROUNDS` passes within the sync: each pass re-plans from the acknowledged
-state, so it carries only what is still missing (per-member errors of the previous pass). What still fails is logged
-`failed` and planned again by the next sync. Before the plan, they erase the members owed to forgotten people,
-which `cdp forget` keeps outside the warehouse (erasures.py). File destinations get a full snapshot and their
-diff is logged.
+state, so it carries only what is still missing (requests that failed in the previous pass). What still fails is
+logged `failed` and planned again by the next sync. Members the destination refuses are logged `refused` with its
+reason and not planned again until their data changes; they never fail the sync, while a destination that takes
+nothing at all (a refused key, an unreachable or failing service) does. Before the plan, API destinations erase
+the members owed to forgotten people, which `cdp forget` keeps outside the warehouse (erasures.py). File
+destinations get a full snapshot and their diff is logged.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from activation import ad_audiences, erasures, klaviyo_csv, mailchimp, planning, state, suppression
-from activation.config import Destination
+from activation.config import Destination, ExportError
 from dlt_sources.connections import Connection
 
 ROUNDS = 3
@@ -27,10 +29,6 @@ FILE_WRITERS = {
     "google_customer_match": ad_audiences.write_snapshot,
     "meta_custom_audience": ad_audiences.write_snapshot,
 }
-
-
-class ExportError(RuntimeError):
-    """A destination refused every record of a sync: its configuration or the service needs attention."""
 
 
 @dataclass
@@ -46,6 +44,11 @@ class SyncResult:
     def rows_sent(self) -> int:
         return self.counts.get("sent", 0)
 
+    def outcome_line(self) -> str:
+        """Rows per outcome and the time taken, e.g. "12 sent, 0 failed, 3 refused, 0 skipped in 0.4 s"."""
+        statuses = ("sent", "failed", "refused", "skipped")
+        return ", ".join(f"{self.counts.get(s, 0):,} {s}" for s in statuses) + f" in {self.seconds:.1f} s"
+
 
 def sync_destination(
     con: duckdb.DuckDBPyConnection,
@@ -58,7 +61,7 @@ def sync_destination(
     started = time.perf_counter()
     state.ensure_tables(con, [destination])
     if dry_run:
-        planned = _with_owed(erasures.removals(destination.name), planning.plan(con, destination))
+        planned = _with_owed(erasures.removals(con, destination.name), planning.plan(con, destination))
         return SyncResult(destination.name, None, planned, seconds=time.perf_counter() - started)
     suppression.refresh_file(con)
     sync_id = uuid.uuid4().hex
@@ -71,20 +74,26 @@ def sync_destination(
         for outcome in outcomes:
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
 
+    def sending(rows: list) -> None:
+        state.sending(con, destination, rows, sync_id, run_id)
+
     if destination.is_api:
         if connection is None:
             raise ValueError(f"destination {destination.name} is an API destination: a connection is required")
-        client = mailchimp.MailchimpClient(connection.base_url, connection.access_token)
+        client = mailchimp.MailchimpClient(
+            connection.base_url, connection.access_token, setting=f"destinations.{destination.kind}"
+        )
         list_id = client.list_id(destination.options["list_name"], destination.options)
         reported = erasures.without_forgotten(con, client.reported(list_id))
         newly = suppression.record_reported(con, destination.name, reported)
-        owed = erasures.removals(destination.name)
-        failures = mailchimp.erase(client, list_id, owed, acknowledge)
+        owed = erasures.removals(con, destination.name)
+        failures = mailchimp.erase(client, list_id, owed, acknowledge, sending)
         planned = planning.plan(con, destination)
-        failures += _send_in_rounds(con, destination, client, list_id, planned, acknowledge)
+        planning.drop_stale_refusals(con, destination)
+        failures += _send_in_rounds(con, destination, client, list_id, planned, acknowledge, sending)
         acknowledge(failures)
         planned = _with_owed(owed, planned)
-        if failures and not counts.get("sent") and not counts.get("skipped"):
+        if failures and not any(counts.get(status) for status in ("sent", "skipped", "refused")):
             raise ExportError(
                 f"{destination.name} accepted none of {len(failures)} records; first error: {failures[0].error}. "
                 f"Check destinations.{destination.kind}.base_url and api_key, then run again: nothing is sent twice."
@@ -105,6 +114,7 @@ def _send_in_rounds(
     list_id: str,
     planned: pd.DataFrame,
     acknowledge: Callable[[list[state.Outcome]], None],
+    sending: Callable[[list], None],
 ) -> list[state.Outcome]:
     """Passes over what is still unacknowledged; returns the outcomes still failed after the last one."""
     failures: dict[tuple[str, str], state.Outcome] = {}
@@ -112,7 +122,7 @@ def _send_in_rounds(
     for _ in range(ROUNDS):
         if plan.empty:
             break
-        round_failures = mailchimp.send(client, list_id, plan, acknowledge)
+        round_failures = mailchimp.send(client, list_id, plan, acknowledge, sending)
         failures = {(f.segment, f.record_key): f for f in round_failures}
         if not failures:
             break

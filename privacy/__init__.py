@@ -6,21 +6,26 @@ the warehouse for analysts (`publish_copy`). Usable without Dagster: `cdp forget
 """
 
 from privacy.analytics_copy import publish_copy
+from privacy.classification import Classification, load_classification
 from privacy.forget import ForgetResult, forget, lift_suppression
-from privacy.person import Subject
+from privacy.person import AmbiguousIdentifier, Subject
 from privacy.retention import apply_retention
 from privacy.screen import screen_source
-from privacy.store import erased_hashes
+from privacy.store import committed_requests, erased_hashes
 from privacy.subject_access import export_person
 
 __all__ = [
+    "AmbiguousIdentifier",
+    "Classification",
     "ForgetResult",
     "Subject",
     "apply_retention",
+    "committed_requests",
     "erased_hashes",
     "export_person",
     "forget",
     "lift_suppression",
+    "load_classification",
     "publish_copy",
     "screen_source",
 ]

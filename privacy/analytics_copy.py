@@ -12,7 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from privacy.pseudonymise import is_published_schema, select_list
+from privacy.classification import Classification
+from privacy.pseudonymise import is_published, select_list
 from warehouse import analytics_path, register_keyed_hash, warehouse_path
 
 # The oldest storage version the analysts' tools open; duckdb 2.0 writes a newer one by default.
@@ -32,11 +33,12 @@ def cluster_order(columns: list[str]) -> str:
     return f' order by "{key}"' if key else ""
 
 
-def publish_copy() -> dict[str, int]:
-    """Copies every schema and table of the warehouse into a fresh analytics file and swaps it in.
+def publish_copy(classification: Classification, source: Path | None = None) -> dict[str, int]:
+    """Copies every published table of the warehouse (`source`, by default the warehouse file) into a fresh
+    analytics file and swaps it in; returns rows per table.
 
-    Personal columns are published as keyed hashes and raw schemas and payloads are left out, unless
-    CDP_ANALYTICS_PII=full (privacy/pseudonymise.py).
+    Each column is published as its classification says (hashed, generalised, redacted or left out), raw schemas
+    and tables the dbt project does not document are left out, unless CDP_ANALYTICS_PII=full (pseudonymise.py).
     """
     target = analytics_path()
     staging_file = target.with_suffix(".publishing.duckdb")
@@ -44,14 +46,15 @@ def publish_copy() -> dict[str, int]:
     counts: dict[str, int] = {}
     with duckdb.connect(":memory:") as con:
         register_keyed_hash(con)
-        con.execute(f"attach '{warehouse_path()}' as warehouse (read_only)")
+        # Attached as `warehouse` whatever the file: dbt's views name the warehouse's own catalogue.
+        con.execute(f"attach '{source or warehouse_path()}' as warehouse (read_only)")
         con.execute(f"attach '{staging_file}' as analytics (storage_version '{ANALYTICS_STORAGE_VERSION}')")
         tables = con.sql("""
             select table_schema, table_name from information_schema.tables
             where table_catalog = 'warehouse' order by table_schema, table_name
         """).fetchall()
         for schema, table in tables:
-            if table.startswith(SKIPPED_TABLE_PREFIX) or not is_published_schema(schema):
+            if table.startswith(SKIPPED_TABLE_PREFIX) or not is_published(classification, schema, table):
                 continue
             columns = con.execute(
                 "select column_name, data_type from information_schema.columns "
@@ -62,7 +65,7 @@ def publish_copy() -> dict[str, int]:
             # Views become tables: the copy must not depend on the warehouse it came from.
             con.execute(
                 f'create table analytics."{schema}"."{table}" as '
-                f'select {select_list(columns)} from warehouse."{schema}"."{table}"'
+                f'select {select_list(classification, schema, table, columns)} from warehouse."{schema}"."{table}"'
                 + cluster_order([name for name, _ in columns])
             )
             counts[f"{schema}.{table}"] = con.sql(f'select count(*) from analytics."{schema}"."{table}"').fetchall()[0][

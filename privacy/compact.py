@@ -3,7 +3,10 @@
 DuckDB marks deleted rows and reuses their blocks later, but the bytes stay in the file until overwritten; a
 byte scan after `DELETE` + `CHECKPOINT` still finds them. So nothing is deleted in place: the rows to keep are
 copied into a fresh file, which is swapped in. Leaving rows out while copying makes the erasure and the rewrite one
-pass over the data, and the old file is only read: a forget that fails midway leaves the warehouse as it was.
+pass over the data, and the old file is only read: until the swap, the warehouse is as it was.
+
+The old file stays attached (read-only, a shared lock) from the start until after the swap, so no nightly run or
+sync writes it while its fresh copy is made and the rest of the forget is done; what they would write would be lost.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -22,35 +26,62 @@ OLD = "old_copy"
 NEW = "warehouse"
 
 
+@dataclass
+class Rewrite:
+    """A rewrite of `path` into `fresh` in progress; `con` reads the old file as catalogue `OLD` (the default)."""
+
+    con: duckdb.DuckDBPyConnection
+    path: Path
+    fresh: Path
+
+    @contextmanager
+    def copying(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """`con` with the fresh file attached as `NEW`, holding the old file's schemas, tables and views but no
+        rows; what the block copies into it is written once, when the block ends without error."""
+        self.con.execute(f"attach '{self.fresh}' as {NEW}")
+        self.con.execute(f"copy from database {OLD} to {NEW} (schema)")
+        self.con.execute(f"use {OLD}")
+        # One transaction: the fresh file is written once at the end, not checkpointed table by table.
+        with transaction(self.con):
+            yield self.con
+        self.con.execute(f"use {OLD}")
+        self.con.execute(f"detach {NEW}")
+
+    def swap(self) -> None:
+        """Puts the fresh file in the old one's place (owner-only): the moment the rewrite takes effect."""
+        os.chmod(self.fresh, 0o600)
+        os.replace(self.fresh, self.path)
+        # The old file had no log (checkpointed first); one here now would be replayed into the fresh file.
+        Path(f"{self.path}.wal").unlink(missing_ok=True)
+
+
 @contextmanager
-def rewriting(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection reading the file at `path` as catalogue `OLD` (the default one) and writing a fresh file with
-    the same schemas, tables and views but no rows as `NEW`. When the block ends without error the fresh file
-    replaces the old one (owner-only); otherwise it is removed and the old file stays as it was.
+def rewriting(path: Path) -> Iterator[Rewrite]:
+    """A rewrite of the DuckDB file at `path`: copy what to keep with `Rewrite.copying`, then `Rewrite.swap`.
+
+    A rewrite that ends without swapping (an error, or a process killed) leaves the old file as it was; a fresh
+    file left behind by a killed one is removed by the next.
     """
     fresh = path.with_name(path.stem + ".compacting.duckdb")
     fresh.unlink(missing_ok=True)
+    Path(f"{fresh}.wal").unlink(missing_ok=True)
+    try:
+        # Checkpointed first: no log of the old file is left to unlink, or to lose, at the swap.
+        with duckdb.connect(str(path)) as checkpoint:
+            checkpoint.execute("checkpoint")
+    except duckdb.IOException as error:
+        raise RuntimeError(
+            f"{path} is in use (a nightly run, a sync or the Dagster UI holds it): run the request again when it "
+            "has finished."
+        ) from error
     try:
         with duckdb.connect(":memory:") as con:
-            # Read-only: a shared lock, so no nightly run writes the old file while it is copied.
             con.execute(f"attach '{path}' as {OLD} (read_only)")
-            con.execute(f"attach '{fresh}' as {NEW}")
-            con.execute(f"copy from database {OLD} to {NEW} (schema)")
             con.execute(f"use {OLD}")
-            # One transaction: the fresh file is written once at the end, not checkpointed table by table.
-            with transaction(con):
-                yield con
-            con.execute("use memory")
-            con.execute(f"detach {NEW}")
-            con.execute(f"detach {OLD}")
-    except BaseException:
-        fresh.unlink(missing_ok=True)
+            yield Rewrite(con, path, fresh)
+    finally:
+        fresh.unlink(missing_ok=True)  # swapped in already, or never to be
         Path(f"{fresh}.wal").unlink(missing_ok=True)
-        raise
-    os.chmod(fresh, 0o600)
-    os.replace(fresh, path)
-    # The old file's log was read with it (a read-only attach replays it) and its changes are in the fresh file.
-    Path(f"{path}.wal").unlink(missing_ok=True)
 
 
 def copy_table(con: duckdb.DuckDBPyConnection, table: Table, where: str = "true") -> None:

@@ -1,11 +1,12 @@
 """Leaving one person's rows out of every table of the warehouse, found by what the rows hold, not by a list.
 
-A row is the person's when a text column holds one of their identifiers (customer ID, record ID, email or phone
-in any form, or an ID that stands for them elsewhere: a web client ID stitched to them, a loyalty account of theirs,
-a long bare source ID), when a source's own table names one of their source IDs in an ID column, or when a free-text
-column (a quarantined payload, a ticket) mentions their email, phone or record ID. Rows of dlt child tables go with
-their parent, and a parent goes with a child that names the person (an order's tender naming the customer makes the
-order theirs).
+A row is the person's when a column holds, as its whole value, one of their identifiers (customer ID, record ID,
+an email or phone only they hold, or an ID that stands for them elsewhere: a web client ID stitched to them, a
+loyalty account of theirs, a long bare source ID: `person.py`), when a source's own table names one of their source IDs in an ID
+column, when a raw payload (JSON) holds one as a field's value, or when free text (a ticket, an email tool's
+answer) quotes one of their emails as a whole address. Nothing matches inside a value: `ann@x.com` is not in
+`joann@x.com`, nor `0000000000` in a line-item ID. Rows of dlt child tables go with their parent, and a parent goes
+with a child that names the person (an order's tender naming the customer makes the order theirs).
 """
 
 from __future__ import annotations
@@ -22,10 +23,15 @@ from warehouse import Table, quote, tables
 KEPT_TABLES = {("identity", "id_history"), ("identity", "resolution_runs")}
 KEPT_SCHEMAS = {"privacy", "meta"}
 _PHONE_COLUMN = re.compile(r"phone|mobile", re.IGNORECASE)
-_FREE_TEXT_COLUMN = re.compile(r"payload|content|detail|body|note|subject|response|message", re.IGNORECASE)
+_PAYLOAD_COLUMN = re.compile(r"payload", re.IGNORECASE)
+_FREE_TEXT_COLUMN = re.compile(r"content|detail|body|note|subject|response|message|error|reason", re.IGNORECASE)
 # Columns that name a source's own customer or contact ID, unprefixed.
 _SOURCE_ID_COLUMN = re.compile(r"(^|_)(customer|contact)(_id|__id|_ids)$|^source_record_id$|^customer_record_id$")
-_MIN_SUBSTRING = 6
+# The same inside a payload, by the field's path: `$.customer_id`, `$.customer.id`, `$.contact_ids[0]`.
+_SOURCE_ID_PATH = r"(^|\.)(customer|contact)(_id|_ids)?(\[[0-9]+\])*$|(customer|contact)s?(\[[0-9]+\])*\.id$"
+# An email address in free text, as a whole: what `identity.normalize_email` accepts, in any case, but a quote
+# (text quotes addresses more often than addresses hold one).
+_EMAIL_IN_TEXT = r"[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+"
 
 
 def copy_without(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, int]:
@@ -93,17 +99,13 @@ def _mark_rows(con: duckdb.DuckDBPyConnection, table: Table, clauses: list[str])
 def _register_tokens(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
     identifiers = subject.customer_ids | subject.record_ids | subject.emails | subject.phones | subject.linked_ids
     strong = {v.strip().lower() for v in identifiers}
-    digits = {re.sub(r"\D", "", p) for p in subject.phones}
-    mentions = {v for v in strong if len(v) >= _MIN_SUBSTRING and not v.startswith("cus_")} | {
-        d for d in digits if len(d) >= 8
-    }
     con.execute("create or replace temp table privacy_strong (token varchar)")
     con.execute("create or replace temp table privacy_digits (token varchar)")
-    con.execute("create or replace temp table privacy_mentions (token varchar)")
+    con.execute("create or replace temp table privacy_emails (token varchar)")
     con.execute("create or replace temp table privacy_records (source_system varchar, source_record_id varchar)")
-    _fill(con, "privacy_strong", [[v] for v in strong if v])
-    _fill(con, "privacy_digits", [[d] for d in digits if len(d) >= 7])
-    _fill(con, "privacy_mentions", [[m] for m in mentions])
+    _fill(con, "privacy_strong", [[v] for v in sorted(strong) if v])
+    _fill(con, "privacy_digits", [[d] for d in sorted(subject.phone_digits())])
+    _fill(con, "privacy_emails", [[e] for e in sorted(subject.emails)])
     _fill(con, "privacy_records", [list(r) for r in sorted(subject.records)])
 
 
@@ -122,15 +124,20 @@ def _source_of(table: Table) -> str | None:
 
 
 def _clauses(table: Table, subject: Subject, is_person_table: bool) -> list[str]:
+    source = _source_of(table)
     clauses: list[str] = []
     for column in table.text_columns():
         c = quote(column)
         clauses.append(f"lower(trim({c})) in (select token from privacy_strong)")
         if _PHONE_COLUMN.search(column):
             clauses.append(f"regexp_replace({c}, '[^0-9]', '', 'g') in (select token from privacy_digits)")
-        if _FREE_TEXT_COLUMN.search(column):
-            clauses.append(f"exists (select 1 from privacy_mentions as m where contains(lower({c}), m.token))")
-    source = _source_of(table)
+        if _PAYLOAD_COLUMN.search(column) or table.columns[column] == "JSON":
+            clauses.append(_payload_clause(c, source if source and subject.bare_ids(source) else None))
+        elif _FREE_TEXT_COLUMN.search(column):
+            clauses.append(
+                f"list_has_any(regexp_extract_all(lower({c}), '{_EMAIL_IN_TEXT}'), "
+                "(select coalesce(list(token), []) from privacy_emails))"
+            )
     if source and subject.bare_ids(source):
         id_columns = [c for c in table.columns if _SOURCE_ID_COLUMN.search(c)]
         if is_person_table and "id" in table.columns:
@@ -138,16 +145,33 @@ def _clauses(table: Table, subject: Subject, is_person_table: bool) -> list[str]
         if "value" in table.columns and re.search(r"contact|customer", table.name):
             id_columns.append("value")
         for column in id_columns:
-            clauses.append(
-                f"cast({quote(column)} as varchar) in "
-                f"(select source_record_id from privacy_records where source_system = '{source}')"
-            )
+            clauses.append(f"cast({quote(column)} as varchar) in ({_source_ids(source)})")
     if {"source_system", "source_record_id"} <= table.columns.keys():
         clauses.append(
             "(source_system, cast(source_record_id as varchar)) in "
             "(select source_system, source_record_id from privacy_records)"
         )
     return clauses
+
+
+def _payload_clause(column: str, source: str | None) -> str:
+    """A raw record (JSON text) holds one of the subject's identifiers as a field's whole value."""
+    leaf = "(leaf.atom ->> '$')"
+    matches = [
+        f"lower(trim({leaf})) in (select token from privacy_strong)",
+        f"(regexp_matches(leaf.key, 'phone|mobile', 'i') "
+        f"and regexp_replace({leaf}, '[^0-9]', '', 'g') in (select token from privacy_digits))",
+    ]
+    if source:
+        matches.append(f"(regexp_matches(leaf.fullkey, '{_SOURCE_ID_PATH}') and {leaf} in ({_source_ids(source)}))")
+    return (
+        f"case when json_valid({column}) then exists (select 1 from json_tree({column}) as leaf "
+        f"where leaf.atom is not null and ({' or '.join(matches)})) else false end"
+    )
+
+
+def _source_ids(source: str) -> str:
+    return f"select source_record_id from privacy_records where source_system = '{source}'"
 
 
 def _dlt_links(table: Table) -> list[str]:

@@ -1,31 +1,45 @@
 """`cdp forget`: erasing one person everywhere the CDP keeps them, and keeping them erased.
 
 The warehouse is copied into a fresh file without the person's rows, with the request log and the erased
-identifiers, and swapped in (compact.py): no deleted page lingers, and a forget that fails leaves the warehouse as it
-was. Whoever keeps the person outside the warehouse and must be told (an email tool, through the next sync) is
-given the subject first, by the `before_erasure` hooks of the caller. Then files outside the warehouse are cleaned,
-and the analytics copy is published again from the cleaned warehouse.
+identifiers (compact.py). Whoever keeps the person outside the warehouse and must be told (an email tool, through
+the next sync) is given the subject by the caller's `before_erasure` hooks, tagged with the request. Then the files
+outside the warehouse are cleaned and the analytics copy is published from the fresh file, and only then is the
+fresh file swapped in: the swap is the one moment the forget takes effect, and the request it commits is what
+makes the hooks' removals due. A forget stopped anywhere before it leaves the person in the warehouse and nothing
+due (run it again); one stopped after it has done everything.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import signal
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
 from privacy import files
 from privacy.analytics_copy import publish_copy
+from privacy.classification import Classification
 from privacy.compact import NEW, OLD, rewriting
 from privacy.erase import copy_without
-from privacy.person import Subject, find_subject
+from privacy.person import Subject, find_subject, subject_named
+from privacy.retention import drop_loaded_packages
 from privacy.store import ensure_tables, lift, log_request, now, record_erased
-from warehouse import analytics_path, cdp_home, connect, warehouse_path
+from warehouse import analytics_path, cdp_home, connect, pipelines_dir, warehouse_path
+from warehouse.paths import DBT_OUTPUT_DIRS
 
-# Told about the subject before their rows leave the warehouse; returns what it keeps for later, per place.
-BeforeErasure = Callable[[duckdb.DuckDBPyConnection, Subject], dict[str, int]]
+# Told about the subject (and the request) before their rows leave the warehouse, reading it as it was; returns
+# what it keeps for later, per place.
+BeforeErasure = Callable[[duckdb.DuckDBPyConnection, Subject, str], dict[str, int]]
+# Test-only: the phase at which a forget kills itself (SIGKILL), as a power cut would, so the tests can show that a
+# forget run again after it ends as one that ran through.
+KILL_AT_SETTING = "CDP_FORGET_KILL_AT"
 
 
 @dataclass
@@ -38,6 +52,8 @@ class ForgetResult:
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase, in order
 
     def lines(self) -> list[str]:
+        if not self.records and not self.customers:
+            return ["The CDP holds nothing about this person (never known, or already forgotten)."]
         lines = [f"request {self.request_id}: {self.customers} customer(s), {self.records} source record(s)"]
         lines += [f"  erased {n:>6}  {where}" for where, n in sorted(self.counts.items())]
         owed = sorted(self.kept_for_later.items())
@@ -46,40 +62,63 @@ class ForgetResult:
         return lines
 
 
-def forget(kind: str, identifier: str, requested_by: str, before_erasure: Sequence[BeforeErasure] = ()) -> ForgetResult:
-    """Erases the person `identifier` belongs to from the warehouse, exports, logs and the analytics copy."""
+def forget(
+    kind: str,
+    identifier: str,
+    requested_by: str,
+    classification: Classification,
+    before_erasure: Sequence[BeforeErasure] = (),
+    reach: Sequence[Path] = (),
+    leave_alone: Sequence[Path] = (),
+) -> ForgetResult:
+    """Erases the person `identifier` belongs to from the warehouse, the analytics copy (published as
+    `classification` says), export files, the suppression list (kept as keyed hashes), dlt's load packages, and
+    every file under CDP_HOME, dbt's output folders and the folders of `reach` (DAGSTER_HOME), but `leave_alone`.
+    """
     request_id = uuid.uuid4().hex
     laps = _Laps()
     kept: dict[str, int] = {}
-    with rewriting(warehouse_path()) as con:
-        subject = find_subject(con, kind, identifier)
-        laps.lap("person found")
-        counts = copy_without(con, subject)
-        con.execute(f"use {NEW}")
-        ensure_tables(con)
-        for customer_id in sorted(subject.customer_ids):
-            con.execute(
-                "insert into identity.id_history values (?, null, 'erase', ?, ?)",
-                [customer_id, f"privacy:{request_id}", now()],
-            )
-        record_erased(con, request_id, subject)
-        log_request(con, request_id, requested_by, "forget", kind, identifier, subject, counts)
-        # Before the swap: a forget that stops after it is run again, but what a hook did not keep would be lost.
-        # Hooks read the warehouse as it was, with the person still in it.
-        con.execute(f"use {OLD}")
-        for hook in before_erasure:
-            kept |= hook(con, subject)
-    laps.lap("warehouse rewritten without them")
     home = cdp_home()
-    counts |= files.rewrite_exports(home / "exports", subject)
-    counts["logs (identifiers redacted)"] = sum(files.redact_logs(home, subject).values())
-    counts["dlt load packages"] = files.drop_loaded_packages(home)
-    # The identity report names record IDs; the next night writes it anew without the person.
-    (home / "identity" / "report.html").unlink(missing_ok=True)
-    laps.lap("export files, logs and load packages cleaned")
-    if analytics_path().exists():
-        publish_copy()
-        laps.lap("analytics copy published again")
+    with _one_at_a_time(home), rewriting(warehouse_path()) as rewrite:
+        subject = find_subject(rewrite.con, kind, identifier)
+        if subject.is_empty():
+            return ForgetResult(request_id, 0, 0)
+        pending = files.held_in_pending_packages(pipelines_dir(), subject)
+        if pending:
+            raise RuntimeError(
+                f"A load that stopped left dlt packages holding this person ({pending[0].parent}): run the nightly "
+                "run (`cdp run`) to finish it, then forget them again."
+            )
+        laps.lap("person found")
+        with rewrite.copying() as con:
+            counts = copy_without(con, subject)
+            con.execute(f"use {NEW}")
+            ensure_tables(con)
+            for customer_id in sorted(subject.customer_ids):
+                con.execute(
+                    "insert into identity.id_history values (?, null, 'erase', ?, ?)",
+                    [customer_id, f"privacy:{request_id}", now()],
+                )
+            record_erased(con, request_id, subject)
+            log_request(con, request_id, requested_by, "forget", kind, identifier, subject, counts)
+            con.execute(f"use {OLD}")
+            for hook in before_erasure:
+                kept |= hook(con, subject, request_id)
+        _reached("owed_removals_kept")
+        laps.lap("warehouse copied without them")
+        counts |= files.rewrite_exports(home / "exports", subject)
+        counts["suppression list (kept as keyed hashes)"] = files.hash_suppressions(home / "suppression.csv", subject)
+        counts["dlt load packages"] = drop_loaded_packages(pipelines_dir())
+        # The identity report names record IDs; the next night writes it anew without the person.
+        (home / "identity" / "report.html").unlink(missing_ok=True)
+        scrubbed = files.scrub([home, *DBT_OUTPUT_DIRS, *reach], subject, leave_alone)
+        counts["files cleaned (logs, run history, artefacts)"] = len(scrubbed)
+        laps.lap("export files, logs, run history and load packages cleaned")
+        if analytics_path().exists():
+            publish_copy(classification, source=rewrite.fresh)
+            laps.lap("analytics copy published without them")
+        rewrite.swap()
+        _reached("warehouse_swapped")
     return ForgetResult(request_id, len(subject.customer_ids), len(subject.records), counts, kept, laps.seconds)
 
 
@@ -88,10 +127,26 @@ def lift_suppression(kind: str, identifier: str, requested_by: str) -> int:
     request_id = uuid.uuid4().hex
     with connect() as con:
         ensure_tables(con)
-        subject = find_subject(con, kind, identifier)
+        # The person is gone from the warehouse: the request's own identifier finds their erasure.
+        subject = subject_named(kind, identifier)
         removed = lift(con, subject)
         log_request(con, request_id, requested_by, "lift", kind, identifier, subject, {"erased_identifiers": removed})
     return removed
+
+
+@contextmanager
+def _one_at_a_time(home: Path) -> Iterator[None]:
+    """Two forgets at once would each swap in a copy without the other's person: the second waits its turn."""
+    folder = home / "privacy"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    with (folder / "forget.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _reached(phase: str) -> None:
+    if os.environ.get(KILL_AT_SETTING) == phase:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass

@@ -1,8 +1,10 @@
-"""Finding everything that identifies one person: their customer IDs, source records, emails and phones.
+"""Finding one person: their source records, and the identifiers only those records hold.
 
-A request names one identifier; the person is every source record of the customer it belongs to, and their
-identifiers in every form the CDP has seen (as the source typed them, and normalised), because each form may sit
-in some table or file.
+The person is the records identity resolution assigned to their customer (or the one record named). Their emails
+and phones identify them elsewhere (an order's email, an email event's recipient, a quarantined payload) only
+when no other person's record holds the same value: a household's shared address or phone belongs to the others
+too, and a placeholder the till types for everyone (`0000000000`, `noemail@…`) to no one. Identity's cleaning
+rules decide what is a placeholder and when two values are the same (`normalize_email`, `normalize_phone`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from identity.normalize import normalize_email, normalize_phone
+from identity import normalize_email, normalize_phone, phone_key
 from warehouse import has_table, quote, tables
 
 KINDS = ("email", "phone", "record", "customer_id")
@@ -22,19 +24,24 @@ _PHONE_COLUMN = re.compile(r"phone|mobile", re.IGNORECASE)
 _PERSON_TABLE_SHARE = 0.5
 # Shorter digit strings are extensions or codes, not phone numbers, and would match unrelated values.
 MIN_PHONE_DIGITS = 7
+_PERSON_RECORDS = ("intermediate", "int_person_records")
 # A bare source ID this long (Shopify's 13 digits, Square's 26 characters) names one record wherever it stands; a
 # shorter one (HubSpot's "51") could be any number.
 MIN_UNIQUE_ID_LENGTH = 10
 
 
+class AmbiguousIdentifier(ValueError):
+    """The identifier a request names belongs to several customers (a household's shared address)."""
+
+
 @dataclass
 class Subject:
-    """One person as the CDP knows them."""
+    """One person as the CDP knows them: their customers and records, and the identifiers only they hold."""
 
     customer_ids: set[str] = field(default_factory=set)
     records: set[tuple[str, str]] = field(default_factory=set)  # (source_system, source_record_id)
-    emails: set[str] = field(default_factory=set)  # every form seen, plus normalised forms
-    phones: set[str] = field(default_factory=set)
+    emails: set[str] = field(default_factory=set)  # lower-cased: as typed and as normalised
+    phones: set[str] = field(default_factory=set)  # lower-cased as typed, and E.164
     # IDs that stand for the person in other tables: their web client IDs (browsers stitched to their customer),
     # their loyalty account IDs, and source IDs long enough to be nothing else (a web event names its logged-in
     # Shopify customer by the bare ID).
@@ -48,28 +55,21 @@ class Subject:
         return {record for s, record in self.records if s == source}
 
     def is_empty(self) -> bool:
-        return not (self.customer_ids or self.records or self.emails or self.phones)
-
-    def add_email(self, value: object) -> None:
-        # Columns named like emails also hold consent states ("subscribed"): only addresses count.
-        if isinstance(value, str) and "@" in value:
-            self.emails |= {value, value.strip().lower()}
-            self.emails |= {e for e in (normalize_email(value), normalize_email(value, canonical_mailbox=False)) if e}
-
-    def add_phone(self, value: object) -> None:
-        if isinstance(value, str) and len(re.sub(r"\D", "", value)) >= MIN_PHONE_DIGITS:
-            self.phones.add(value)
-            normalised = normalize_phone(value)
-            if normalised:
-                self.phones.add(normalised)
+        return not (self.customer_ids or self.records)
 
     def normalised_emails(self) -> set[str]:
-        return {e for e in (normalize_email(v) for v in self.emails) if e} | {
-            e for e in (normalize_email(v, canonical_mailbox=False) for v in self.emails) if e
-        }
+        forms = (normalize_email(v, canonical_mailbox=canonical) for v in self.emails for canonical in (True, False))
+        return {e for e in forms if e}
 
     def normalised_phones(self) -> set[str]:
         return {p for p in (normalize_phone(v) for v in self.phones) if p}
+
+    def phone_digits(self) -> set[str]:
+        """The phones as the digits a phone column holds in any format: as typed, E.164, national with and without
+        its trunk zero."""
+        digits = {re.sub(r"\D", "", p) for p in self.phones}
+        national = {n for n in (phone_key(p) for p in self.normalised_phones()) if n}
+        return {d for d in digits | national | {"0" + n for n in national} if len(d) >= MIN_PHONE_DIGITS}
 
 
 def parse_record(value: str) -> tuple[str, str]:
@@ -79,39 +79,59 @@ def parse_record(value: str) -> tuple[str, str]:
     return source.strip().lower(), record.strip()
 
 
-def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> Subject:
-    """The person `value` (an identifier of `kind`) belongs to; empty when the CDP holds nothing about them."""
+def subject_named(kind: str, value: str) -> Subject:
+    """A subject holding only the identifier a request names, as it is (no lookup in the warehouse)."""
     subject = Subject()
     if kind == "customer_id":
         subject.customer_ids.add(value)
     elif kind == "record":
         subject.records.add(parse_record(value))
     elif kind == "email":
-        subject.add_email(value)
+        subject.emails |= {value.strip().lower()}
     elif kind == "phone":
-        subject.add_phone(value)
+        subject.phones |= {value.strip().lower()}
     else:
         raise ValueError(f"unknown identifier kind {kind!r}; expected one of {', '.join(KINDS)}")
-    _records_from_identifiers(con, subject)
+    return subject
+
+
+def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> Subject:
+    """The person `value` (an identifier of `kind`) belongs to; empty when the CDP holds nothing about them.
+
+    Raises `AmbiguousIdentifier` when an email or phone belongs to several customers, and `ValueError` when it is
+    a placeholder or not an email or phone at all: neither names one person.
+    """
+    if kind in ("email", "phone"):
+        subject = Subject(records=_records_holding(con, kind, value))
+    else:
+        subject = subject_named(kind, value)
     _expand_to_customers(con, subject)
-    _identifiers_from_records(con, subject)
+    if kind in ("email", "phone") and len(subject.customer_ids) > 1:
+        raise AmbiguousIdentifier(
+            f"{len(subject.customer_ids)} customers hold this {kind} ({', '.join(sorted(subject.customer_ids))}): "
+            "a household's shared address or phone names no one person. Name the person with --customer-id or "
+            "--record (`cdp export-person --customer-id …` shows what each holds)."
+        )
+    _identifiers_only_they_hold(con, subject)
     _linked_identifiers(con, subject)
     return subject
 
 
-def _records_from_identifiers(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
-    if not has_table(con, "intermediate", "int_person_records"):
-        return
-    emails = sorted(subject.normalised_emails() | {e.strip().lower() for e in subject.emails})
-    phones = sorted(subject.normalised_phones())
+def _records_holding(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> set[tuple[str, str]]:
+    """The person records whose cleaned email is `value`'s, or whose phone is the same national number."""
+    cleaned = normalize_email(value) if kind == "email" else phone_key(value)
+    if cleaned is None:
+        raise ValueError(
+            f"{value!r} is a placeholder or not a valid {kind}: it names no one person. Name the person with "
+            "--customer-id or --record."
+        )
+    if not has_table(con, *_PERSON_RECORDS):
+        return set()
+    matches = "email_key = ?" if kind == "email" else "ends_with(regexp_replace(phone, '[^0-9]', '', 'g'), ?)"
     rows = con.execute(
-        """
-        select source_system, source_record_id from intermediate.int_person_records
-        where list_contains(?, lower(trim(email))) or list_contains(?, email_key) or list_contains(?, phone)
-        """,
-        [emails, emails, phones],
+        f"select source_system, source_record_id from intermediate.int_person_records where {matches}", [cleaned]
     ).fetchall()
-    subject.records |= {(s, str(r)) for s, r in rows}
+    return {(s, str(r)) for s, r in rows}
 
 
 def _expand_to_customers(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
@@ -119,9 +139,9 @@ def _expand_to_customers(con: duckdb.DuckDBPyConnection, subject: Subject) -> No
     for schema, table in (("identity", "customer_assignments"), ("marts", "customer_id_map")):
         if not has_table(con, schema, table):
             continue
-        record_ids = sorted(subject.record_ids)
         customers = con.execute(
-            f"select distinct customer_id from {schema}.{table} where list_contains(?, record_id)", [record_ids]
+            f"select distinct customer_id from {schema}.{table} where list_contains(?, record_id)",
+            [sorted(subject.record_ids)],
         ).fetchall()
         subject.customer_ids |= {c for (c,) in customers if c}
         rows = con.execute(
@@ -131,19 +151,35 @@ def _expand_to_customers(con: duckdb.DuckDBPyConnection, subject: Subject) -> No
         subject.records |= {(s, str(r)) for s, r in rows}
 
 
-def _identifiers_from_records(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
-    """Emails and phones of the subject's records, as staged and as each source's person table holds them."""
-    if has_table(con, "intermediate", "int_person_records"):
-        rows = con.execute(
+def _identifiers_only_they_hold(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
+    """The subject's emails and phones, as staged and as each source's person table holds them, that are not
+    placeholders and that no record of anyone else holds. Values are compared cleaned (`Ann@X.com ` is
+    `ann@x.com`), phones by their national number, which a wrong or missing country does not change."""
+    typed_emails, typed_phones = _typed_values(con, subject)
+    emails = {k for k in map(normalize_email, typed_emails) if k} - _emails_held_by_others(con, subject, typed_emails)
+    nationals = {n for n in map(phone_key, typed_phones) if n} - _phones_held_by_others(con, subject, typed_phones)
+    for value in typed_emails:
+        if normalize_email(value) in emails:
+            forms = {value.strip().lower(), normalize_email(value), normalize_email(value, canonical_mailbox=False)}
+            subject.emails |= {f for f in forms if f}
+    for value in typed_phones:
+        if phone_key(value) in nationals:
+            subject.phones |= {f for f in (value.strip().lower(), normalize_phone(value)) if f}
+
+
+def _typed_values(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[set[str], set[str]]:
+    """Every email and phone the subject's records hold, staged and as each source typed them."""
+    emails: set[str] = set()
+    phones: set[str] = set()
+    if has_table(con, *_PERSON_RECORDS):
+        for email, phone in con.execute(
             "select email, phone from intermediate.int_person_records where list_contains(?, record_id)",
             [sorted(subject.record_ids)],
-        ).fetchall()
-        for email, phone in rows:
-            subject.add_email(email)
-            subject.add_phone(phone)
+        ).fetchall():
+            emails |= {email} if email else set()
+            phones |= {phone} if phone else set()
     for table in person_tables(con):
-        source = table.schema.removeprefix("raw_")
-        ids = sorted(subject.bare_ids(source))
+        ids = sorted(subject.bare_ids(table.schema.removeprefix("raw_")))
         columns = [c for c in table.text_columns() if _EMAIL_COLUMN.search(c) or _PHONE_COLUMN.search(c)]
         if not ids or not columns:
             continue
@@ -152,7 +188,39 @@ def _identifiers_from_records(con: duckdb.DuckDBPyConnection, subject: Subject) 
             f"select {selected} from {table.ref} where list_contains(?, cast(id as varchar))", [ids]
         ).fetchall():
             for column, value in zip(columns, row, strict=True):
-                (subject.add_email if _EMAIL_COLUMN.search(column) else subject.add_phone)(value)
+                if isinstance(value, str) and value.strip():
+                    (emails if _EMAIL_COLUMN.search(column) else phones).add(value)
+    return emails, phones
+
+
+def _emails_held_by_others(con: duckdb.DuckDBPyConnection, subject: Subject, typed: set[str]) -> set[str]:
+    """The cleaned emails of `typed` that a person record outside the subject's also holds."""
+    keys = sorted({k for k in map(normalize_email, typed) if k})
+    if not keys or not has_table(con, *_PERSON_RECORDS):
+        return set()
+    rows = con.execute(
+        "select distinct email_key from intermediate.int_person_records "
+        "where list_contains(?, email_key) and not list_contains(?, record_id)",
+        [keys, sorted(subject.record_ids)],
+    ).fetchall()
+    return {k for (k,) in rows}
+
+
+def _phones_held_by_others(con: duckdb.DuckDBPyConnection, subject: Subject, typed: set[str]) -> set[str]:
+    """The national numbers of `typed` that a person record outside the subject's also holds, in any format."""
+    nationals = sorted({n for n in map(phone_key, typed) if n})
+    if not nationals or not has_table(con, *_PERSON_RECORDS):
+        return set()
+    rows = con.execute(
+        """
+        select distinct n.national from unnest(?) as n(national)
+        join intermediate.int_person_records as p
+          on ends_with(regexp_replace(p.phone, '[^0-9]', '', 'g'), n.national)
+        where not list_contains(?, p.record_id)
+        """,
+        [nationals, sorted(subject.record_ids)],
+    ).fetchall()
+    return {n for (n,) in rows}
 
 
 def _linked_identifiers(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:

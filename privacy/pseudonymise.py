@@ -1,60 +1,70 @@
-"""What the analysts' copy may hold: personal columns as keyed hashes, no raw payloads, no raw schemas.
+"""What the analysts' copy shows of each column: the treatment its classification gives (classification.py), or
+everything as it is when `CDP_ANALYTICS_PII=full` (an installation whose analysts are entitled to the values).
 
 Analysts count, join and segment; they do not need to read an email. The same keyed hash replaces the same value
-everywhere, so joins on a hashed email still work. `CDP_ANALYTICS_PII=full` publishes the values themselves (for an
-installation whose analysts are entitled to them).
+everywhere, so joins on a hashed email still work.
 """
 
 from __future__ import annotations
 
 import os
-import re
 
+from privacy.classification import AGE_BAND, DROP, HASH, KEEP, REDACT, Classification
+from warehouse import quote
 from warehouse.keys import HASH_FUNCTION
 
 PII_SETTING = "CDP_ANALYTICS_PII"
-# Column names that hold emails, phones, names, addresses or birth dates in any layer of the warehouse.
-PII_COLUMN = re.compile(
-    r"email|recipient|phone|mobile|(^|_)(first|last|given|family|full)_?name$|^(firstname|lastname)$"
-    r"|address|street|postcode|(^|_)zip$|date_of_birth|birth_?date|birthday|(^|_)dob$",
-    re.IGNORECASE,
+AGE_BAND_YEARS = 10
+OLDEST_BAND = 80  # 80+: few people are older, and a narrow band would single them out
+# Free text keeps what it says and loses what it quotes: an email address, a quoted value, a phone-like number.
+_REDACTIONS = (
+    (r"[^\s@'\"<>(),;:]+@[^\s@'\"<>(),;:]+", "[email]"),
+    (r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "[value]"),
+    (r"\+?\d[\d ().-]{5,}\d", "[number]"),
 )
-# Named after emails or birthdays but holding no address or date: consent flags and states, counts (`emails_sent`,
-# `email_contactable_customers`, `days_to_next_birthday`), the identity model's agreement levels (`gamma_email`),
-# IDs (`email_event_id`) and the system a value came from (`email_consent_source`).
-_NOT_PII = re.compile(
-    r"(^is_|_state$|_status$|_consent$|_consented$|optout|unsubscribed|verified|_count$|_at$"
-    r"|^emails_|_customers$|^days_to_|^gamma_|_id$|_source$)"
-)
-# Raw payloads of quarantined records: their reason and counts are published, the record itself is not.
-PAYLOAD_COLUMN = "payload"
 
 
 def full_pii() -> bool:
     return os.environ.get(PII_SETTING, "").strip().lower() == "full"
 
 
-def is_pii_column(name: str) -> bool:
-    return bool(PII_COLUMN.search(name)) and not _NOT_PII.search(name)
+def is_published(classification: Classification, schema: str, table: str) -> bool:
+    """Raw schemas (and dlt's staging copies) stay in the warehouse, and so does a table the dbt project does not
+    document; with full PII everything is published."""
+    return full_pii() or (not schema.startswith("raw_") and classification.documents(schema, table))
 
 
-def is_published_schema(schema: str) -> bool:
-    """Raw schemas (and dlt's staging copies of them) stay in the warehouse."""
-    return full_pii() or not schema.startswith("raw_")
-
-
-def select_list(columns: list[tuple[str, str]]) -> str:
-    """The published columns of one table: personal text columns hashed, payloads dropped (unless full PII)."""
-    items: list[str] = []
-    for name, data_type in columns:
-        quoted = '"' + name.replace('"', '""') + '"'
-        if full_pii():
-            items.append(quoted)
-        elif name == PAYLOAD_COLUMN:
-            continue
-        elif is_pii_column(name):
-            text = quoted if data_type == "VARCHAR" else f"cast({quoted} as varchar)"
-            items.append(f"{HASH_FUNCTION}({text}) as {quoted}")
-        else:
-            items.append(quoted)
+def select_list(classification: Classification, schema: str, table: str, columns: list[tuple[str, str]]) -> str:
+    """The published columns of one table, each as its classification treats it."""
+    items = [
+        item
+        for name, data_type in columns
+        if (item := _published(KEEP if full_pii() else classification.treatment(schema, table, name), name, data_type))
+    ]
     return ", ".join(items) or "1 as no_columns"
+
+
+def _published(treatment: str, name: str, data_type: str) -> str | None:
+    column = quote(name)
+    text = column if data_type == "VARCHAR" else f"cast({column} as varchar)"
+    if treatment == KEEP:
+        return column
+    if treatment == DROP:
+        return None
+    if treatment == HASH:
+        return f"{HASH_FUNCTION}({text}) as {column}"
+    if treatment == AGE_BAND:
+        low = f"least({column} // {AGE_BAND_YEARS} * {AGE_BAND_YEARS}, {OLDEST_BAND})"
+        return (
+            f"case when {column} is null then null when {low} >= {OLDEST_BAND} then '{OLDEST_BAND}+' "
+            f"else {low} || '-' || ({low} + {AGE_BAND_YEARS - 1}) end as {column}"
+        )
+    if treatment == REDACT:
+        for pattern, marker in _REDACTIONS:
+            text = f"regexp_replace({text}, '{_sql(pattern)}', '{marker}', 'g')"
+        return f"{text} as {column}"
+    raise ValueError(f"unknown treatment {treatment!r} for column {name}")
+
+
+def _sql(text: str) -> str:
+    return text.replace("'", "''")

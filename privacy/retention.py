@@ -1,26 +1,34 @@
 """Retention: personal data older than its configured window is deleted by the nightly run.
 
-The window is counted back from the run's as-of time (the sources' clock in `meta.source_clock`), never the
-machine's. dlt child tables of a raw table (`<table>__<list>`) lose the rows whose parent went.
+The window is counted back from the sources' clock (`meta.source_clock`, their HTTP `Date` headers), never the
+machine's; rows of dlt's nested tables go with the row above them, however deep. dlt's completed load packages
+(every night's raw payloads, kept on disk after loading) are deleted once loaded: nothing reads them again.
+
+One wrong `Date` header must not delete data still inside its window: the clock is `meta.sources_clock`, the lower
+median of each source's latest observation (warehouse/loads.py), which a single source jumping ahead cannot move.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import yaml
 
+from warehouse import has_table, quote
+
 RETENTION_FILE = Path(__file__).with_name("retention.yml")
+_NESTED = "__"  # dlt names a nested table <parent>__<field>
 
 
 @dataclass(frozen=True)
 class RetentionRule:
     name: str
-    source: str
+    source: str  # the system the data comes from (documentation: every rule is applied after every load)
     keep_days: int
     tables: list[dict[str, str]]
 
@@ -31,37 +39,85 @@ def retention_rules(path: Path | None = None) -> list[RetentionRule]:
     return [RetentionRule(**rule) for rule in yaml.safe_load(path.read_text())["rules"]]
 
 
-def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, table = qualified.split(".")
-    return bool(
-        con.sql(
-            "select 1 from information_schema.tables where table_schema = ? and table_name = ?", params=[schema, table]
-        ).fetchall()
-    )
+def retention_clock(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The time retention counts back from: the sources' clock (`meta.sources_clock`)."""
+    if not has_table(con, "meta", "sources_clock"):
+        return None
+    rows = con.sql("select observed_at from meta.sources_clock").fetchall()
+    return rows[0][0] if rows else None
 
 
-def apply_retention(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, int]:
-    """Deletes the rows past their window for the rules of `source`; returns rows deleted per table."""
-    as_of = con.sql("select max(observed_at) from meta.source_clock").fetchall()[0][0]
+def apply_retention(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Deletes the rows past their window for every rule; returns rows deleted per table."""
+    as_of = retention_clock(con)
     deleted: dict[str, int] = {}
     if as_of is None:
         return deleted
-    for rule in (r for r in retention_rules() if r.source == source):
+    for rule in retention_rules():
         cutoff = as_of - timedelta(days=rule.keep_days)
         for spec in rule.tables:
-            if not _exists(con, spec["table"]):
-                continue
-            condition = f"{spec['timestamp']} < ?" + (f" and ({spec['where']})" if spec.get("where") else "")
-            count = con.execute(f"delete from {spec['table']} where {condition}", [cutoff]).fetchall()[0][0]
-            deleted[spec["table"]] = count
             schema, table = spec["table"].split(".")
-            for (child,) in con.sql(
-                "select table_name from information_schema.tables where table_schema = ? "
-                "and starts_with(table_name, ?)",
-                params=[schema, f"{table}__"],
-            ).fetchall():
-                orphans = con.execute(
-                    f"delete from {schema}.{child} where _dlt_parent_id not in (select _dlt_id from {spec['table']})"
-                ).fetchall()[0][0]
-                deleted[f"{schema}.{child}"] = orphans
+            if has_table(con, schema, table):
+                condition = f"{spec['timestamp']} < ?" + (f" and ({spec['where']})" if spec.get("where") else "")
+                deleted |= _delete_with_nested(con, schema, table, condition, [cutoff])
     return deleted
+
+
+def _delete_with_nested(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, condition: str, params: list
+) -> dict[str, int]:
+    """Deletes the rows of `schema.table` meeting `condition`, then the rows nested under them in dlt's child
+    tables, following each child to its real parent (the longest existing prefix of its name)."""
+    ref = f"{quote(schema)}.{quote(table)}"
+    columns = {c for (c,) in con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()}  # fmt: skip
+    if "_dlt_id" not in columns:
+        return {f"{schema}.{table}": con.execute(f"delete from {ref} where {condition}", params).fetchall()[0][0]}
+    nested = sorted(
+        (name for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? and starts_with(table_name, ?)",
+            [schema, table + _NESTED],
+        ).fetchall()),
+        key=lambda name: name.count(_NESTED),
+    )  # fmt: skip
+    family = {table, *nested}
+    deleted: dict[str, int] = {}
+    con.execute(f"create or replace temp table retention_gone as select ? as tbl, _dlt_id from {ref} where {condition}",
+                [table, *params])  # fmt: skip
+    deleted[f"{schema}.{table}"] = _delete_gone(con, ref, table)
+    for child in nested:
+        parent = _parent(child, family)
+        con.execute(
+            f"insert into retention_gone select ?, _dlt_id from {schema}.{quote(child)} where _dlt_parent_id in "
+            "(select _dlt_id from retention_gone where tbl = ?)",
+            [child, parent],
+        )
+        deleted[f"{schema}.{child}"] = _delete_gone(con, f"{quote(schema)}.{quote(child)}", child)
+    con.execute("drop table retention_gone")
+    return deleted
+
+
+def _delete_gone(con: duckdb.DuckDBPyConnection, ref: str, table: str) -> int:
+    return con.execute(
+        f"delete from {ref} where _dlt_id in (select _dlt_id from retention_gone where tbl = ?)", [table]
+    ).fetchall()[0][0]
+
+
+def _parent(child: str, family: set[str]) -> str:
+    """dlt's parent of a nested table: `a__b__c` is under `a__b` when that table exists, else under `a` (`b` was
+    an object flattened into `a`'s columns)."""
+    parts = child.split(_NESTED)
+    return next(_NESTED.join(parts[:n]) for n in range(len(parts) - 1, 0, -1) if _NESTED.join(parts[:n]) in family)
+
+
+def drop_loaded_packages(pipelines: Path) -> int:
+    """Deletes dlt's completed load packages under `pipelines` (one folder per pipeline): the raw payloads of every
+    load, kept by dlt after loading and needed by nothing. Packages still to load (`new`, `normalized`) stay."""
+    dropped = 0
+    for loaded in pipelines.glob("*/load/loaded"):
+        for package in loaded.iterdir():
+            shutil.rmtree(package) if package.is_dir() else package.unlink()
+            dropped += 1
+    return dropped

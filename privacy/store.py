@@ -72,6 +72,13 @@ def lift(con: duckdb.DuckDBPyConnection, subject: Subject) -> int:
     return int(n)
 
 
+def committed_requests(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The requests the warehouse holds: a forget's request is there once its erasure took effect (the swap)."""
+    if not has_table(con, "privacy", "requests"):
+        return frozenset()
+    return frozenset(r for (r,) in con.sql("select request_id from privacy.requests").fetchall())
+
+
 def erased_hashes(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
     if not has_table(con, "privacy", "erased_identifiers"):
         return frozenset()

@@ -3,12 +3,20 @@
 Stateful: lists and members live in ``$CDP_HOME/simulator/mailchimp.sqlite`` and survive restarts
 and day changes. Each simulated day some subscribed members unsubscribe or bounce (status
 ``unsubscribed`` / ``cleaned``), which the CDP reads back as suppressions.
+
+The store also keeps a request journal: every request that changed members, with its body and, for a batch, the
+members it refused, written in the same transaction as the change, so it says exactly what the tool applied.
+Tests judge the CDP's exports against it. Two test controls act on the store, whoever runs the server: a revoked
+API key (answered 401 as Mailchimp answers a disabled key) and a hold that keeps the answer to the n-th batch back
+after applying it, so a test can kill its client between the tool's change and the client's record of it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import os
 import re
 import sqlite3
 import threading
@@ -22,8 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .config import now_ts
-from .faults import FaultInjector
+from .config import now_ts, simulator_dir
 from .simulation import Simulation
 from .web import json_body, json_response
 
@@ -34,12 +41,16 @@ _ERROR_DOC = "https://mailchimp.com/developer/marketing/docs/errors/"
 _TITLES = {
     400: "Invalid Resource",
     401: "API Key Missing",
+    403: "Forbidden",
     404: "Resource Not Found",
     405: "Method Not Allowed",
     429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
+# A held batch answers anyway after this long, so a test that fails to kill its client does not hang forever.
+HOLD_LIMIT_SECONDS = 600.0
+HOLD_POLL_SECONDS = 0.05
 
 
 def subscriber_hash(email: str) -> str:
@@ -76,11 +87,15 @@ def _iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat()
 
 
+def store_path(home: str | os.PathLike[str] | None = None) -> Path:
+    return simulator_dir(home) / "mailchimp.sqlite"
+
+
 class _Store:
-    """Lists and members in sqlite; every public method is one transaction."""
+    """Lists, members, the request journal and the test controls in sqlite; each `with` block is one transaction."""
 
     def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._lock = threading.Lock()
         self._db.executescript("""
             PRAGMA journal_mode=WAL;
@@ -88,6 +103,10 @@ class _Store:
             CREATE TABLE IF NOT EXISTS members (list_id TEXT NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL,
                                                 PRIMARY KEY (list_id, hash));
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,
+                                                method TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL,
+                                                status INTEGER NOT NULL, refused TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS revoked_keys (key TEXT PRIMARY KEY);
         """)
 
     def __enter__(self) -> sqlite3.Connection:
@@ -98,6 +117,66 @@ class _Store:
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self._db.execute("ROLLBACK" if kind else "COMMIT")
         self._lock.release()
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _meta(db: sqlite3.Connection, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _controlled(home: str | os.PathLike[str] | None, change: str, args: tuple[Any, ...]) -> None:
+    store = _Store(store_path(home))
+    try:
+        with store as db:
+            db.execute(change, args)
+    finally:
+        store.close()
+
+
+def revoke_api_key(key: str, home: str | os.PathLike[str] | None = None) -> None:
+    """Test control: the account disables `key`; requests with it get Mailchimp's 401 "API Key Invalid"."""
+    _controlled(home, "INSERT OR IGNORE INTO revoked_keys VALUES (?)", (key,))
+
+
+def hold_after_batches(batches: int, home: str | os.PathLike[str] | None = None) -> None:
+    """Test control: the `batches`-th batch request from now is applied and journaled, then its answer is held
+    back (until `release_hold` or HOLD_LIMIT_SECONDS); `held_batch` tells when. Fires once."""
+    _controlled(home, "INSERT OR REPLACE INTO meta VALUES ('hold_after_batches', ?)", (str(batches),))
+
+
+def release_hold(home: str | os.PathLike[str] | None = None) -> None:
+    """Test control: a held answer goes out; a hold not fired yet is cancelled."""
+    _controlled(home, "DELETE FROM meta WHERE key IN ('hold_after_batches', 'holding')", ())
+
+
+def held_batch(home: str | os.PathLike[str] | None = None) -> int | None:
+    """The journal `seq` of the batch whose answer is being held back, if any."""
+    store = _Store(store_path(home))
+    try:
+        with store as db:
+            value = _meta(db, "holding")
+    finally:
+        store.close()
+    return int(value) if value else None
+
+
+def journal(home: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
+    """Every member-changing request the tool applied, in order: seq, at, method, path, body (the request's JSON),
+    status (of the answer) and refused (the emails a batch refused, which it did not apply)."""
+    store = _Store(store_path(home))
+    try:
+        with store as db:
+            rows = db.execute("SELECT seq, at, method, path, body, status, refused FROM journal ORDER BY seq")
+            columns = ("seq", "at", "method", "path", "body", "status", "refused")
+            entries = [dict(zip(columns, row, strict=True)) for row in rows.fetchall()]
+    finally:
+        store.close()
+    for entry in entries:
+        entry["body"], entry["refused"] = orjson.loads(entry["body"]), orjson.loads(entry["refused"])
+    return entries
 
 
 def _get_member(db: sqlite3.Connection, list_id: str, hash_: str) -> dict[str, Any] | None:
@@ -113,30 +192,40 @@ def _put_member(db: sqlite3.Connection, member: dict[str, Any]) -> None:
 
 
 class _Rejected(Exception):
-    def __init__(self, status: int, detail: str, title: str | None = None) -> None:
+    def __init__(self, status: int, detail: str, title: str | None = None, field: str = "") -> None:
         super().__init__(detail)
-        self.status, self.detail, self.title = status, detail, title
+        self.status, self.detail, self.title, self.field = status, detail, title, field
+
+
+def _api_key(request: Request) -> str:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(value).decode().partition(":")[2].strip()
+        except ValueError:
+            return ""
+    return value.strip() if scheme.lower() in ("bearer", "oauth") else ""
 
 
 class MailchimpApi:
-    def __init__(self, sim: Simulation, faults: FaultInjector) -> None:
-        self.sim, self.faults = sim, faults
-        self.store = _Store(sim.folder / "mailchimp.sqlite")
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.store = _Store(store_path(sim.home))
 
     # ------------------------------------------------------------ helpers
-    @staticmethod
-    def _unauthorized(request: Request) -> Response | None:
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "basic":
-            try:
-                _, _, key = base64.b64decode(value).decode().partition(":")
-            except ValueError:
-                key = ""
-            if key.strip():
-                return None
-        elif scheme.lower() in ("bearer", "oauth") and value.strip():
-            return None
-        return error(401, "Your request did not include an API key.")
+    def _unauthorized(self, request: Request) -> Response | None:
+        key = _api_key(request)
+        if not key:
+            return error(401, "Your request did not include an API key.")
+        with self.store as db:
+            revoked = db.execute("SELECT 1 FROM revoked_keys WHERE key=?", (key,)).fetchone()
+        if revoked:
+            return error(
+                401,
+                "Your API key may be invalid, or you've attempted to access the wrong datacenter.",
+                "API Key Invalid",
+            )
+        return None
 
     def _now(self) -> int:
         return self.sim.world.now
@@ -194,12 +283,16 @@ class MailchimpApi:
         """Create or update one member; (member, created)."""
         email = str(body.get("email_address") or "").strip()
         if email and not _EMAIL.match(email):
-            raise _Rejected(400, f"{email} looks fake or invalid, please enter a real email address.")
+            raise _Rejected(
+                400, f"{email} looks fake or invalid, please enter a real email address.", field="email_address"
+            )
         hash_ = hash_ or (subscriber_hash(email) if email else None)
         if not hash_:
-            raise _Rejected(400, "The resource submitted could not be validated. email_address is required.")
+            raise _Rejected(
+                400, "The resource submitted could not be validated. email_address is required.", field="email_address"
+            )
         if email and subscriber_hash(email) != hash_:
-            raise _Rejected(400, "The email address does not match the subscriber hash.")
+            raise _Rejected(400, "The email address does not match the subscriber hash.", field="email_address")
         member = _get_member(db, list_id, hash_)
         status = body.get("status")
         if status is not None and status not in STATUSES:
@@ -275,18 +368,61 @@ class MailchimpApi:
         member["tags"] = sorted(tags.values(), key=lambda t: t["name"])
         member["tags_count"] = len(member["tags"])
 
-    async def _handle(self, request: Request, action: Any) -> Response:
+    async def _handle(self, request: Request, action: Any, changes_members: bool = False) -> Response:
         if refused := self._unauthorized(request):
             return refused
+        held = False
         try:
             body = await json_body(request) if request.method in ("POST", "PUT", "PATCH") else {}
             with self.store as db:
                 self._churn(db)
-                return action(db, request.path_params, request.query_params, body)
+                response = action(db, request.path_params, request.query_params, body)
+                if changes_members and response.status_code < 300:
+                    held = self._journal(db, request, body, response, is_batch=action == self._batch)
         except _Rejected as rejected:
             return error(rejected.status, rejected.detail, rejected.title)
         except ValueError as exc:
             return error(400, str(exc), "JSON Parse Error")
+        if held:
+            await self._wait_for_release()
+        return response
+
+    def _journal(
+        self, db: sqlite3.Connection, request: Request, body: dict[str, Any], response: Response, is_batch: bool
+    ) -> bool:
+        """Journals an applied member change; True when the test hold fires on it (a batch only)."""
+        refused = [e["email_address"] for e in orjson.loads(response.body)["errors"]] if is_batch else []
+        seq = db.execute(
+            "INSERT INTO journal (at, method, path, body, status, refused) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                _iso(self._now()),
+                request.method,
+                request.url.path,
+                orjson.dumps(body),
+                response.status_code,
+                orjson.dumps(refused),
+            ),
+        ).lastrowid
+        remaining = _meta(db, "hold_after_batches")
+        if not is_batch or remaining is None:
+            return False
+        if int(remaining) > 1:
+            db.execute("UPDATE meta SET value=? WHERE key='hold_after_batches'", (str(int(remaining) - 1),))
+            return False
+        db.execute("DELETE FROM meta WHERE key='hold_after_batches'")
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('holding', ?)", (str(seq),))
+        return True
+
+    async def _wait_for_release(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + HOLD_LIMIT_SECONDS
+        while loop.time() < deadline:
+            with self.store as db:
+                if _meta(db, "holding") is None:
+                    return
+            await asyncio.sleep(HOLD_POLL_SECONDS)
+        with self.store as db:
+            db.execute("DELETE FROM meta WHERE key='holding'")
 
     # ---------------------------------------------------------- endpoints
     def _ping(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
@@ -328,20 +464,20 @@ class MailchimpApi:
         created, updated, errors = [], [], []
         for entry in members:
             email = str((entry or {}).get("email_address", ""))
-            if self.faults.roll():
-                errors.append(
-                    {
-                        "email_address": email,
-                        "error": "Service temporarily unavailable, please retry.",
-                        "error_code": "ERROR_GENERIC",
-                    }
-                )
-                continue
             try:
                 member, is_new = self._upsert(db, list_id, entry, None, True, bool(body.get("update_existing")))
             except _Rejected as rejected:
+                # Mailchimp's documented shape of a member the batch refused; the rest of the batch goes on.
                 code = "ERROR_CONTACT_EXISTS" if rejected.title == "Member Exists" else "ERROR_GENERIC"
-                errors.append({"email_address": email, "error": rejected.detail, "error_code": code})
+                errors.append(
+                    {
+                        "email_address": email,
+                        "error": rejected.detail,
+                        "error_code": code,
+                        "field": rejected.field,
+                        "field_message": rejected.detail if rejected.field else "",
+                    }
+                )
                 continue
             (created if is_new else updated).append(member)
         return json_response(
@@ -413,8 +549,9 @@ class MailchimpApi:
         return json_response({"tags": member["tags"], "total_items": member["tags_count"]})
 
     def routes(self) -> list[Route]:
-        def route(path: str, action: Any, methods: list[str]) -> Route:
-            return Route(f"/3.0{path}", partial(self._handle, action=action), methods=methods)
+        def route(path: str, action: Any, methods: list[str], changes_members: bool = False) -> Route:
+            handler = partial(self._handle, action=action, changes_members=changes_members)
+            return Route(f"/3.0{path}", handler, methods=methods)
 
         member = "/lists/{list_id}/members/{hash}"
         return [
@@ -422,12 +559,13 @@ class MailchimpApi:
             route("/lists", self._lists, ["GET"]),
             route("/lists", self._create_list, ["POST"]),
             route("/lists/{list_id}", self._get_list, ["GET"]),
-            route("/lists/{list_id}", self._batch, ["POST"]),
+            route("/lists/{list_id}", self._batch, ["POST"], changes_members=True),
             route("/lists/{list_id}/members", self._members, ["GET"]),
             route(member, self._member, ["GET"]),
-            route(member, self._put, ["PUT"]),
-            route(member, self._patch, ["PATCH"]),
-            route(member, self._archive, ["DELETE"]),
-            route(f"{member}/tags", self._tags, ["GET", "POST"]),
-            route(f"{member}/actions/delete-permanent", self._delete_permanent, ["POST"]),
+            route(member, self._put, ["PUT"], changes_members=True),
+            route(member, self._patch, ["PATCH"], changes_members=True),
+            route(member, self._archive, ["DELETE"], changes_members=True),
+            route(f"{member}/tags", self._tags, ["GET"]),
+            route(f"{member}/tags", self._tags, ["POST"], changes_members=True),
+            route(f"{member}/actions/delete-permanent", self._delete_permanent, ["POST"], changes_members=True),
         ]

@@ -78,7 +78,7 @@ def create_app(
         *square.SquareApi(sim).routes(),
         *square_loyalty.SquareLoyaltyApi(sim).routes(),
         *hubspot.HubSpotApi(sim).routes(),
-        *mailchimp.MailchimpApi(sim, faults).routes(),
+        *mailchimp.MailchimpApi(sim).routes(),
     ]
     app = Starlette(routes=routes)
     app.add_middleware(_ClockAndFaults, sim=sim, faults=faults)

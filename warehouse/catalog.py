@@ -52,8 +52,11 @@ def tables(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> list[T
 
 
 def has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """Whether the database in use (not any other attached to the connection) has the table or view."""
     return bool(
         con.execute(
-            "select 1 from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+            "select 1 from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = ? and table_name = ?",
+            [schema, name],
         ).fetchall()
     )

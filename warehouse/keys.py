@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,14 +32,25 @@ def _key_at(path: Path) -> bytes:
     if not path.exists():
         path.parent.mkdir(mode=0o700, exist_ok=True)
         os.chmod(path.parent, 0o700)
-        # O_EXCL: two processes creating the key at once must not end with two different keys.
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_bytes().strip()
+        _create(path)
+    return path.read_bytes().strip()
+
+
+def _create(path: Path) -> None:
+    """Writes a new key to a temporary file and links it into place, which fails if a key is there already: a
+    process racing on first creation reads the whole key or the other's, never an empty or half-written file."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".hash_key.")  # mode 0600
+    try:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_hex(KEY_BYTES))
-    return path.read_bytes().strip()
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process created it first: theirs is the key
+    finally:
+        os.unlink(temporary)
 
 
 def hash_key() -> bytes:

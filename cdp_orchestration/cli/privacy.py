@@ -20,6 +20,14 @@ def identifier_of(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def privacy_command(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except (ValueError, RuntimeError) as error:  # a request naming no one person, a warehouse in use
+        print(f"cdp {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     kind, value = identifier_of(args)
     if args.command == "export-person":
         document = export_person(kind, value)

@@ -91,18 +91,29 @@ def prediction_facts() -> list[tuple[str, str]]:
 
 
 def rows_sent_per_destination(run_id: str) -> list[tuple[str, str]]:
-    """Records each destination acknowledged in this run (marts.export_log), failures noted beside them."""
+    """Records each destination acknowledged in this run (marts.export_log), with the failures (retried next run)
+    and the members it refuses (exports.refused: not sent again until their data changes)."""
     try:
         with warehouse.connect(read_only=True) as con:
-            rows = con.execute(
+            sent = con.execute(
                 """select destination,
                           count(*) filter (where status = 'sent'), count(*) filter (where status = 'failed')
-                   from marts.export_log where run_id = ? group by 1 order by 1""",
+                   from marts.export_log where run_id = ? group by 1""",
                 [run_id],
             ).fetchall()
+            refused = con.sql("select destination, count(distinct record_key) from exports.refused group by 1")
+            refused_members = dict(refused.fetchall())
     except duckdb.CatalogException:
         return []
-    return [
-        (f"rows sent to {destination}", f"{sent:,}" + (f" ({failed:,} failed, retried next run)" if failed else ""))
-        for destination, sent, failed in rows
-    ]
+    by_destination = {destination: (n_sent, n_failed) for destination, n_sent, n_failed in sent}
+    lines = []
+    for destination in sorted(by_destination.keys() | refused_members.keys()):
+        n_sent, n_failed = by_destination.get(destination, (0, 0))
+        notes = [f"{n_failed:,} failed, retried next run"] if n_failed else []
+        if members := refused_members.get(destination, 0):
+            notes.append(
+                f"{members:,} member{'s' if members != 1 else ''} refused by {destination}, sent again when their "
+                "data changes (reasons in marts.export_log)"
+            )
+        lines.append((f"rows sent to {destination}", f"{n_sent:,}" + (f" ({'; '.join(notes)})" if notes else "")))
+    return lines

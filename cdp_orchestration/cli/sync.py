@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from contextlib import ExitStack
 
 import warehouse
-from activation.config import load_destinations
+from activation.config import ExportError, load_destinations
 from activation.planning import summarise
 from activation.sync import SyncResult, sync_destination
 
@@ -33,7 +34,11 @@ def sync_command(dry_run: bool = False, only: list[str] | None = None) -> int:
         con = stack.enter_context(warehouse.connect())
         for destination in destinations:
             connection = sources.destination(destination.kind) if sources and destination.is_api else None
-            result = sync_destination(con, destination, run_id, connection, dry_run=dry_run)
+            try:
+                result = sync_destination(con, destination, run_id, connection, dry_run=dry_run)
+            except ExportError as error:
+                print(f"\n{destination.name}: {error}", file=sys.stderr)
+                return 1
             print(format_result(result, dry_run))
     return 0
 
@@ -48,9 +53,5 @@ def format_result(result: SyncResult, dry_run: bool) -> str:
     if table.empty:
         lines.append("  nothing to send: the destination is up to date")
     if not dry_run:
-        counts = result.counts
-        lines.append(
-            f"  sent {counts.get('sent', 0):,}, failed {counts.get('failed', 0):,}, "
-            f"skipped {counts.get('skipped', 0):,} in {result.seconds:.1f} s"
-        )
+        lines.append(f"  {result.outcome_line()}")
     return "\n".join(lines)

@@ -36,14 +36,12 @@ def export_asset(destination: Destination) -> AssetsDefinition:
         with warehouse.connect() as con:
             result = sync_destination(con, destination, context.run.run_id, connection)
         planned = summarise(result.planned)
-        context.log.info(
-            f"{destination.name}: {result.rows_sent} sent, {result.counts.get('failed', 0)} failed, "
-            f"{result.counts.get('skipped', 0)} skipped in {result.seconds:.1f} s"
-        )
+        context.log.info(f"{destination.name}: {result.outcome_line()}")
         return MaterializeResult(
             metadata={
                 "rows_sent": result.rows_sent,
                 "rows_failed": result.counts.get("failed", 0),
+                "rows_refused": result.counts.get("refused", 0),
                 "rows_skipped": result.counts.get("skipped", 0),
                 "planned_adds": int(planned["add"].sum()),
                 "planned_updates": int(planned["update"].sum()),

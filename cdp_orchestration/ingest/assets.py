@@ -17,6 +17,7 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from cdp_orchestration.resources import SourceSystems, WarehouseResource
 from dlt_sources.common.quarantine import QUARANTINE_TABLE
+from dlt_sources.common.upgrade import upgrade_raw_tables
 from dlt_sources.connections import Connection, explain_http_failure, is_transient, source_clock
 from dlt_sources.pipelines import (
     LOADER_FILE_FORMAT,
@@ -26,7 +27,7 @@ from dlt_sources.pipelines import (
     raw_schema,
     type_variants,
 )
-from privacy.retention import apply_retention
+from privacy.retention import apply_retention, drop_loaded_packages
 from privacy.screen import screen_source
 from warehouse import pipelines_dir, warehouse_path
 from warehouse.loads import quarantined_in_load, record_load, record_source_clock
@@ -69,9 +70,10 @@ def build_source_assets(source: str) -> AssetsDefinition:
     ) -> Iterator:
         connection = sources.connection(source)
         observed_at = source_clock(connection)
-        if observed_at is not None:  # a landing folder without files yet has no clock
-            with warehouse.connect() as con:
+        with warehouse.connect() as con:
+            if observed_at is not None:  # a landing folder without files yet has no clock
                 record_source_clock(con, source, observed_at, context.run.run_id)
+            upgrade_raw_tables(con, raw_schema(source))
         pipeline = make_pipeline(source, warehouse_path(), pipelines_dir())
         started = time.perf_counter()
         try:
@@ -99,10 +101,12 @@ def build_source_assets(source: str) -> AssetsDefinition:
         rows_loaded = sum(int(r.metadata["rows_loaded"].value) for r in results if "rows_loaded" in (r.metadata or {}))
         with warehouse.connect() as con:
             quarantined = quarantined_in_load(con, raw_schema(source), QUARANTINE_TABLE, load_ids)
-            expired = apply_retention(con, source)
+            expired = apply_retention(con)
             record_load(con, source, context.run.run_id, rows_loaded, sum(quarantined.values()))
+        # Loaded: the raw payloads dlt keeps on disk serve nothing now, and retention could not reach them there.
+        drop_loaded_packages(pipelines_dir())
         if any(expired.values()):
-            deleted = ", ".join(f"{n:,} rows of {t}" for t, n in expired.items())
+            deleted = ", ".join(f"{n:,} rows of {t}" for t, n in expired.items() if n)
             context.log.info(f"{source}: retention deleted {deleted}")
         variants = type_variants(pipeline)
         if variants:
@@ -114,7 +118,9 @@ def build_source_assets(source: str) -> AssetsDefinition:
                 metadata={
                     **(result.metadata or {}),
                     "rows_quarantined": quarantined.get(entity, 0),
-                    "rows_expired": sum(n for t, n in expired.items() if t.split(".")[-1].startswith(entity)),
+                    "rows_expired": sum(
+                        n for t, n in expired.items() if t.startswith(f"{raw_schema(source)}.{entity}")
+                    ),
                     "load_seconds": seconds,
                     "simulated_source": connection.simulated,
                     "type_changes": ", ".join(v for v in variants if v.split(".")[0].startswith(entity)) or "none",

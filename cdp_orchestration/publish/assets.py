@@ -8,6 +8,7 @@ from dagster import AssetKey, AssetsDefinition, MaterializeResult, asset
 from cdp_orchestration.exports.assets import export_assets
 from cdp_orchestration.segments.assets import segment_membership
 from cdp_orchestration.transform.assets import marts
+from cdp_orchestration.transform.project import classification
 from privacy.analytics_copy import publish_copy
 from warehouse import analytics_path
 
@@ -30,7 +31,7 @@ def analytics_copy() -> AssetsDefinition:
     )
     def _analytics_copy() -> MaterializeResult:
         started = time.perf_counter()
-        counts = publish_copy()
+        counts = publish_copy(classification())
         return MaterializeResult(
             metadata={
                 "path": str(analytics_path()),

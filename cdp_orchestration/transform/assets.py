@@ -5,6 +5,7 @@ customer IDs it writes. Two `@dbt_assets` over the one project keep that order i
 """
 
 import contextlib
+import shutil
 from collections.abc import Iterator
 from functools import cache
 
@@ -27,7 +28,13 @@ def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
     log_file = logs_dir() / f"dbt-{context.run.run_id[:8]}-{context.op_def.name}.log"
     context.log.info(f"dbt build; its output is in {log_file}")
     with log_file.open("a") as log, contextlib.redirect_stdout(log):
-        yield from dbt.cli(["build"], context=context).stream()
+        invocation = dbt.cli(["build"], context=context)
+        try:
+            yield from invocation.stream()
+        finally:
+            # Each invocation writes its own folder of compiled SQL and results (megabytes, sometimes quoting
+            # values) into dbt_project/target; once Dagster has read it, nothing needs it again.
+            shutil.rmtree(invocation.target_path, ignore_errors=True)
 
 
 def dbt_step(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from privacy.classification import Classification, load_classification
 from warehouse.paths import DBT_PROJECT_DIR
 
 # What dbt writes into the project folder; everything else there is the project itself.
@@ -58,3 +59,8 @@ def _manifest_is_stale(project: DbtProject) -> bool:
     sources = [entry for entry in Path(project.project_dir).iterdir() if entry.name not in _DBT_OUTPUT_FOLDERS]
     files = [p for entry in sources for p in ([entry] if entry.is_file() else entry.rglob("*")) if p.is_file()]
     return any(path.stat().st_mtime > parsed_at for path in files)
+
+
+def classification() -> Classification:
+    """What the analytics copy may show, as the dbt project's YAML classifies it (`meta: {pii: ...}`)."""
+    return load_classification(Path(dbt_project().manifest_path))

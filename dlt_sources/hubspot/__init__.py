@@ -134,7 +134,8 @@ def _tickets(client: RESTClient, clock: SourceClock) -> DltResource:
 
 
 def _email_events(client: RESTClient, clock: SourceClock, start_date: str) -> DltResource:
-    @dlt.resource(name="email_events", primary_key="id", write_disposition="append")
+    # Merged on the event's ID, not appended: a load replayed after a crash must not hold an event twice.
+    @dlt.resource(name="email_events", primary_key="id", write_disposition="merge")
     def email_events(
         created: dlt.sources.incremental[int] = dlt.sources.incremental(
             "created", initial_value=to_epoch_ms(start_date), last_value_func=latest, on_cursor_value_missing="include"

@@ -264,8 +264,11 @@ def hostile_console(
             )
     full = {"CDP_ANALYTICS_PII": "full"}
     env = {**os.environ, **cdp_environment(home), **full}
-    subprocess.run([sys.executable, "-c", "from privacy import publish_copy; publish_copy()"],
-                   cwd=REPO_ROOT, env=env, check=True, timeout=300)  # fmt: skip
+    republish = (
+        "from cdp_orchestration.transform.project import classification; from privacy import publish_copy; "
+        "publish_copy(classification())"
+    )
+    subprocess.run([sys.executable, "-c", republish], cwd=REPO_ROOT, env=env, check=True, timeout=300)
     for role, name in ROLE_USERS.items():
         assert add_user(home, name, role).returncode == 0
     for url in serve(home, home.parent / "console.log", full):

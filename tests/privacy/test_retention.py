@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
 from privacy.retention import apply_retention, retention_rules
 from tests.conftest import run_cdp
+from warehouse.loads import record_source_clock
 
 SHORT_POLICY = """rules:
   - name: email_events
@@ -54,7 +55,7 @@ def test_the_nightly_run_kept_no_abandoned_checkout_past_its_window(built_wareho
 
 def test_moving_the_sources_clock_past_the_window_deletes_what_fell_out(nightly_run, cdp_home, tmp_path):
     """Email events inside a 30-day window on the first night fall out of it when the sources' clock moves on; the
-    next nightly run deletes them from the raw table and the timeline, and keeps the rest."""
+    next nightly run deletes them from the raw table, the timeline and dlt's files, and keeps the rest."""
     home = tmp_path / "home"
     shutil.copytree(cdp_home, home)
     policy = tmp_path / "retention.yml"
@@ -65,6 +66,10 @@ def test_moving_the_sources_clock_past_the_window_deletes_what_fell_out(nightly_
         # What falls out once the clock moves 5 days on: events 25 to 30 days old tonight.
         falling_out = con.execute(old_events, [as_of - timedelta(days=25)]).fetchall()[0][0]
         assert con.execute(old_events, [as_of - timedelta(days=30)]).fetchall()[0][0] == 0, "the window held all"
+        (expiring,) = con.execute(
+            "select id from raw_hubspot.email_events where to_timestamp(created / 1000) < ? order by id limit 1",
+            [as_of - timedelta(days=25)],
+        ).fetchall()[0]
     assert falling_out > 0, "the session's email events should reach back past 25 days"
     assert run_cdp(home, "advance-day", "5").returncode == 0
     result = run_cdp(home, "run", extra_env={"CDP_RETENTION_FILE": str(policy)})
@@ -83,6 +88,13 @@ def test_moving_the_sources_clock_past_the_window_deletes_what_fell_out(nightly_
             == 0
         )
         assert con.sql("select count(*) from raw_hubspot.email_events").fetchall()[0][0] > 0
+    # dlt keeps every night's raw payloads on disk (uncompressed parquet: the id is there as bytes) unless deleted.
+    assert _files_holding(home / "dlt", expiring) == []
+    assert list((home / "dlt").glob("*/load/loaded/*")) == []
+
+
+def _files_holding(folder, value: str) -> list[str]:
+    return [str(p) for p in folder.rglob("*") if p.is_file() and value.encode() in p.read_bytes()]
 
 
 def test_events_past_the_window_are_deleted_everywhere_and_nothing_else(nightly_run, cdp_home, tmp_path, monkeypatch):
@@ -102,7 +114,7 @@ def test_events_past_the_window_are_deleted_everywhere_and_nothing_else(nightly_
             "select count(*) from marts.fct_customer_events where not starts_with(event_type, 'email_')"
         ).fetchall()[0][0]
         assert 0 < old_raw < total_raw, "the session's data should straddle the test window"
-        deleted = apply_retention(con, "hubspot")
+        deleted = apply_retention(con)
         assert deleted["raw_hubspot.email_events"] == old_raw
         assert (
             con.execute(
@@ -131,4 +143,56 @@ def test_events_past_the_window_are_deleted_everywhere_and_nothing_else(nightly_
             ).fetchall()[0][0]
             == 0
         )
-        assert apply_retention(con, "square") == {}
+
+
+def test_one_future_date_header_deletes_nothing_inside_the_window(nightly_run, cdp_home, tmp_path, monkeypatch):
+    """One source answers once with a `Date` ten years ahead (a misconfigured proxy, a clock reset): the data
+    inside the window, counted back from the clock the other sources and the past agree on, all stays."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(cdp_home / "warehouse.duckdb", warehouse)
+    policy = tmp_path / "retention.yml"
+    policy.write_text(SHORT_POLICY.format(days=30))
+    monkeypatch.setenv("CDP_RETENTION_FILE", str(policy))
+    inside = "select count(*) from raw_hubspot.email_events where to_timestamp(created / 1000) >= ?"
+    with duckdb.connect(str(warehouse)) as con:
+        as_of = con.sql("select max(observed_at) from meta.source_clock").fetchall()[0][0]
+        held = con.execute(inside, [as_of - timedelta(days=30)]).fetchall()[0][0]
+        assert held > 0
+        con.execute(
+            "insert into meta.source_clock values ('hubspot', ?, 'next-run', now())", [as_of + timedelta(days=3650)]
+        )
+        apply_retention(con)
+        assert con.execute(inside, [as_of - timedelta(days=30)]).fetchall()[0][0] == held
+
+
+def test_grandchild_rows_go_with_their_parents_parent(tmp_path, monkeypatch):
+    """dlt nests lists of lists as `table__list__list`, linked to the child row above it, not to the root."""
+    policy = tmp_path / "retention.yml"
+    policy.write_text(
+        "rules:\n  - {name: carts, source: shop, keep_days: 10,\n"
+        "     tables: [{table: raw_shop.carts, timestamp: created}]}\n"
+    )
+    monkeypatch.setenv("CDP_RETENTION_FILE", str(policy))
+    as_of = datetime(2026, 6, 1, tzinfo=UTC)
+    with duckdb.connect() as con:
+        con.execute("""
+            create schema raw_shop;
+            create table raw_shop.carts (created timestamptz, _dlt_id varchar);
+            create table raw_shop.carts__lines (_dlt_id varchar, _dlt_parent_id varchar, _dlt_root_id varchar);
+            create table raw_shop.carts__lines__options (_dlt_id varchar, _dlt_parent_id varchar, _dlt_root_id varchar);
+        """)
+        record_source_clock(con, "shop", as_of, "r1")
+        con.execute(
+            "insert into raw_shop.carts values (?, 'old'), (?, 'new')",
+            [as_of - timedelta(days=30), as_of - timedelta(days=1)],
+        )
+        con.execute("insert into raw_shop.carts__lines values ('old-1', 'old', 'old'), ('new-1', 'new', 'new')")
+        con.execute(
+            "insert into raw_shop.carts__lines__options values ('old-1-a', 'old-1', 'old'), ('new-1-a', 'new-1', 'new')"
+        )
+        apply_retention(con)
+        kept = {
+            table: sorted(r for (r,) in con.sql(f"select _dlt_id from raw_shop.{table}").fetchall())
+            for table in ("carts", "carts__lines", "carts__lines__options")
+        }
+    assert kept == {"carts": ["new"], "carts__lines": ["new-1"], "carts__lines__options": ["new-1-a"]}

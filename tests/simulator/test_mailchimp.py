@@ -1,13 +1,15 @@
-"""The email tool's API: a stateful round trip that survives a restart."""
+"""The email tool's API: a stateful round trip that survives a restart, its journal and its test controls."""
 
 from __future__ import annotations
 
 import hashlib
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
-from simulator import advance_day, running_simulator
+from simulator import advance_day, mailchimp, running_simulator
 
 AUTH = ("anystring", "test-key-us1")
 LIST = {
@@ -90,3 +92,40 @@ def test_members_unsubscribe_and_bounce_as_days_pass(tmp_path: Path) -> None:
             for s in ("unsubscribed", "cleaned")
         )
         assert 10 < lost < 120
+
+
+def test_journal_holds_every_applied_change_and_the_controls_act(tmp_path: Path) -> None:
+    with running_simulator(home=tmp_path, people=50, seed=1, faults=0.0, in_thread=True) as url:
+        mc = httpx.Client(base_url=f"{url}/3.0", auth=AUTH, timeout=30)
+        list_id = mc.post("/lists", json=LIST).json()["id"]
+        members = [{"email_address": "a@example.com", "status": "subscribed"}, {"email_address": "b@x.c0m"}]
+        batch = mc.post(f"/lists/{list_id}", json={"members": members, "update_existing": True}).json()
+        refused = batch["errors"][0]
+        assert refused["email_address"] == "b@x.c0m" and "looks fake or invalid" in refused["error"]
+        assert {"error_code", "field", "field_message"} <= refused.keys()
+        h = _hash("a@example.com")
+        mc.post(f"/lists/{list_id}/members/{h}/tags", json={"tags": [{"name": "vip", "status": "active"}]})
+        mc.get(f"/lists/{list_id}/members/{h}")
+        assert mc.post(f"/lists/{list_id}/members/{_hash('nobody@example.com')}/tags", json={"tags": []}).is_error
+
+        entries = mailchimp.journal(tmp_path)
+        assert [(e["method"], e["path"].rsplit("/", 1)[-1]) for e in entries] == [("POST", list_id), ("POST", "tags")]
+        assert entries[0]["body"]["members"] == members and entries[0]["refused"] == ["b@x.c0m"]
+
+        mailchimp.hold_after_batches(2, tmp_path)
+        mc.post(f"/lists/{list_id}", json={"members": members[:1]})
+        with ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(mc.post, f"/lists/{list_id}", json={"members": members[:1], "update_existing": True})
+            while mailchimp.held_batch(tmp_path) is None:
+                assert not answer.done(), "the second batch was answered: the hold did not fire"
+                time.sleep(0.05)
+            assert mailchimp.held_batch(tmp_path) == mailchimp.journal(tmp_path)[-1]["seq"]
+            time.sleep(0.3)
+            assert not answer.done(), "a held batch was answered before its release"
+            mailchimp.release_hold(tmp_path)
+            assert answer.result(timeout=10).json()["total_updated"] == 1
+
+        mailchimp.revoke_api_key(AUTH[1], tmp_path)
+        invalid = mc.get("/ping")
+        assert invalid.status_code == 401 and invalid.json()["title"] == "API Key Invalid"
+        assert httpx.get(f"{url}/3.0/ping", auth=("x", "another-key")).status_code == 200

@@ -1,30 +1,12 @@
 -- The run's as-of time (CONTRACT §4): recency, lifecycle and birthdays are computed as of it.
--- The var `as_of` overrides; else the latest run's source clock (the sources' HTTP Date header).
+-- The var `as_of` overrides; else the sources' clock (their HTTP Date headers): meta.sources_clock, the lower median
+-- of each source's latest observation, so one wrong header cannot move it (warehouse/loads.py).
 
 with
 
-clock as (
-
-    select * from {{ source('meta', 'source_clock') }}
-
-),
-
-latest_run as (
-
-    select run_id
-    from clock
-    order by recorded_at desc, observed_at desc
-    limit 1
-
-),
-
 observed as (
 
-    select
-        max(clock.run_id) as run_id,
-        max(clock.observed_at) as observed_at
-    from clock
-    inner join latest_run on clock.run_id = latest_run.run_id
+    select * from {{ source('meta', 'sources_clock') }}
 
 ),
 
