@@ -39,9 +39,18 @@ STATE_TABLES = (
     "marts.export_log",
 )
 STATE_SCHEMAS = ("exports", "privacy", "meta")
-# Files under CDP_HOME that go with the warehouse: the trained identity model (IDs stay put only with it), the
-# removals owed to forgotten people, the suppression list, and the hash key that recognises erased identifiers.
-STATE_FILES = ("identity/model.json", "privacy/pending_removals.json", "suppression.csv", "secrets/hash_key")
+# Files under CDP_HOME that go with the warehouse (glob patterns): the trained identity model (IDs stay put only with
+# it), the removals owed to forgotten people, the suppression list, the hash key that recognises erased identifiers,
+# and the predictive models with their cards (a card says when its model is next due and whether it was published:
+# without them a restored home retrains on another night and publishes other predictions).
+STATE_FILES = (
+    "identity/model.json",
+    "privacy/pending_removals.json",
+    "suppression.csv",
+    "secrets/hash_key",
+    "predictive/*/card.json",
+    "predictive/*/model.joblib",
+)
 OVERRIDES_ENV = "CDP_IDENTITY_OVERRIDES"
 OVERRIDES_FILE = "identity_overrides.csv"
 OWNER_ONLY = 0o600
@@ -143,7 +152,9 @@ def backup(folder: Path | None = None, full: bool = False) -> BackupResult:
             result.tables[name] = rows
         con.execute("commit")
     home = cdp_home()
-    sources = [(relative, home / relative) for relative in STATE_FILES]
+    sources = [
+        (path.relative_to(home).as_posix(), path) for pattern in STATE_FILES for path in sorted(home.glob(pattern))
+    ]
     overrides = os.environ.get(OVERRIDES_ENV)
     if overrides:
         sources.append((OVERRIDES_FILE, Path(overrides)))

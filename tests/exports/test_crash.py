@@ -48,14 +48,15 @@ def plant_warehouse(home: Path) -> None:
         con.execute("create schema marts")
         con.execute(
             """create table marts.customer_360 (customer_id varchar, email varchar, phone varchar,
-               email_consent boolean, first_name varchar, last_name varchar, date_of_birth date, country varchar)"""
+               email_consent boolean, first_name varchar, last_name varchar, date_of_birth date, country varchar,
+               next_products varchar[])"""
         )
         con.execute(
             "create table marts.segment_membership (segment varchar, customer_id varchar, entered_at timestamp)"
         )
         customers = planted_customers()
         con.executemany(
-            "insert into marts.customer_360 values (?, ?, null, true, ?, 'Planted', null, 'ID')",
+            "insert into marts.customer_360 values (?, ?, null, true, ?, 'Planted', null, 'ID', null)",
             [(customer_id, email, first) for customer_id, email, first, _ in customers],
         )
         con.executemany(

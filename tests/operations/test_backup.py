@@ -34,6 +34,9 @@ FILES = {
     "privacy/pending_removals.json": '{"mailchimp": [{"record_key": "f11"}]}',
     "suppression.csv": "value\nno@example.com\n",
     "secrets/hash_key": "0123456789abcdef" * 4,
+    "predictive/churn_probability/card.json": '{"trained_at": "2026-06-01"}',
+    "predictive/churn_probability/model.joblib": "trained churn model",
+    "predictive/next_products/card.json": '{"trained_at": "2026-06-01"}',
 }
 
 

@@ -121,7 +121,7 @@ def planted_night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlantedN
             ).fetchall()
         )
         refusals = con.execute(
-            "select count(*) from marts.export_log where destination = 'mailchimp' and status = 'failed' "
+            "select count(*) from marts.export_log where destination = 'mailchimp' and status = 'refused' "
             "and customer_id = ?",
             [customers[":".join(planted.till_record)]],
         ).fetchall()[0][0]
