@@ -2,9 +2,9 @@
 
 The subject's till record holds a placeholder phone typed for strangers too, their web-shop record the family
 email of their household, and a stranger's email holds theirs as a substring (`planted.py`). After the forget,
-every row of every table is as it was, byte for byte, unless it is the subject's: it names one of their records
-or customer IDs (by the truth), holds a value no other person's record holds, or is a dlt child or parent of such a
-row. The household member keeps their profile, segments and exports.
+every row of every table is as it was, byte for byte, unless it is the subject's: it names one of their records,
+customer IDs, browsers or loyalty accounts (by the truth), holds a value no other person's record holds, or is a dlt
+child or parent of such a row. The household member keeps their profile, segments and exports.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pytest
 
 from tests.conftest import run_cdp
 from tests.privacy.conftest import PLANTED_PEOPLE, ForgottenPlanted, PlantedNight
+from simulator.ids import loyalty_account_id, square_customer_id
 from tests.privacy.planted import PLACEHOLDER_PHONE
 from warehouse.catalog import tables
 
@@ -51,7 +52,7 @@ class Subject:
         mine, theirs = _typed_values(night.home, records), _typed_values(night.home, others)
         shared_digits = {_digits(v)[-9:] for v in theirs if len(_digits(v)) >= 9}
         unique = {v for v in mine - theirs if len(_digits(v)) < 9 or _digits(v)[-9:] not in shared_digits}
-        named = {f"{s}:{r}" for s, r in records} | {night.customer_id}
+        named = {f"{s}:{r}" for s, r in records} | {night.customer_id} | _standing_for(night, records)
         self.values = {v.strip().lower() for v in unique | named}
         self.bare_ids = {r.lower() for _, r in records}
         self.phone_digits = {_digits(v)[-9:] for v in unique if len(_digits(v)) >= 9}
@@ -79,6 +80,20 @@ class Subject:
             except ValueError:
                 pass
         return any(_digits(run)[-9:] in self.phone_digits for run in re.findall(r"\+?\d[\d\s().-]{7,}\d", text))
+
+
+def _standing_for(night: PlantedNight, records: set[tuple[str, str]]) -> set[str]:
+    """The IDs that stand for the subject in the newer sources, by the simulator's own record: their browsers (a
+    shop's tablet is no one's) and the loyalty accounts of their till records."""
+    with (night.home / "simulator" / "web_clients.csv").open(newline="") as handle:
+        clients = {
+            r["client_id"]
+            for r in csv.DictReader(handle)
+            if r["person_id"] == night.planted.subject and r["kind"] == "personal"
+        }
+    till = {r for s, r in records if s == "square"}
+    seqs = [seq for seq in range(len(night.truth())) if square_customer_id(seq) in till]
+    return clients | {loyalty_account_id(seq) for seq in seqs}
 
 
 def _leaves(value: Any) -> Iterator[Any]:
