@@ -22,9 +22,9 @@ from typing import Any
 import duckdb
 import pytest
 
+from simulator.ids import loyalty_account_id, square_customer_id
 from tests.conftest import run_cdp
 from tests.privacy.conftest import PLANTED_PEOPLE, ForgottenPlanted, PlantedNight
-from simulator.ids import loyalty_account_id, square_customer_id
 from tests.privacy.planted import PLACEHOLDER_PHONE
 from warehouse.catalog import tables
 
