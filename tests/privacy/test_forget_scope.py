@@ -29,8 +29,9 @@ from tests.privacy.planted import PLACEHOLDER_PHONE
 from warehouse.catalog import tables
 
 DLT_LINKS = ("_dlt_id", "_dlt_root_id", "_dlt_parent_id")
-# Columns that hold a source's own record ID; elsewhere a bare ID such as HubSpot's `251` is just a number.
-ID_COLUMN = re.compile(r"(^|_)ids?$|^value$|^hs_object_id$")
+# Columns that hold a source's own record ID; elsewhere a bare ID such as HubSpot's `251` is just a number. Staging
+# names the customer a web event names `customer_ref` (the logged-in or checking-out Shopify customer).
+ID_COLUMN = re.compile(r"(^|_)ids?$|^value$|^hs_object_id$|customer_ref$")
 # Raw person tables and the columns holding what a person typed about themselves, per source system.
 PERSON_TABLES = {
     "shopify": ("raw_shopify.customers", ["email", "phone", "default_address__phone"]),
