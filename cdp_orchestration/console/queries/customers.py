@@ -151,11 +151,12 @@ def profile(cursor: duckdb.DuckDBPyConnection, customer_id: str, explainer: Pair
         [customer_id],
     )  # fmt: skip
     record_ids = sorted(r["record_id"] for r in mapped)
+    # What the records table shows; a record's birth date is not (the pseudonymised copy leaves it out).
     held = {
         r["record_id"]: r
         for r in rows(
             cursor,
-            """select record_id, first_name, last_name, email, phone, date_of_birth, address, postcode, city, country,
+            """select record_id, first_name, last_name, email, phone, address, postcode, city, country,
                       created_at, updated_at
                from intermediate.int_person_records
                where record_id in (select record_id from marts.customer_id_map where customer_id = ?)""",
