@@ -102,8 +102,7 @@ def test_export_person_holds_every_source_record_of_the_person(nightly_run, cdp_
 # Columns named after emails or birthdays that hold counts, agreement levels, IDs or a system's name: analysts (and
 # the console's "why were these joined") need them as the warehouse holds them.
 NOT_PERSONAL = {
-    "marts.customer_360": ["emails_sent", "emails_opened", "emails_bounced", "email_consent_source",
-                           "days_to_next_birthday"],
+    "marts.customer_360": ["emails_sent", "emails_opened", "emails_bounced", "email_consent_source"],
     "marts.customer_geography": ["email_contactable_customers"],
     "identity.match_evidence": ["gamma_email", "gamma_phone", "gamma_dob"],
     "intermediate.int_email_events": ["email_event_id", "email_campaign_id"],
