@@ -8,6 +8,7 @@ BENCHMARKS = [
     "ingest_throughput",
     "nightly",
     "identity_public",
+    "identity_incremental",
     "identity_scale",
     "export_throughput",
     "forget_time",

@@ -1,6 +1,7 @@
 """Identity resolution: which source person records belong to one person.
 
-``resolve(records)`` is the whole matching contract (CONTRACT §5); ``assign_customer_ids`` keeps customer IDs
+``resolve(records)`` is the whole matching contract (CONTRACT §5); ``resolve_incremental`` gives the same result
+doing only the work a previous run's changes call for; ``assign_customer_ids`` keeps customer IDs
 stable across runs, ``pairwise_metrics`` measures a clustering against truth, and the cleaning functions are
 exported (and registered for DuckDB by ``register_udfs``) so staging reuses the rules that live only here.
 """
@@ -21,11 +22,14 @@ from identity.normalize import (
     phone_key,
 )
 from identity.persistent_ids import assign_customer_ids
-from identity.pipeline import resolve
+from identity.pipeline import PreviousRun, Resolution, resolve, resolve_incremental
 from identity.udfs import register as register_udfs
 
 __all__ = [
     "resolve",
+    "resolve_incremental",
+    "PreviousRun",
+    "Resolution",
     "assign_customer_ids",
     "pairwise_metrics",
     "register_udfs",

@@ -43,12 +43,14 @@ def constrained_clusters(
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
     max_cluster_size: int = DEFAULT_MAX_CLUSTER_SIZE,
+    dob_outweighs_names: bool = False,
 ) -> np.ndarray:
     """Cluster label (index of a representative record) for each record.
 
     ``edges`` has integer columns ``l``, ``r`` (positions in ``record_ids``) and ``w`` (match weight).
     ``must_link`` pairs are joined first, unconditionally; ``cannot_link`` pairs never end up together
-    through scored edges.
+    through scored edges. ``dob_outweighs_names``: an exact shared birth date lets given names that cannot be
+    one person's merge (learnt from the data by ``train.learn_guards``).
     """
     n = len(record_ids)
     pos = {r: i for i, r in enumerate(record_ids)}
@@ -111,9 +113,9 @@ def constrained_clusters(
                     if not _dates_ok(x, y):
                         return False
         na, nb = names_of(a), names_of(b)
-        # An exact shared birth date outweighs a given name that differs (a name typed wrong beyond a typo, or
-        # replaced); people of one household share one only as twins, whom the model must then tell apart.
-        if na and nb and not (da & db):
+        # Where the data says so (``dob_outweighs_names``), an exact shared birth date outweighs given names that
+        # cannot be one person's: a name typed wrong beyond a typo, or replaced.
+        if na and nb and not (dob_outweighs_names and da & db):
             for x in na:
                 for y in nb:
                     if not _names_ok(x, y):
@@ -141,3 +143,23 @@ def constrained_clusters(
                 union(ra, rb)
 
     return np.array([find(i) for i in range(n)])
+
+
+def connected_to(n: int, edges: pd.DataFrame, must_link: Iterable[tuple[int, int]], seeds: Iterable[int]) -> list[int]:
+    """Positions (of ``n``) connected to any of ``seeds`` through ``edges`` (``l``, ``r``) or ``must_link`` pairs:
+    the part of the graph that clustering has to see again when those records changed."""
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    pairs = list(zip(edges["l"].tolist(), edges["r"].tolist(), strict=True)) if len(edges) else []
+    for a, b in [*pairs, *must_link]:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    roots = {find(s) for s in seeds}
+    return [i for i in range(n) if find(i) in roots]

@@ -74,15 +74,15 @@ def given_names_compatible(
 ) -> bool:
     """Can two records with these given-name tokens and whole-name tokens be one person?
 
-    What tells two people of one family apart is the given name: one record's given name must appear, token
-    by token, within the other's whole name (either way round, so swapped fields and a full name typed in one
-    field pass). A family name that differs (a new married name, a surname typed wrong beyond one letter)
-    does not refuse on its own. Without a given name on one side, the whole names must fit as in
-    :func:`names_compatible`.
+    What tells two people of one family apart is the given name. Either the whole names fit as in
+    :func:`names_compatible` (swapped fields, a full name typed in one field, a missing middle name), or the given
+    names do (so a family name that differs, a new married name or one typed wrong beyond a letter, does not
+    refuse on its own). A given name found only among the other's family name does not count: ``Vo Huu Tu`` with
+    first and last name swapped is not ``Thanh Chi Vo``.
     """
     if not given_a or not given_b:
         return names_compatible(all_a, all_b)
-    return _all_matched(given_a, all_b or ()) or _all_matched(given_b, all_a or ())
+    return names_compatible(all_a, all_b) or names_compatible(given_a, given_b)
 
 
 def dates_compatible(a: str | None, b: str | None) -> bool:

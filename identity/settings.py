@@ -188,8 +188,15 @@ def em_rules(present: set[str]) -> list[Any]:
     if len(comparison_groups(present)) < 2:
         return []
     rules: list[Any] = [block_on(c) for c in ("dob", "name_key") if c in present]
-    # A third round on a place or contact column estimates name and birth date together, on pairs neither chose.
-    third = next((c for c in ("postcode", "phone", "email", "address", "city") if c in present), None)
+    # A third round on an identifier one person holds (an email or phone no other name uses) estimates name and
+    # birth date together, on pairs neither chose. Not a place: pairs sharing a postcode or street are mostly
+    # households, and EM there learns "same family" (family name shared, birth date differs) as the match.
+    third = next((c for c in ("email", "phone") if c in present), None)
     if third:
-        rules.append(block_on(third))
+        rules.append(f"l.{third} = r.{third} AND NOT l.{third}_shared AND NOT r.{third}_shared")
+    elif "dob" not in present:
+        # Nothing else estimates the name: a place it has to be.
+        place = next((c for c in ("postcode", "address", "city") if c in present), None)
+        if place:
+            rules.append(block_on(place))
     return rules

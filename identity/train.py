@@ -6,22 +6,51 @@ several blocking rules so each comparison is estimated on pairs it did not selec
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from identity import frequencies
+from identity.compatibility import given_names_compatible
+
 log = logging.getLogger(__name__)
 
 PROFILE_KEY = "identity_profile"
-# 2: comparisons rebuilt (given name, birth-date parts, place levels) and informative columns; older models retrain.
-MODEL_VERSION = 2
+GUARDS_KEY = "identity_guards"
+# 3: term frequencies kept with the model, guards learnt from the data, prior no longer rescaled; older models
+# retrain.
+MODEL_VERSION = 3
 # Share of non-null values may move this much before a saved model is considered stale.
 DRIFT_TOLERANCE = 0.25
+# The records may grow or shrink by this factor before the saved prior and frequencies are considered stale.
+GROWTH_TOLERANCE = 1.5
+
+
+@dataclass
+class Model:
+    """A trained model: Splink's settings, the clustering guards learnt from the data, and the data profile.
+
+    The term-frequency counts it was trained with live in the DuckDB connection (``frequencies``) and are
+    saved beside it. A model scores a pair the same way whatever other records come later: prior, m, u and
+    frequencies are fixed until it is retrained.
+    """
+
+    settings: dict[str, Any]
+    guards: dict[str, Any]
+    profile: dict[str, Any]
+
+    @property
+    def identity(self) -> str:
+        """A digest of the whole model: scores made with another model are not this one's."""
+        text = json.dumps([self.settings, self.guards, self.profile], sort_keys=True, default=str)
+        return hashlib.md5(text.encode()).hexdigest()
 
 
 def data_profile(con: duckdb.DuckDBPyConnection, present: set[str], table: str = "features") -> dict[str, Any]:
@@ -45,34 +74,39 @@ def drifted(saved: dict[str, Any] | None, current: dict[str, Any]) -> str | None
     for c, v in current["fill"].items():
         if abs(saved["fill"].get(c, 0) - v) > DRIFT_TOLERANCE:
             return f"fill rate of {c} moved from {saved['fill'].get(c)} to {v}"
+    before, now = saved.get("records") or 0, current["records"]
+    if not before or not 1 / GROWTH_TOLERANCE <= now / before <= GROWTH_TOLERANCE:
+        return f"records went from {before:,} to {now:,}"
     return None
 
 
-def load_model(model_path: str | os.PathLike[str] | None, profile: dict[str, Any]) -> dict[str, Any] | None:
-    """The saved Splink settings dict if ``model_path`` exists and still fits the data."""
+def load_model(
+    con: duckdb.DuckDBPyConnection, model_path: str | os.PathLike[str] | None, profile: dict[str, Any]
+) -> Model | None:
+    """The saved model if ``model_path`` exists and still fits the data; its frequencies go into ``con``."""
     if not model_path or not Path(model_path).exists():
         return None
-    model = json.loads(Path(model_path).read_text())
-    saved = model.pop(PROFILE_KEY, None)
+    settings = json.loads(Path(model_path).read_text())
+    saved = settings.pop(PROFILE_KEY, None)
+    guards = settings.pop(GUARDS_KEY, None)
     reason = drifted(saved, profile)
+    if reason is None and (guards is None or not frequencies.load(con, model_path)):
+        reason = "no guards or term frequencies saved with it"
     if reason:
         log.info("identity: retraining, saved model does not fit the data (%s)", reason)
         return None
-    # Matches grow with the records, pairs with their square: the prior scales with 1 / records.
-    trained_on = (saved or {}).get("records")
-    if trained_on and profile.get("records"):
-        model["probability_two_random_records_match"] = min(
-            0.5, model["probability_two_random_records_match"] * trained_on / profile["records"]
-        )
-    return model
+    return Model(settings, guards, saved)
 
 
-def save_model(model: dict[str, Any], model_path: str | os.PathLike[str], profile: dict[str, Any]) -> None:
-    """Write the Splink model JSON with the data profile it was trained on (atomically)."""
+def save_model(con: duckdb.DuckDBPyConnection, model: Model, model_path: str | os.PathLike[str]) -> None:
+    """Write the Splink model JSON with the guards and data profile, and the frequencies beside it (atomically)."""
     path = Path(model_path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    frequencies.save(con, path)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps({**model, PROFILE_KEY: profile}, indent=2, default=str))
+    tmp.write_text(
+        json.dumps({**model.settings, PROFILE_KEY: model.profile, GUARDS_KEY: model.guards}, indent=2, default=str)
+    )
     tmp.replace(path)
 
 
@@ -181,3 +215,48 @@ def calibrate_prior(con: duckdb.DuckDBPyConnection, model: dict[str, Any], table
         estimates.sort()
         model["probability_two_random_records_match"] = min(0.5, estimates[len(estimates) // 2])
     return model
+
+
+# Records sharing a street line in groups up to this size are compared for the guards (larger groups are blocks
+# of flats or placeholders), and at most this many pairs of them.
+GUARD_GROUP_MAX = 12
+GUARD_PAIRS_MAX = 20_000
+# Twins are the only people of one household who share a birth date: a few in a hundred pairs of household members.
+# Ten times that share is a population where a name conflict at one address is mostly one person's record.
+ONE_PERSON_SHARE = 0.1
+# Fewer name conflicts than this cannot tell.
+MIN_CONFLICTS = 10
+
+
+def learn_guards(con: duckdb.DuckDBPyConnection, present: set[str], table: str = "features") -> dict[str, Any]:
+    """What this data says about refusing merges, as the clustering needs it.
+
+    ``dob_outweighs_names``: may an exact shared birth date join records whose given names cannot be one
+    person's? Among records at one street line whose names cannot be one person's, count how many share their
+    birth date. In a population of households they are mostly different people (spouses, children) and only twins
+    share a date: a shared date is no proof, the guard stays strict. Where most share it, the names are what is
+    wrong (typed beyond a typo, or replaced) and a shared date outweighs them. Without street lines, strict.
+    """
+    guards: dict[str, Any] = {"dob_outweighs_names": False}
+    if not {"address", "dob", "name_key"} <= present:
+        return guards
+    rows = con.execute(
+        f"""
+        with f as (
+            select record_id, address, dob, first_toks, name_toks from {table}
+            where address is not null and dob is not null and name_key is not null
+            qualify count(*) over (partition by address) <= {GUARD_GROUP_MAX}
+        )
+        select l.first_toks, l.name_toks, r.first_toks, r.name_toks, l.dob = r.dob
+        from f l join f r on l.address = r.address and l.record_id < r.record_id
+        order by hash(l.record_id || r.record_id) limit {GUARD_PAIRS_MAX}
+        """
+    ).fetchall()
+    conflicts = [same_dob for fa, na, fb, nb, same_dob in rows if not given_names_compatible(fa, na, fb, nb)]
+    share = sum(conflicts) / len(conflicts) if conflicts else 0.0
+    guards.update(
+        name_conflicts_at_one_address=len(conflicts),
+        share_sharing_birth_date=round(share, 4),
+        dob_outweighs_names=len(conflicts) >= MIN_CONFLICTS and share >= ONE_PERSON_SHARE,
+    )
+    return guards

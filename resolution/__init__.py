@@ -1,5 +1,6 @@
-"""Identity resolution in the warehouse: the nightly step that resolves the person records with `identity`, keeps
-customer IDs stable across runs, and saves the assignment, the ID history, the match evidence and a report.
+"""Identity resolution in the warehouse: the nightly step that resolves the person records with `identity` (only the
+night's changes, from the state the last night kept), keeps customer IDs stable across runs, and saves the
+assignment, the ID history, the match evidence and a report.
 
 `identity` is the library that decides who is who on any data; this package is what the CDP keeps of its answers.
 """

@@ -10,11 +10,19 @@ from pathlib import Path
 
 import duckdb
 
-from identity import pipeline, resolve
+from identity import resolve_incremental
 from identity.persistent_ids import assign_customer_ids
 from identity.pipeline import MATCH_THRESHOLD
 from resolution.report import write_report
-from resolution.store import ensure_tables, load_inputs, log_run, read_overrides, save_resolution
+from resolution.store import (
+    ensure_tables,
+    forgotten_since,
+    load_inputs,
+    load_previous,
+    log_run,
+    read_overrides,
+    save_resolution,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,8 @@ class ResolutionOutcome:
     pairs_kept: int
     changes: dict[str, int]
     model_trained: bool
+    incremental: bool
+    changed_records: int
     seconds: float
     report: Path
 
@@ -39,6 +49,10 @@ def resolve_warehouse(
     """Resolves `intermediate.int_person_records`, carries customer IDs over from the last run and saves it all.
 
     The match model is trained on this warehouse's records and kept at `model_path`; `retrain` trains it afresh.
+    A night resolves only what changed since the last one (`identity.resolve_incremental`), unless it is the first,
+    `retrain` is asked for, the model no longer fits the records, or someone was forgotten since the model was
+    trained (its term-frequency counts were made from their records too): then the model is trained afresh and
+    everything is resolved again.
     `overrides` are the files of analysts' decisions, in the order they are read (a later decision wins).
     """
     started = time.perf_counter()
@@ -46,25 +60,29 @@ def resolve_warehouse(
     must_link, cannot_link = read_overrides(*overrides)
     ensure_tables(con)
     records, previous, retired = load_inputs(con)
-    clusters, evidence = resolve(
+    if model_path.exists() and forgotten_since(con, datetime.fromtimestamp(model_path.stat().st_mtime, UTC)):
+        retrain = True
+    result = resolve_incremental(
         records,
+        None if retrain else load_previous(con),
         model_path=model_path,
         retrain=retrain,
-        return_evidence=True,
         must_link=must_link,
         cannot_link=cannot_link,
     )
-    assignment, history = assign_customer_ids(clusters, previous, retired)
-    save_resolution(con, records, assignment, history, evidence, run_id, datetime.now(UTC))
+    assignment, history = assign_customer_ids(result.clusters, previous, retired)
+    save_resolution(con, records, assignment, history, result, (must_link, cannot_link), run_id, datetime.now(UTC))
     changes = {change: int(history["change"].eq(change).sum()) for change in ("merge", "split", "erase")}
     outcome = ResolutionOutcome(
         records=len(records),
         customers=int(assignment["customer_id"].nunique()),
         largest_cluster=int(assignment["customer_id"].value_counts().max()) if len(assignment) else 0,
-        pairs_kept=len(evidence),
+        pairs_kept=len(result.evidence),
         changes=changes,
-        # Asked for, first run, or the saved model no longer fits the data (drift): each is a retrain.
-        model_trained=pipeline.last_timings.trained,
+        # Asked for, first run, a forget, or the saved model no longer fits the data (drift): each is a retrain.
+        model_trained=result.trained,
+        incremental=result.incremental,
+        changed_records=result.changed_records,
         seconds=round(time.perf_counter() - started, 2),
         report=model_path.parent / "report.html",
     )
@@ -81,12 +99,14 @@ def resolve_warehouse(
             "largest_cluster": outcome.largest_cluster,
             "model_trained": outcome.model_trained,
             "seconds": outcome.seconds,
+            "incremental": outcome.incremental,
+            "changed_records": outcome.changed_records,
         },
     )
     write_report(
         outcome.report,
         model_path,
-        evidence,
+        result.evidence,
         MATCH_THRESHOLD,
         {
             "records": outcome.records,
@@ -94,6 +114,7 @@ def resolve_warehouse(
             "pairs kept as evidence": outcome.pairs_kept,
             "largest customer (records)": outcome.largest_cluster,
             "model trained this run": outcome.model_trained,
+            "resolved": f"{outcome.changed_records:,} changed records" if outcome.incremental else "all records",
         },
     )
     return outcome

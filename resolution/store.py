@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from warehouse import cdp_home, registered, transaction
+from identity import PreviousRun, Resolution
+from warehouse import cdp_home, has_table, registered, transaction
 from warehouse.paths import DBT_PROJECT_DIR
 
 DDL = """
@@ -27,7 +28,15 @@ create table if not exists identity.id_history (
 create table if not exists identity.resolution_runs (
     run_id varchar, resolved_at timestamptz, records bigint, customers bigint, merges bigint, splits bigint,
     erases bigint, pairs_kept bigint, largest_cluster bigint, model_trained boolean, seconds double);
+alter table identity.resolution_runs add column if not exists incremental boolean;
+alter table identity.resolution_runs add column if not exists changed_records bigint;
+create table if not exists identity.record_fingerprints (record_id varchar primary key, fingerprint varchar);
+create table if not exists identity.applied_overrides (record_id_l varchar, record_id_r varchar, decision varchar);
+create table if not exists identity.resolution_state (model_id varchar);
 """
+# A night resolves incrementally from what the last one kept: its assignment, its evidence, the fingerprint of
+# each record's matching features, the overrides it applied and the model it scored with. All of it is state, kept
+# through a full refresh.
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -92,16 +101,26 @@ def save_resolution(
     records: pd.DataFrame,
     assignment: pd.DataFrame,
     history: pd.DataFrame,
-    evidence: pd.DataFrame,
+    resolution: Resolution,
+    overrides: tuple[list[tuple[str, str]], list[tuple[str, str]]],
     run_id: str,
     now: datetime,
 ) -> None:
-    """Replaces the assignment and the evidence, appends the ID changes, all in one transaction."""
+    """Replaces the assignment, the evidence, the fingerprints and the applied overrides, appends the ID changes,
+    all in one transaction."""
+    must, cannot = overrides
+    applied = pd.DataFrame(
+        [(a, b, "same") for a, b in must] + [(a, b, "different") for a, b in cannot],
+        columns=["record_id_l", "record_id_r", "decision"],
+        dtype="object",
+    )
     frames = {
         "assignment_in": assignment,
         "records_in": records[["record_id", "source_system", "source_record_id"]],
         "history_in": history,
-        "evidence_in": evidence,
+        "evidence_in": resolution.evidence,
+        "fingerprints_in": resolution.fingerprints,
+        "overrides_in": applied,
     }
     with registered(con, **frames), transaction(con):
         con.execute("delete from identity.customer_assignments")
@@ -116,6 +135,12 @@ def save_resolution(
             [run_id, now],
         )
         con.execute("create or replace table identity.match_evidence as select * from evidence_in")
+        con.execute("delete from identity.record_fingerprints")
+        con.execute("insert into identity.record_fingerprints select record_id, fingerprint from fingerprints_in")
+        con.execute("delete from identity.applied_overrides")
+        con.execute("insert into identity.applied_overrides select * from overrides_in")
+        con.execute("delete from identity.resolution_state")
+        con.execute("insert into identity.resolution_state values (?)", [resolution.model_id])
 
 
 def load_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
@@ -126,11 +151,42 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFr
     return records, previous, retired
 
 
+def load_previous(con: duckdb.DuckDBPyConnection) -> PreviousRun | None:
+    """What the last run kept for an incremental night, or None when it kept nothing to start from."""
+    fingerprints = con.sql("select record_id, fingerprint from identity.record_fingerprints").df()
+    if fingerprints.empty or not has_table(con, "identity", "match_evidence"):
+        return None
+    clusters = con.sql("select record_id, customer_id as cluster_id from identity.customer_assignments").df()
+    evidence = con.sql("select * from identity.match_evidence").df()
+    applied = con.sql("select record_id_l, record_id_r, decision from identity.applied_overrides").fetchall()
+    model_id = con.sql("select any_value(model_id) from identity.resolution_state").fetchall()[0][0]
+    return PreviousRun(
+        clusters,
+        evidence,
+        fingerprints,
+        model_id,
+        must_link=[(a, b) for a, b, d in applied if d == "same"],
+        cannot_link=[(a, b) for a, b, d in applied if d == "different"],
+    )
+
+
+def forgotten_since(con: duckdb.DuckDBPyConnection, moment: datetime) -> bool:
+    """Has anyone been forgotten since ``moment``? (``privacy`` records each erased customer ID in the history.)"""
+    return bool(
+        con.execute(
+            "select count(*) from identity.id_history where change = 'erase' and run_id like 'privacy:%' "
+            "and changed_at > ?",
+            [moment],
+        ).fetchall()[0][0]
+    )
+
+
 def log_run(con: duckdb.DuckDBPyConnection, run_id: str, facts: dict[str, object]) -> None:
-    """One row of `identity.resolution_runs` (columns in the order of the DDL after `run_id, resolved_at`)."""
+    """One row of `identity.resolution_runs`."""
     columns = ["records", "customers", "merges", "splits", "erases", "pairs_kept", "largest_cluster",
-               "model_trained", "seconds"]  # fmt: skip
+               "model_trained", "seconds", "incremental", "changed_records"]  # fmt: skip
     con.execute(
-        f"insert into identity.resolution_runs values (?, now(), {', '.join('?' * len(columns))})",
+        f"insert into identity.resolution_runs (run_id, resolved_at, {', '.join(columns)}) "
+        f"values (?, now(), {', '.join('?' * len(columns))})",
         [run_id, *(facts[c] for c in columns)],
     )

@@ -4,7 +4,7 @@ the catalogue of what the warehouse holds, and the installation's hash key.
 The base every domain library stands on; it imports no other package of the project.
 """
 
-from warehouse.catalog import Table, has_table, quote, tables
+from warehouse.catalog import Table, column_names, has_table, quote, tables
 from warehouse.connection import connect, registered, transaction
 from warehouse.keys import keyed_hash, register_keyed_hash
 from warehouse.paths import REPO_ROOT, analytics_path, cdp_home, logs_dir, pipelines_dir, warehouse_path
@@ -14,6 +14,7 @@ __all__ = [
     "Table",
     "analytics_path",
     "cdp_home",
+    "column_names",
     "connect",
     "has_table",
     "keyed_hash",

@@ -60,3 +60,15 @@ def has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
             [schema, name],
         ).fetchall()
     )
+
+
+def column_names(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> set[str]:
+    """The columns of a table or view of the database in use (a published copy may leave personal ones out)."""
+    return {
+        column
+        for (column,) in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_catalog = current_database() and table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }

@@ -46,7 +46,11 @@ def resolve_identities(context: AssetExecutionContext, config: ResolutionConfig,
             con, cdp_home() / "identity" / "model.json", override_files(), context.run.run_id, retrain=config.retrain
         )
     if outcome.model_trained:
-        context.log.info("Trained the match model afresh on this warehouse's records (first run, asked for, or drift)")
+        context.log.info(
+            "Trained the match model afresh on this warehouse's records (first run, asked for, a forget, or drift)"
+        )
+    if outcome.incremental:
+        context.log.info(f"Resolved incrementally: {outcome.changed_records:,} new or changed records")
     context.log.info(f"Resolved {outcome.records:,} person records into {outcome.customers:,} customers")
     context.log.info(f"Identity report: {outcome.report}")
     yield MaterializeResult(
@@ -56,6 +60,8 @@ def resolve_identities(context: AssetExecutionContext, config: ResolutionConfig,
             "customers": outcome.customers,
             "largest_cluster": outcome.largest_cluster,
             "model_trained": outcome.model_trained,
+            "incremental": outcome.incremental,
+            "changed_records": outcome.changed_records,
             "resolve_seconds": outcome.seconds,
         },
     )

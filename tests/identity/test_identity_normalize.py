@@ -14,7 +14,7 @@ from identity import (
     normalize_phone,
     phone_key,
 )
-from identity.compatibility import dates_compatible, names_compatible
+from identity.compatibility import dates_compatible, given_names_compatible, names_compatible
 from identity.normalize import canonical_name
 
 
@@ -79,6 +79,21 @@ def test_names_compatible() -> None:
     assert names_compatible(("stephen", "white"), ("stehpen", "white"))
     assert not names_compatible(("anna", "nowak"), ("nowak", "piotr"))
     assert not names_compatible(("anh", "nguyen", "van"), ("binh", "nguyen", "van"))
+
+
+def test_given_names_compatible() -> None:
+    def compatible(a: tuple[str, str], b: tuple[str, str]) -> bool:
+        """Records as (first name, last name), canonical."""
+        tokens = [(tuple(x[0].split()), tuple(sorted({*x[0].split(), *x[1].split()}))) for x in (a, b)]
+        return given_names_compatible(tokens[0][0], tokens[0][1], tokens[1][0], tokens[1][1])
+
+    assert compatible(("anna", "nowak"), ("anna", "kowalska"))  # a new family name
+    assert compatible(("nowak", "anna"), ("anna", "nowak"))  # fields swapped
+    assert compatible(("jan", "nowak"), ("jan maria", "nowak"))  # a middle name on one record
+    assert not compatible(("piotr", "nowak"), ("anna", "nowak"))  # two people of one family
+    assert not compatible(("thi hong", "nguyen"), ("thi xuan", "nguyen"))  # a shared middle name is not enough
+    # The family name typed in the first-name field is not a given name that agrees.
+    assert not compatible(("vo", "huu tu"), ("thanh chi", "vo"))
 
 
 def test_dates() -> None:

@@ -83,11 +83,11 @@ def _midway_through_publish() -> None:
     select_list = analytics_copy.select_list
     calls = {"n": 0}
 
-    def counted(columns: Any) -> str:
+    def counted(*args: Any) -> str:
         calls["n"] += 1
         if calls["n"] == 6:
             _die()
-        return select_list(columns)
+        return select_list(*args)
 
     analytics_copy.select_list = counted
 

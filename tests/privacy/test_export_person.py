@@ -100,7 +100,8 @@ def test_export_person_holds_every_source_record_of_the_person(nightly_run, cdp_
 
 
 # Columns named after emails or birthdays that hold counts, agreement levels, IDs or a system's name: analysts (and
-# the console's "why were these joined") need them as the warehouse holds them.
+# the console's "why were these joined") need them as the warehouse holds them. (Not `days_to_next_birthday`: with
+# the as-of date it gives the day of birth, so the copy leaves it out.)
 NOT_PERSONAL = {
     "marts.customer_360": ["emails_sent", "emails_opened", "emails_bounced", "email_consent_source"],
     "marts.customer_geography": ["email_contactable_customers"],

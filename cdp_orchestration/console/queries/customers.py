@@ -18,7 +18,7 @@ from cdp_orchestration.console.analytics import rows
 from cdp_orchestration.console.queries.identity import PairExplainer, PairExplanation
 from identity import normalize_email, normalize_phone
 from privacy.person import parse_record
-from warehouse import has_table, keyed_hash
+from warehouse import column_names, has_table, keyed_hash
 
 SEARCH_LIMIT = 50
 TIMELINE_LIMIT = 300
@@ -30,6 +30,11 @@ CONSENT_EVENTS = {
     "email_consent": ("consent_granted", "consent_withdrawn", "email_unsubscribed"),
     "ads_consent": ("consent_ads_granted", "consent_ads_withdrawn"),
 }
+# The personal columns the profile shows; the analytics copy leaves some out (privacy/classification.py: a birth
+# date is dropped unless an analyst asks for it), and those show as not known.
+PERSONAL_COLUMNS = (
+    "first_name", "last_name", "email", "phone", "date_of_birth", "address", "postcode", "city", "country",
+)  # fmt: skip
 SUMMARY_COLUMNS = """c.customer_id, c.first_name, c.last_name, c.email, c.phone, c.city, c.country, c.lifecycle_stage,
     c.order_count, c.total_spend_reporting, c.reporting_currency, c.source_record_count"""
 
@@ -146,18 +151,18 @@ def profile(cursor: duckdb.DuckDBPyConnection, customer_id: str, explainer: Pair
     customers = rows(cursor, "select * from marts.customer_360 where customer_id = ?", [customer_id])
     if not customers:
         return None
+    published = column_names(cursor, "intermediate", "int_person_records")
+    personal = ", ".join(c if c in published else f"null as {c}" for c in PERSONAL_COLUMNS)
     mapped = rows(
         cursor, "select record_id, source_system, source_record_id from marts.customer_id_map where customer_id = ?",
         [customer_id],
     )  # fmt: skip
     record_ids = sorted(r["record_id"] for r in mapped)
-    # What the records table shows; a record's birth date is not (the pseudonymised copy leaves it out).
     held = {
         r["record_id"]: r
         for r in rows(
             cursor,
-            """select record_id, first_name, last_name, email, phone, address, postcode, city, country,
-                      created_at, updated_at
+            f"""select record_id, {personal}, created_at, updated_at
                from intermediate.int_person_records
                where record_id in (select record_id from marts.customer_id_map where customer_id = ?)""",
             [customer_id],
@@ -192,7 +197,7 @@ def profile(cursor: duckdb.DuckDBPyConnection, customer_id: str, explainer: Pair
     consent_types = {t for types in CONSENT_EVENTS.values() for t in types}
     consent_events = [e for e in reversed(events) if e["event_type"] in consent_types]
     return Profile(
-        customer=customers[0],
+        customer=dict.fromkeys(PERSONAL_COLUMNS) | customers[0],
         records=records,
         joined_pairs=[pair for pair in explained if pair.joined],
         candidates=[pair for pair in explained if not pair.joined][: explainer.candidates_shown],
