@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dlt
 from dlt import Pipeline
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.sources import DltSource
 
 from dlt_sources.connections import FILE_SOURCES, Connection
@@ -22,8 +23,14 @@ SOURCE_FACTORIES: dict[str, Callable[..., DltSource]] = {
     "web": web_source,
 }
 SOURCES = tuple(SOURCE_FACTORIES)
-# dlt's JSON-to-parquet path: several times faster than its default insert statements.
+# The sources yield arrow tables, which dlt writes as parquet without normalising them record by record.
 LOADER_FILE_FORMAT = "parquet"
+# dlt stamps rows it normalises itself with their load (`_dlt_load_id`, which staging reads as `load_id`), but not rows
+# that arrive as arrow tables unless asked to.
+dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
+# DuckDB merging a load into the warehouse: within a budget (it spills to disk beyond it; left alone it takes most of
+# the machine's memory for a large first load), and free to insert in any order (a merge needs none).
+LOAD_SETTINGS = {"memory_limit": "512MB", "preserve_insertion_order": False}
 
 
 def raw_schema(source: str) -> str:
@@ -32,9 +39,10 @@ def raw_schema(source: str) -> str:
 
 def make_pipeline(source: str, warehouse: Path, pipelines_dir: Path) -> Pipeline:
     """The pipeline of one source; its state (incremental cursors) lives in the warehouse and in `pipelines_dir`."""
+    credentials = DuckDbCredentials(str(warehouse), global_config=LOAD_SETTINGS)
     return dlt.pipeline(
         pipeline_name=f"cdp_{source}",
-        destination=dlt.destinations.duckdb(str(warehouse)),
+        destination=dlt.destinations.duckdb(credentials),
         dataset_name=raw_schema(source),
         pipelines_dir=str(pipelines_dir),
     )

@@ -145,7 +145,7 @@ def _clauses(table: Table, subject: Subject, is_person_table: bool) -> list[str]
         if "value" in table.columns and re.search(r"contact|customer", table.name):
             id_columns.append("value")
         for column in id_columns:
-            clauses.append(f"cast({quote(column)} as varchar) in ({_source_ids(source)})")
+            clauses.append(f"{_bare_id(f'cast({quote(column)} as varchar)')} in ({_source_ids(source)})")
     if {"source_system", "source_record_id"} <= table.columns.keys():
         clauses.append(
             "(source_system, cast(source_record_id as varchar)) in "
@@ -163,11 +163,19 @@ def _payload_clause(column: str, source: str | None) -> str:
         f"and regexp_replace({leaf}, '[^0-9]', '', 'g') in (select token from privacy_digits))",
     ]
     if source:
-        matches.append(f"(regexp_matches(leaf.fullkey, '{_SOURCE_ID_PATH}') and {leaf} in ({_source_ids(source)}))")
+        matches.append(
+            f"(regexp_matches(leaf.fullkey, '{_SOURCE_ID_PATH}') and {_bare_id(leaf)} in ({_source_ids(source)}))"
+        )
     return (
         f"case when json_valid({column}) then exists (select 1 from json_tree({column}) as leaf "
         f"where leaf.atom is not null and ({' or '.join(matches)})) else false end"
     )
+
+
+def _bare_id(text: str) -> str:
+    """The ID a person record keeps, of an ID column or payload value: a global ID (Shopify's
+    `gid://shopify/Customer/<id>`) names the record by its last part."""
+    return f"regexp_replace({text}, '^gid://[^/]+/[^/]+/', '')"
 
 
 def _source_ids(source: str) -> str:

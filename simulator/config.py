@@ -60,7 +60,10 @@ class Tuning:
     faults: float
     fault_timeout_seconds: float
     malformed: float
-    shopify_leak_rate: float
+    # Shopify's calculated-cost bucket: its size in points and how many it regains per second (Shopify Plus by
+    # default; a small bucket makes a test meet THROTTLED answers).
+    shopify_bucket: float
+    shopify_restore_rate: float
     # Record faults no real service produces (see ``malformed.OPT_IN_DEFECTS``), only when asked for by name.
     malformed_opt_in: frozenset[str] = frozenset()
     random_purchases: bool = False
@@ -72,7 +75,8 @@ class Tuning:
             faults=_env_float("CDP_FAULTS", 0.0),
             fault_timeout_seconds=_env_float("CDP_FAULT_TIMEOUT_SECONDS", DEFAULT_FAULT_TIMEOUT_SECONDS),
             malformed=_env_float("CDP_MALFORMED", DEFAULT_MALFORMED),
-            shopify_leak_rate=_env_float("CDP_SHOPIFY_LEAK_RATE", 200.0),
+            shopify_bucket=_env_float("CDP_SHOPIFY_BUCKET", 20_000.0),
+            shopify_restore_rate=_env_float("CDP_SHOPIFY_RESTORE_RATE", 1_000.0),
             malformed_opt_in=frozenset(
                 name.strip() for name in os.environ.get("CDP_MALFORMED_OPT_IN", "").split(",") if name.strip()
             ),

@@ -625,6 +625,10 @@ class _Builder:
             contact.ads_consent = (
                 True if r < ADS_GRANTED_SHARE else False if r < ADS_GRANTED_SHARE + ADS_REFUSED_SHARE else None
             )
+            # Set when the contact was created (as a form or an import sets a portal's property).
+            contact.ads_consent_history = (
+                [] if contact.ads_consent is None else [(contact.created, contact.ads_consent)]
+            )
 
     def _ads_consent_day(self, d: int, start: int, end: int) -> None:
         """The day's new contacts' advertising consent, and older contacts granting or withdrawing it."""
@@ -635,8 +639,10 @@ class _Builder:
         for _ in range(max(1, round(len(older) * ADS_CHANGES_PER_CONTACT_DAY)) if older else 0):
             contact = ads.choice(older)
             contact.ads_consent = not contact.ads_consent  # never set or refused: granted; granted: withdrawn
+            changed_at = ads.randrange(start, end)
+            contact.ads_consent_history.append((changed_at, contact.ads_consent))
             # max: a profile edit of the same day may already have moved the contact later
-            contact.updated = max(contact.updated, ads.randrange(start, end))
+            contact.updated = max(contact.updated, changed_at)
             contact.version += 1
 
     @staticmethod

@@ -123,14 +123,19 @@ def contact_properties(c: Customer) -> dict[str, str | None]:
 
 def contact_histories(c: Customer) -> dict[str, list[dict[str, Any]]]:
     """``propertiesWithHistory`` of a contact, newest first, as the CRM v3 API sends it: every value
-    ``hs_email_optout`` has held, with the time it was set (the other properties' histories are not simulated)."""
+    ``hs_email_optout`` and the advertising-consent property have held, with the time each was set (the other
+    properties' histories are not simulated)."""
     value = not c.subscribed
     history = []
     for ts in reversed(c.consent_changes):
         history.append({"value": str(value).lower(), "timestamp": iso_utc_ms(ts), "sourceType": "EMAIL"})
         value = not value
     history.append({"value": str(value).lower(), "timestamp": iso_utc_ms(c.created), "sourceType": "CONTACTS"})
-    return {"hs_email_optout": history}
+    ads = [
+        {"value": str(granted).lower(), "timestamp": iso_utc_ms(ts), "sourceType": "CRM_UI"}
+        for ts, granted in reversed(c.ads_consent_history)
+    ]
+    return {"hs_email_optout": history, "ads_consent": ads}
 
 
 def ticket_properties(t: Ticket) -> dict[str, str | None]:

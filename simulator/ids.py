@@ -10,6 +10,12 @@ import uuid
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"  # 62 symbols
+# Shopify IDs by kind: (first ID, step between consecutive records).
+_SHOPIFY_ID_SCHEMES = {
+    "Customer": (7_210_000_000_000, 1_009),
+    "Order": (5_900_000_000_000, 1_013),
+    "AbandonedCheckout": (3_100_000_000_000, 1_019),
+}
 
 
 def _mix(seq: int, salt: int, bits: int) -> int:
@@ -17,24 +23,48 @@ def _mix(seq: int, salt: int, bits: int) -> int:
     return ((seq + 1) * 0x9E3779B97F4A7C15F39CC0605CEDC8341082276BF3A27251F86C6A11D0C18E95 + salt) & mask
 
 
+def _digit_triples(alphabet: str) -> tuple[str, ...]:
+    """Every value below base**3 as its three digits, least significant first."""
+    base = len(alphabet)
+    return tuple(alphabet[v % base] + alphabet[v // base % base] + alphabet[v // base // base] for v in range(base**3))
+
+
+_CROCKFORD_TRIPLES = _digit_triples(_CROCKFORD)
+_ALNUM_TRIPLES = _digit_triples(_ALNUM)
+
+
+def _digits(value: int, length: int, alphabet: str, triples: tuple[str, ...]) -> str:
+    """`value` as `length` digits of `alphabet`, least significant first; three digits a step (IDs are rendered for
+    every record of every page: digit by digit this was half of what rendering a sale cost)."""
+    base = len(alphabet)
+    cube = base**3
+    chunks = []
+    for _ in range(length // 3):
+        value, r = divmod(value, cube)
+        chunks.append(triples[r])
+    for _ in range(length % 3):
+        value, r = divmod(value, base)
+        chunks.append(alphabet[r])
+    return "".join(chunks)
+
+
 def _base32(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        value, r = divmod(value, 32)
-        chars.append(_CROCKFORD[r])
-    return "".join(chars)
+    return _digits(value, length, _CROCKFORD, _CROCKFORD_TRIPLES)
 
 
 def shopify_customer_id(seq: int) -> int:
-    return 7_210_000_000_000 + seq * 1_009
+    base, step = _SHOPIFY_ID_SCHEMES["Customer"]
+    return base + seq * step
 
 
 def shopify_order_id(seq: int) -> int:
-    return 5_900_000_000_000 + seq * 1_013
+    base, step = _SHOPIFY_ID_SCHEMES["Order"]
+    return base + seq * step
 
 
 def shopify_checkout_id(seq: int) -> int:
-    return 3_100_000_000_000 + seq * 1_019
+    base, step = _SHOPIFY_ID_SCHEMES["AbandonedCheckout"]
+    return base + seq * step
 
 
 def shopify_checkout_token(seq: int) -> str:
@@ -46,11 +76,7 @@ def square_customer_id(seq: int) -> str:
 
 
 def _base62(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        value, r = divmod(value, 62)
-        chars.append(_ALNUM[r])
-    return "".join(chars)
+    return _digits(value, length, _ALNUM, _ALNUM_TRIPLES)
 
 
 def square_order_id(seq: int) -> str:
@@ -124,3 +150,11 @@ def customer_record_id(system: str, seq: int) -> str:
     if system == "square":
         return square_customer_id(seq)
     return hubspot_contact_id(seq)
+
+
+def shopify_seq(kind: str, legacy_id: int) -> int | None:
+    """The sequence number behind a Shopify ID of `kind` (`Customer`, `Order`, `AbandonedCheckout`); None when no
+    record can have that ID."""
+    base, step = _SHOPIFY_ID_SCHEMES[kind]
+    seq, rest = divmod(legacy_id - base, step)
+    return seq if rest == 0 and seq >= 0 else None

@@ -4,14 +4,14 @@ Defects are decided per record list with its own ``Random`` stream (independent 
 prefix-stable: lists only grow, so a record keeps its defect from day to day). The API modules
 apply the defect when they render the record.
 
-Defects: ``invalid_email``, ``impossible_date`` (a birthday such as 1990-02-30),
-``negative_amount``, ``unknown_field``, ``long_string`` (10 kB), ``wrong_type`` (a quantity
-"two", an integer amount sent as a string, a boolean or version of the wrong type).
+Defects: ``invalid_email``, ``impossible_date`` (a birthday such as 1990-02-30), ``negative_amount``,
+``unknown_field`` (REST APIs only: a GraphQL answer holds only the fields asked for), ``long_string`` (10 kB).
 
-Two kinds are faults no real service produces, planted only when named in ``CDP_MALFORMED_OPT_IN`` (the loader's
+Three kinds are faults no real service produces, planted only when named in ``CDP_MALFORMED_OPT_IN`` (the loader's
 robustness tests ask for them): ``invalid_utf8`` (a family name sent in a legacy single-byte encoding: bytes that are
-not UTF-8) and ``bad_cursor`` (the modification times of what simulated day 1 creates: one in a local time with its
-daylight-saving offset, then an empty one, ``"N/A"`` and ``"2999-01-01"``).
+not UTF-8), ``bad_cursor`` (the modification times of what simulated day 1 creates: one in a local time with its
+daylight-saving offset, then an empty one, ``"N/A"`` and ``"2999-01-01"``) and ``wrong_type`` (a quantity "two", an
+integer amount sent as a string, a boolean or version of the wrong type: a typed API never sends them).
 """
 
 from __future__ import annotations
@@ -26,14 +26,17 @@ from .ids import customer_record_id, shopify_checkout_id, shopify_order_id, squa
 from .model import Customer, Order, World
 
 CUSTOMER_DEFECTS = {
-    "shopify": ("invalid_email", "long_string", "unknown_field", "wrong_type", "invalid_utf8"),
+    "shopify": ("invalid_email", "long_string", "wrong_type", "invalid_utf8"),
     "square": ("invalid_email", "impossible_date", "long_string", "unknown_field", "wrong_type", "invalid_utf8"),
     "hubspot": ("invalid_email", "impossible_date", "long_string", "unknown_field", "wrong_type", "invalid_utf8"),
 }
-ORDER_DEFECTS = ("negative_amount", "wrong_type", "long_string", "unknown_field")
-CHECKOUT_DEFECTS = ("negative_amount", "long_string", "unknown_field")
+ORDER_DEFECTS = {
+    "shopify": ("negative_amount", "wrong_type", "long_string"),
+    "square": ("negative_amount", "wrong_type", "long_string", "unknown_field"),
+}
+CHECKOUT_DEFECTS = ("negative_amount", "long_string")
 
-OPT_IN_DEFECTS = ("invalid_utf8", "bad_cursor")
+OPT_IN_DEFECTS = ("invalid_utf8", "bad_cursor", "wrong_type")
 BAD_CURSOR_DAY = 1
 # What ``bad_cursor`` does to the records a resource gains on BAD_CURSOR_DAY, earliest first: a valid local time that
 # sorts before the previous day's times as text, then three times no loader can use.
@@ -103,7 +106,7 @@ def assign_defects(world: World, rate: float, opt_in: frozenset[str] = frozenset
     for system, orders in world.orders.items():
         rng = random.Random(f"{seed}:malformed:{system}:order")
         for order in orders:
-            order.defect = _pick(rng, rate, ORDER_DEFECTS, opt_in)
+            order.defect = _pick(rng, rate, ORDER_DEFECTS[system], opt_in)
             if order.defect:
                 order_id = str(shopify_order_id(order.seq)) if system == "shopify" else square_order_id(order.seq)
                 world.malformed.append((system, "order", order_id, order.defect))

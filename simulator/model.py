@@ -72,6 +72,8 @@ class Customer:
     defect: str | None = None
     # HubSpot contacts only: the portal's advertising-consent property; None when never set (which is no consent).
     ads_consent: bool | None = None
+    # ... and every value it was set to, with when, in order (HubSpot's property history shows them).
+    ads_consent_history: list[tuple[int, bool]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -1,55 +1,31 @@
-"""Incremental cursors compared as instants, and the clock that tells a time from the future.
+"""Incremental cursors kept as UTC instants, and the clock that tells a time from the future.
 
-dlt's incremental step keeps the greatest cursor value by `last_value_func` (`max` by default), which on the strings
-the APIs send is text order: `"N/A"` and `"2999-01-01"` sort after every real time and become the cursor, so every
-later record is skipped, and a time written with another UTC offset (a local time, either side of a daylight-saving
-change) sorts by its wall-clock reading, not by the moment it names. So every incremental resource uses `latest`, which
-compares the values as UTC instants, and screens each record first (`quarantine.check_cursor`): a cursor value that is
-missing, not a time, or ahead of the source's own clock is rejected into quarantine and never reaches dlt's cursor.
-The value dlt keeps is the one the source sent, so the next request asks the source in its own format.
+A cursor is compared as a time, never as the text an API sends: `"N/A"` and `"2999-01-01"` would sort after every real
+time and skip every later record, and a time written with another UTC offset (a local time, either side of a
+daylight-saving change) sorts by its wall-clock reading, not by the moment it names. Each page is screened first
+(`quarantine.cursor_time`): a cursor value that is missing, not a time, or ahead of the source's own clock is rejected
+into quarantine; the cursor then follows the typed times of the records loaded, so no rejected value ever moves it.
+
+The cursor lives in the resource's dlt state, committed with the load that carried its records: a load killed midway
+resumes from the last committed cursor. Like dlt's own incremental, it asks the source for records at or after the
+cursor and keeps the keys of the records loaded at that instant, so a record at the boundary is neither skipped nor
+loaded twice.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import requests
 
 # A record may be stamped a little after the `Date` of the answer carrying it: that header has whole seconds, and a
 # service's web and database hosts keep slightly different time. Beyond this a time is in the future.
 CLOCK_SKEW = timedelta(minutes=1)
-
-
-def parse_instant(value: Any) -> datetime | None:
-    """An ISO 8601 time (`Z`, an offset, or none, which is taken as UTC) or epoch milliseconds, as an aware UTC
-    datetime; None when `value` is not a time."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        if isinstance(value, int | float):
-            return datetime.fromtimestamp(value / 1000, UTC)
-        moment = datetime.fromisoformat(str(value))
-    except (ValueError, OverflowError, OSError):
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-
-
-def _instant(value: Any) -> datetime:
-    moment = parse_instant(value)
-    if moment is None:
-        # The screening step rejects such records before dlt's incremental step sees them.
-        raise ValueError(f"cursor value {value!r} is not a time; it should have been quarantined")
-    return moment
-
-
-def latest(values: Iterable[Any]) -> Any:
-    """dlt's `last_value_func` for time cursors: the value naming the latest instant, as the source wrote it (the
-    first of equal instants, as `max` does)."""
-    return max(values, key=_instant)
 
 
 def date_header(response: requests.Response) -> datetime | None:
@@ -90,3 +66,55 @@ class SourceClock:
 
     def now(self) -> datetime:
         return self._latest or datetime.now(UTC)
+
+    def limit(self) -> datetime:
+        """The latest time a record can carry: the source's clock and the skew it allows."""
+        return self.now() + CLOCK_SKEW
+
+
+def _array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+class Cursor:
+    """The latest instant loaded of a resource and the keys of the records loaded at it, in the resource's state.
+
+    `state` is the resource's dlt state (`dlt.current.resource_state()`); `initial` the start of the first load. What
+    a run asks for and skips is fixed when the run starts (`start`, the keys loaded at it); `advance` moves the state.
+    """
+
+    def __init__(self, state: dict[str, Any], initial: datetime | None = None) -> None:
+        self._state = state.setdefault("cursor", {})
+        last = self._state.get("last")
+        self.is_first_load = last is None
+        self.start: datetime | None = datetime.fromisoformat(last) if last else initial
+        self._loaded_at_start = frozenset(self._state.get("keys") or ())
+
+    def unseen(self, instants: pa.Array, keys: pa.Array) -> pa.Array:
+        """A mask of the rows to load: none from before the start (a source that cannot filter sends them), none
+        loaded before at the start; rows without an instant stay (their screening rejects them)."""
+        if self.start is None or len(instants) == 0:
+            return pa.array([True] * len(instants))
+        instants, keys = _array(instants), _array(keys)
+        boundary = pa.scalar(self.start, instants.type)
+        fresh = pc.greater_equal(instants, boundary)
+        if self._loaded_at_start:
+            known = pc.is_in(pc.cast(keys, pa.string()), value_set=pa.array(sorted(self._loaded_at_start), pa.string()))
+            fresh = pc.and_(fresh, pc.invert(pc.and_(pc.equal(instants, boundary), known)))
+        return pc.fill_null(fresh, True)
+
+    def advance(self, instants: pa.Array, keys: pa.Array) -> None:
+        """Moves the cursor over the loaded rows' instants (UTC timestamps) and keys."""
+        latest = pc.max(instants).as_py() if len(instants) else None
+        if latest is None:
+            return
+        last = self._state.get("last")
+        current = datetime.fromisoformat(last) if last else None
+        if current is not None and latest < current:
+            return
+        keys_at = pc.cast(pc.filter(keys, pc.equal(instants, pa.scalar(latest, instants.type))), pa.string())
+        if current is not None and latest == current:
+            self._state["keys"] = sorted(set(self._state.get("keys") or []) | set(keys_at.to_pylist()))
+        else:
+            self._state["last"] = latest.astimezone(UTC).isoformat()
+            self._state["keys"] = sorted(set(keys_at.to_pylist()))

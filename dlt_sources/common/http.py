@@ -5,8 +5,9 @@ JSON body was cut short, which would otherwise fail the whole load at `response.
 
 JSON is UTF-8 (RFC 8259), but systems with a legacy encoding send other bytes in it. Left to itself, requests
 then guesses an encoding for the whole page and silently garbles every non-ASCII character on it. Instead, every
-page is read as UTF-8 with the undecodable bytes kept as surrogate escapes, and the screening step
-(`quarantine.screen`) replaces them by U+FFFD, flags the record and keeps its original bytes in quarantine.
+page is read as UTF-8: orjson reads a valid page; a page it refuses (bytes that are not UTF-8, half a surrogate pair)
+is read again with the undecodable bytes kept as surrogate escapes and marked `lossy`, and the screening step
+(`quarantine.repair_texts`) replaces them by U+FFFD, flags the record and keeps its original bytes in quarantine.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 from typing import Any
 from urllib.parse import urlparse
 
+import orjson
 import requests
 from dlt.sources.helpers.requests import Client
 from requests.adapters import HTTPAdapter
@@ -56,20 +58,34 @@ def retrying_session(timeout_seconds: float = 30.0) -> requests.Session:
     return session
 
 
+def decode_json(body: bytes, **options: Any) -> tuple[Any, bool]:
+    """(the JSON document in `body`, whether text in it may hold surrogate escapes of bytes that were not UTF-8)."""
+    body = body.removeprefix(b"\xef\xbb\xbf")
+    if not options:
+        try:
+            return orjson.loads(body), False
+        except orjson.JSONDecodeError:
+            pass  # not UTF-8, a lone surrogate escape, or not JSON at all: the lenient reader decides
+    text = body.decode("utf-8", errors="surrogateescape")
+    return json.loads(text, **options), True
+
+
 class JsonAsUtf8Response(requests.Response):
     """A response whose JSON body is read as UTF-8, as RFC 8259 has it, whatever bytes it holds.
 
     Bytes that are not UTF-8 become surrogate escapes (U+DC80–U+DCFF) instead of making requests guess another
-    encoding for the whole page.
+    encoding for the whole page; `lossy` says the page was read so.
     """
 
+    lossy = False
+
     def json(self, **options: Any) -> Any:
-        text = self.content.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
         try:
-            return json.loads(text, **options)
+            document, self.lossy = decode_json(self.content, **options)
         except json.JSONDecodeError as error:
             # The error `requests.Response.json` raises, which callers catch.
             raise requests.exceptions.JSONDecodeError(error.msg, error.doc, error.pos) from error
+        return document
 
 
 class JsonAsUtf8Adapter(HTTPAdapter):
@@ -85,6 +101,11 @@ def checked_json(response: requests.Response) -> Any:
     """The JSON body of a final answer, or the HTTP error it carries."""
     response.raise_for_status()
     return response.json()
+
+
+def is_lossy(response: requests.Response) -> bool:
+    """True when the answer's JSON was read with surrogate escapes for bytes that were not UTF-8."""
+    return bool(getattr(response, "lossy", False))
 
 
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}

@@ -1,4 +1,4 @@
-"""Checks on source records, and the quarantine they go to when they fail.
+"""Checks on source records, run over a whole page at once, and the quarantine they go to when they fail.
 
 Two kinds of defect:
 - a *rejected* record cannot be used at all (no usable key, no valid timestamp, a negative or non-numeric
@@ -7,13 +7,16 @@ Two kinds of defect:
   loaded as the source sent it, staging nulls the bad value, and the quarantine table keeps a row that
   says what was wrong, so nothing is dropped silently.
 
+A check is a SQL condition over a page's wire table (`tables.build`) with the reason it gives: DuckDB evaluates every
+check of a page in one vectorised query, instead of a Python function per record. Text that is not valid Unicode
+(bytes that are not UTF-8, kept as surrogate escapes by `http.JsonAsUtf8Response`, or half a surrogate pair sent as a
+JSON escape) can only be on a page the strict JSON reader refused; on such a page the texts are repaired record by
+record (`repair_texts`): loaded with U+FFFD in their place, the record's quarantine row keeps the original bytes in
+`payload_bytes`.
+
 A record's quarantine row is keyed by `quarantine_key` (the record, or its payload when it has no ID, and the reason)
 and merged on it: a record sent again with the same defect, or a load replayed after a crash, keeps one row, with
 the payload last received.
-
-Text that is not valid Unicode (bytes that are not UTF-8, kept as surrogate escapes by `http.JsonAsUtf8Response`,
-or half a surrogate pair sent as a JSON escape) cannot be stored as text: it is loaded with U+FFFD in their place,
-and the record's quarantine row keeps the original bytes in `payload_bytes`.
 """
 
 from __future__ import annotations
@@ -22,35 +25,48 @@ import codecs
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date
+import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import dlt
+import duckdb
 import orjson
+import pyarrow as pa
 from dlt.extract.hints import HintsMeta
-
-from dlt_sources.common.cursor import CLOCK_SKEW, SourceClock, parse_instant
 
 QUARANTINE_TABLE = "quarantine"
 REJECTED = "rejected"
 LOADED_WITH_ISSUES = "loaded_with_issues"
 
-# Deliberately loose: staging does the real email validation; this catches what is plainly not an email.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Deliberately loose: staging does the real email validation; this catches what is plainly not an email (RE2 syntax).
+_EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+# What tills and forms hold when nobody typed a value: empty, not malformed.
+_NO_VALUE = r"(?i)[^\pL\pN]*|n/?a|none|null|nil|unknown"
 # Names, emails and phones longer than this are not what a person typed.
 MAX_IDENTIFIER_LENGTH = 255
 # No field a CDP reads needs more; a longer text is a paste accident or an attack, kept but flagged.
 MAX_TEXT_LENGTH = 4096
-# What tills and forms hold when nobody typed a value: empty, not malformed.
-_NO_VALUE = re.compile(r"^[\W_]*$|^(n/?a|none|null|nil|unknown)$", re.IGNORECASE)
 # A code point that cannot stand alone in text: a surrogate escape of an undecodable byte (U+DC80–U+DCFF) or an
 # unpaired half of a surrogate pair.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACEMENT_CHARACTER = "\ufffd"
 _ORIGINAL_BYTES = "cdp.original_bytes"
 
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("quarantine_key", pa.string()),
+        ("entity", pa.string()),
+        ("source_record_id", pa.string()),
+        ("disposition", pa.string()),
+        ("reason", pa.string()),
+        ("payload", pa.string()),
+        ("payload_bytes", pa.binary()),
+        ("_dlt_id", pa.string()),
+    ]
+)
 _QUARANTINE_HINTS = dlt.mark.make_hints(
     table_name=QUARANTINE_TABLE,
     write_disposition="merge",
@@ -68,6 +84,172 @@ _QUARANTINE_HINTS = dlt.mark.make_hints(
 )
 
 
+@dataclass(frozen=True)
+class Check:
+    """A defect: `when` (SQL, true for a record that has it), the `reason` it gives (SQL text) and whether it makes
+    the record unusable (`fatal`) or only flags it."""
+
+    when: str
+    reason: str
+    fatal: bool = False
+
+
+def quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def shown(column: str, width: int = 40) -> str:
+    """SQL for the value as the reason quotes it (Python's repr of the first `width` characters)."""
+    return f"coalesce('''' || left(cast({quoted(column)} as varchar), {width}) || '''', 'None')"
+
+
+def required_timestamp(column: str) -> Check:
+    return Check(
+        f"try_cast({quoted(column)} as timestamptz) is null",
+        f"{_literal(column + ' is missing or not a timestamp: ')} || {shown(column)}",
+        fatal=True,
+    )
+
+
+def optional_timestamp(column: str) -> Check:
+    """A time the record may lack; one that is there but is no time is kept as sent and flagged."""
+    return Check(
+        f"{quoted(column)} is not null and try_cast({quoted(column)} as timestamptz) is null",
+        f"{_literal(column + ' is not a timestamp: ')} || {shown(column)}",
+    )
+
+
+def cursor_time(column: str, instant: str) -> list[Check]:
+    """The field an incremental cursor follows (`instant`: SQL for it as a UTC time): a time, and not ahead of the
+    source's clock (`$clock`, with the skew it allows: `$limit`; see `cursor.py`). A rejected record never moves the
+    cursor: the cursor follows loaded records only."""
+    return [
+        Check(
+            f"({instant}) is null",
+            f"{_literal(column + ' is missing or not a timestamp: ')} || {shown(column)}",
+            fatal=True,
+        ),
+        Check(
+            f"({instant}) > $limit",
+            f"{_literal(column + ' ')} || {shown(column)} || ' is ahead of the source''s clock (' || "
+            f"strftime($clock, '%Y-%m-%d %H:%M:%S') || ' UTC)'",
+            fatal=True,
+        ),
+    ]
+
+
+def email(column: str) -> Check:
+    c = quoted(column)
+    return Check(
+        f"{c} is not null and not regexp_full_match(trim({c}), '{_NO_VALUE}') "
+        f"and not regexp_full_match(trim({c}), '{_EMAIL}')",
+        # The defect, not the value: a reason is published to analysts, an address is personal data.
+        _literal(f"{column} is not a valid email address"),
+    )
+
+
+def real_date(column: str) -> Check:
+    """A calendar date in ISO form (`1990-02-30` is not one), when there is one."""
+    c = quoted(column)
+    return Check(
+        f"{c} is not null and {c} <> '' and try_cast(left({c}, 10) as date) is null",
+        _literal(f"{column} is not a real date"),
+    )
+
+
+def short_texts(*columns: str) -> list[Check]:
+    return [
+        Check(
+            f"length({quoted(c)}) > {MAX_IDENTIFIER_LENGTH}",
+            f"{_literal(c + ' is ')} || length({quoted(c)}) || ' characters long'",
+        )
+        for c in columns
+    ]
+
+
+def amount(column: str, label: str | None = None) -> list[Check]:
+    """A money amount, when there is one: a number, not negative."""
+    c, label = quoted(column), label or column
+    return [
+        Check(
+            f"{c} is not null and try_cast({c} as double) is null",
+            f"{_literal(label + ' is not a number: ')} || {shown(column)}",
+            fatal=True,
+        ),
+        Check(f"try_cast({c} as double) < 0", f"{_literal(label + ' is negative: ')} || {c}", fatal=True),
+    ]
+
+
+def non_negative_number(column: str, label: str | None = None) -> Check:
+    """A number that must be there and not below zero (a line's quantity)."""
+    c, label = quoted(column), label or column
+    return Check(
+        f"{c} is null or try_cast({c} as double) is null or try_cast({c} as double) < 0",
+        f"{_literal(label + ' is not a non-negative number: ')} || {shown(column)}",
+        fatal=True,
+    )
+
+
+def identifier(column: str) -> Check:
+    c = quoted(column)
+    return Check(
+        f"{c} is null or trim(cast({c} as varchar)) = ''",
+        _literal(f"{column} is missing or not an identifier"),
+        fatal=True,
+    )
+
+
+def long_texts(columns: Sequence[str]) -> list[Check]:
+    """Every text longer than any field a CDP reads."""
+    return [
+        Check(
+            f"length({quoted(c)}) > {MAX_TEXT_LENGTH}",
+            f"{_literal(c + ' is ')} || length({quoted(c)}) || ' characters long'",
+        )
+        for c in columns
+    ]
+
+
+class Screener:
+    """Runs checks over wire tables in an in-memory DuckDB (one per resource: DuckDB connections are not shared
+    between threads)."""
+
+    def __init__(self) -> None:
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def run(
+        self, wire: pa.Table, checks: Sequence[Check], computed: dict[str, str], clock: datetime, limit: datetime
+    ) -> pa.Table:
+        """Per row of `wire`, in order: `fatal` and `minor` (lists of reasons) and the `computed` columns (name: SQL);
+        `$clock` in the SQL is the source's time, `$limit` the latest time a record may carry."""
+        if self._con is None:
+            self._con = duckdb.connect()
+            # A batch is a few thousand rows: one thread screens it faster than several would hand it around.
+            self._con.execute("set TimeZone = 'UTC'; set threads = 1")
+        fatal = ", ".join(f"case when {c.when} then {c.reason} end" for c in checks if c.fatal)
+        minor = ", ".join(f"case when {c.when} then {c.reason} end" for c in checks if not c.fatal)
+        extra = "".join(f", {sql} as {quoted(name)}" for name, sql in computed.items())
+        query = (
+            f"select list_filter([{fatal}]::varchar[], lambda x: x is not null) as fatal, "
+            f"list_filter([{minor}]::varchar[], lambda x: x is not null) as minor{extra} from wire order by _row"
+        )
+        parameters = {name: value for name, value in (("clock", clock), ("limit", limit)) if f"${name}" in query}
+        self._con.register("wire", wire)
+        try:
+            return self._con.sql(query, params=parameters or None).to_arrow_table()
+        finally:
+            self._con.unregister("wire")
+
+
+def cast(column: str, sql_type: str) -> str:
+    """SQL for a column's value as `sql_type`, NULL when it is not one."""
+    return f"try_cast({quoted(column)} as {sql_type})"
+
+
 def _original_byte(error: UnicodeError) -> tuple[bytes, int]:
     """An encoding error handler: a surrogate escape back to the byte it stands for, any other lone surrogate
     as its JSON escape (it arrived as one)."""
@@ -78,118 +260,6 @@ def _original_byte(error: UnicodeError) -> tuple[bytes, int]:
 
 
 codecs.register_error(_ORIGINAL_BYTES, _original_byte)
-
-
-def is_valid_date(value: Any) -> bool:
-    """A real calendar date in ISO form (`1990-02-30` is not)."""
-    try:
-        date.fromisoformat(str(value)[:10])
-        return True
-    except ValueError:
-        return False
-
-
-def as_number(value: Any) -> float | None:
-    """The number a money or quantity field holds, whether sent as a number or a numeric string."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(str(value))
-    except (TypeError, ValueError):
-        return None
-
-
-@dataclass
-class Findings:
-    """What is wrong with one record."""
-
-    fatal: list[str] = field(default_factory=list)
-    minor: list[str] = field(default_factory=list)
-
-    def reject(self, reason: str) -> None:
-        self.fatal.append(reason)
-
-    def flag(self, reason: str) -> None:
-        self.minor.append(reason)
-
-
-Check = Callable[[dict[str, Any], Findings], None]
-
-
-def check_required_timestamp(key: str) -> Check:
-    def check(record: dict[str, Any], findings: Findings) -> None:
-        if parse_instant(record.get(key)) is None:
-            findings.reject(f"{key} is missing or not a timestamp: {str(record.get(key))[:40]!r}")
-
-    return check
-
-
-def check_cursor(key: str, clock: SourceClock) -> Check:
-    """The field dlt's incremental cursor follows: a time, and not ahead of the source's own clock (`cursor.py`).
-
-    A rejected record never reaches the cursor: the screening step runs before dlt's incremental step.
-    """
-
-    def check(record: dict[str, Any], findings: Findings) -> None:
-        value = record.get(key)
-        moment = parse_instant(value)
-        if moment is None:
-            findings.reject(f"{key} is missing or not a timestamp: {str(value)[:40]!r}")
-        elif moment > (now := clock.now()) + CLOCK_SKEW:
-            findings.reject(f"{key} {str(value)[:40]!r} is ahead of the source's clock ({now:%Y-%m-%d %H:%M:%S} UTC)")
-
-    return check
-
-
-def check_email(key: str) -> Check:
-    def check(record: dict[str, Any], findings: Findings) -> None:
-        value = record.get(key)
-        if value is None or (isinstance(value, str) and _NO_VALUE.match(value.strip())):
-            return
-        if not (isinstance(value, str) and _EMAIL.match(value.strip())):
-            # The defect, not the value: a reason is published to analysts, an address is personal data.
-            findings.flag(f"{key} is not a valid email address")
-
-    return check
-
-
-def check_date(key: str) -> Check:
-    def check(record: dict[str, Any], findings: Findings) -> None:
-        value = record.get(key)
-        if value not in (None, "") and not is_valid_date(value):
-            findings.flag(f"{key} is not a real date")
-
-    return check
-
-
-def check_short_strings(*keys: str) -> Check:
-    def check(record: dict[str, Any], findings: Findings) -> None:
-        for key in keys:
-            value = record.get(key)
-            if isinstance(value, str) and len(value) > MAX_IDENTIFIER_LENGTH:
-                findings.flag(f"{key} is {len(value)} characters long")
-            elif value is not None and not isinstance(value, str):
-                findings.flag(f"{key} should be text, got {type(value).__name__}")
-
-    return check
-
-
-def check_types(**expected: type | tuple[type, ...]) -> Check:
-    """Flags fields that arrived with another type than the API documents (dlt keeps them in variant columns)."""
-
-    def check(record: dict[str, Any], findings: Findings) -> None:
-        for key, kinds in expected.items():
-            value = record.get(key)
-            if value is not None and not isinstance(value, kinds):
-                findings.flag(f"{key} should be {_type_names(kinds)}, got {type(value).__name__}")
-
-    return check
-
-
-def _type_names(kinds: type | tuple[type, ...]) -> str:
-    return " or ".join(k.__name__ for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
 
 
 def _texts(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -207,14 +277,10 @@ def _texts(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from _texts(inner, f"{path}[]")
 
 
-def _is_valid_unicode(text: str) -> bool:
-    return text.isascii() or not _LONE_SURROGATE.search(text)
-
-
 def _replace_lone_surrogates(value: Any) -> Any:
     """`value` with U+FFFD for every lone surrogate, in texts and field names, however deep."""
     if isinstance(value, str):
-        return value if _is_valid_unicode(value) else _LONE_SURROGATE.sub(REPLACEMENT_CHARACTER, value)
+        return value if value.isascii() else _LONE_SURROGATE.sub(REPLACEMENT_CHARACTER, value)
     if isinstance(value, dict):
         return {_replace_lone_surrogates(k): _replace_lone_surrogates(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -222,104 +288,77 @@ def _replace_lone_surrogates(value: Any) -> Any:
     return value
 
 
-def _original_bytes(record: Any) -> bytes:
-    """The record as JSON, with the bytes that were not UTF-8 put back as they came."""
-    return json.dumps(record, ensure_ascii=False).encode("utf-8", errors=_ORIGINAL_BYTES)
+@dataclass(frozen=True)
+class Repair:
+    """What was not valid Unicode in a record: the paths of the texts, and the record's bytes as sent."""
+
+    paths: list[str]
+    received: bytes
+
+    @property
+    def reason(self) -> str:
+        return f"not valid UTF-8, loaded with U+FFFD (bytes as sent in payload_bytes): {', '.join(self.paths)}"
 
 
-def check_amount(getter: Callable[[dict[str, Any]], Any], label: str) -> Check:
-    def check(record: dict[str, Any], findings: Findings) -> None:
-        value = getter(record)
-        if value is None:
-            return
-        number = as_number(value)
-        if number is None:
-            findings.reject(f"{label} is not a number: {str(value)[:40]!r}")
-        elif number < 0:
-            findings.reject(f"{label} is negative: {value}")
-
-    return check
-
-
-def check_line_items(key: str, quantity: str, price: Callable[[dict[str, Any]], Any]) -> Check:
-    def check(record: dict[str, Any], findings: Findings) -> None:
-        for line in record.get(key) or []:
-            if not isinstance(line, dict):
-                findings.reject(f"{key} holds a {type(line).__name__}, not an object")
-                continue
-            qty = as_number(line.get(quantity))
-            if qty is None or qty < 0:
-                findings.reject(f"{key}.{quantity} is not a non-negative number: {line.get(quantity)!r}")
-            amount = price(line)
-            if amount is not None and (as_number(amount) is None or as_number(amount) < 0):
-                findings.reject(f"{key} price is not a non-negative number: {amount!r}")
-
-    return check
-
-
-def screen(entity: str, id_key: str, checks: list[Check]) -> Callable[[dict[str, Any]], Iterator[Any]]:
-    """A dlt `yield_map` step: passes good records, quarantines bad ones with their reasons.
-
-    A record with only minor findings is passed on *and* noted in quarantine. Every text of every record is
-    looked at once, for its length and for bytes that were not valid UTF-8.
-    """
-
-    def step(record: dict[str, Any]) -> Iterator[Any]:
-        findings = Findings()
-        received: bytes | None = None
-        invalid: list[str] = []
-        for path, text in _texts(record):
-            if len(text) > MAX_TEXT_LENGTH:
-                findings.flag(f"{path} is {len(text)} characters long")
-            if not _is_valid_unicode(text):
-                invalid.append(path)
+def repair_texts(records: list[dict[str, Any]]) -> dict[int, Repair]:
+    """Replaces, in place, the records holding text that is not valid Unicode by their repaired copies; returns what
+    was repaired per position. Only for a page read leniently (`http.is_lossy`): a page the strict reader took has
+    none."""
+    repairs: dict[int, Repair] = {}
+    for row, record in enumerate(records):
+        invalid = [path for path, text in _texts(record) if not text.isascii() and _LONE_SURROGATE.search(text)]
         if invalid:
-            received = _original_bytes(record)
-            record = _replace_lone_surrogates(record)
-            findings.flag(f"not valid UTF-8, loaded with U+FFFD (bytes as sent in payload_bytes): {', '.join(invalid)}")
-        record_id = record.get(id_key)
-        if record_id in (None, "") or isinstance(record_id, (dict, list, bool)):
-            findings.reject(f"{id_key} is missing or not an identifier")
-        for check in checks:
-            check(record, findings)
-        if findings.fatal or findings.minor:
-            yield quarantine_row(
-                entity,
-                record_id,
-                REJECTED if findings.fatal else LOADED_WITH_ISSUES,
-                "; ".join(findings.fatal + findings.minor),
-                record,
-                received,
-            )
-        if not findings.fatal:
-            yield record
-
-    return step
+            received = json.dumps(record, ensure_ascii=False).encode("utf-8", errors=_ORIGINAL_BYTES)
+            records[row] = _replace_lone_surrogates(record)
+            repairs[row] = Repair(invalid, received)
+    return repairs
 
 
-def is_quarantine_row(meta: Any) -> bool:
-    """True for an item a screening step marked for the quarantine table (a later step's `meta`)."""
-    return isinstance(meta, HintsMeta) and meta.hints.get("table_name") == QUARANTINE_TABLE
+def payload(record: Any) -> str:
+    """A record as the JSON text its quarantine row keeps."""
+    return orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def quarantine_row(
-    entity: str, record_id: Any, disposition: str, reason: str, record: Any, received: bytes | None = None
-) -> Any:
-    """A row for the source's quarantine table, keeping the payload as received (`received`: its original bytes,
-    when they were not valid UTF-8)."""
-    source_record_id = None if record_id is None else str(record_id)
-    payload = orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS).decode()
-    identity = "\x1f".join((entity, payload if source_record_id is None else source_record_id, reason))
-    return dlt.mark.with_hints(
-        {
-            "quarantine_key": hashlib.sha256(identity.encode("utf-8", errors="surrogatepass")).hexdigest(),
-            "entity": entity,
-            "source_record_id": source_record_id,
-            "disposition": disposition,
-            "reason": reason,
-            "payload": payload,
-            "payload_bytes": received,
-        },
-        _QUARANTINE_HINTS,
-        create_table_variant=True,
+@dataclass(frozen=True)
+class Finding:
+    """One quarantine row: the record's ID, whether it was rejected or loaded with issues, why, and the record."""
+
+    record_id: Any
+    disposition: str
+    reason: str
+    payload: str
+    payload_bytes: bytes | None = None
+
+
+def quarantine_key(entity: str, finding: Finding) -> str:
+    """The key a quarantine row is merged on: the record (its payload when it has no ID) and the reason, as
+    `upgrade.upgrade_raw_tables` gives it to rows loaded before."""
+    record = finding.payload if finding.record_id is None else str(finding.record_id)
+    identity = "\x1f".join((entity, record, finding.reason))
+    return hashlib.sha256(identity.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def quarantine_table(entity: str, findings: Sequence[Finding]) -> Any:
+    """The findings as rows of the source's quarantine table (an arrow table marked for it)."""
+    table = pa.Table.from_pylist(
+        [
+            {
+                "quarantine_key": quarantine_key(entity, f),
+                "entity": entity,
+                "source_record_id": None if f.record_id is None else str(f.record_id),
+                "disposition": f.disposition,
+                "reason": f.reason,
+                "payload": f.payload,
+                "payload_bytes": f.payload_bytes,
+                "_dlt_id": secrets.token_urlsafe(10),
+            }
+            for f in findings
+        ],
+        schema=QUARANTINE_SCHEMA,
     )
+    return dlt.mark.with_hints(table, _QUARANTINE_HINTS, create_table_variant=True)
+
+
+def is_quarantine_item(meta: Any) -> bool:
+    """True for an item marked for the quarantine table (a later step's `meta`)."""
+    return isinstance(meta, HintsMeta) and meta.hints.get("table_name") == QUARANTINE_TABLE

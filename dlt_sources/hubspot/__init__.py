@@ -1,9 +1,11 @@
-"""CRM source: contacts, support tickets, survey responses and email engagement events from HubSpot.
+"""CRM source: contacts, support tickets, survey answers and email engagement events from HubSpot.
 
-Contacts, tickets and feedback submissions come from the CRM v3 objects API: the first load of contacts lists them all,
-later loads search on the last-modified date; tickets and survey responses are listed with their contacts each time.
-Email events (sent, delivered, open, click, bounce, subscription changes) come from the email events API, incremental on
-their creation time. Config keys:
+Contacts, tickets and feedback submissions (survey answers) come from the CRM v3 objects API: the first load of
+contacts lists them all, later loads search on the last-modified date; tickets and answers are always listed with
+their contacts. Email events (sent, delivered, open, click, bounce, subscription changes) come from the email
+events API, incremental on their creation time. Pages become arrow tables (`common/pages.py`): CRM properties are
+columns of their own, every one a string as HubSpot sends it; a consent property's history lands in a child table
+and its latest change in `<column>_set_at`. Config keys:
 
     [sources.hubspot]
     base_url = "https://api.hubapi.com"            # SOURCES__HUBSPOT__BASE_URL
@@ -17,6 +19,7 @@ their creation time. Config keys:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import dlt
@@ -24,16 +27,12 @@ from dlt.sources import DltResource
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 
-from dlt_sources.common.cursor import SourceClock, latest
+from dlt_sources.common.cursor import Cursor, SourceClock
 from dlt_sources.common.http import retrying_session
-from dlt_sources.common.quarantine import (
-    check_cursor,
-    check_date,
-    check_email,
-    check_short_strings,
-    check_types,
-    screen,
-)
+from dlt_sources.common.pages import MERGE, Child, Entity, Page, PageLoader, batched, record_type
+from dlt_sources.common.prefetch import prefetched
+from dlt_sources.common.quarantine import email, real_date, short_texts
+from dlt_sources.common.tables import INT, TIME, column
 from dlt_sources.hubspot.feedback import feedback_submissions
 from dlt_sources.hubspot.helpers import (
     email_events_since,
@@ -41,24 +40,83 @@ from dlt_sources.hubspot.helpers import (
     read_with_history,
     search_modified_since,
     to_epoch_ms,
+    with_set_at,
 )
+from dlt_sources.hubspot.objects import CONTACTS, listed_with_contacts, object_columns
 from dlt_sources.hubspot.settings import (
     ADS_CONSENT_COLUMN,
     ADS_CONSENT_PROPERTY,
     CONTACT_PROPERTIES,
-    HISTORY_PROPERTIES,
+    EMAIL_OPTOUT_PROPERTY,
     START_DATE,
     TICKET_PROPERTIES,
 )
 
-_CONTACT_CHECKS = [
-    check_email("email"),
-    check_date("date_of_birth"),
-    check_short_strings("firstname", "lastname", "email", "phone", "mobilephone"),
-    # Every HubSpot property is a string, whatever it holds.
-    check_types(**dict.fromkeys([*CONTACT_PROPERTIES, ADS_CONSENT_COLUMN], str)),
-]
-_EVENT_CHECKS = [check_email("recipient")]
+
+def _history(name: str, prop: str) -> Child:
+    """A property's history, as its child table `contacts__<name>_history`: every value it held, with when."""
+    return Child(
+        f"{name}_history",
+        ("propertiesWithHistory", prop),
+        columns=(column("value"), column("timestamp", kind=TIME), column("source_type", "sourceType")),
+    )
+
+
+def contacts_entity(ads_consent_property: str = ADS_CONSENT_PROPERTY) -> Entity:
+    """Contacts, with the portal's advertising-consent property under the column the models read."""
+    return Entity(
+        name="contacts",
+        columns=(
+            *object_columns(CONTACT_PROPERTIES),
+            column(ADS_CONSENT_COLUMN, f"properties.{ads_consent_property}"),
+            column(f"{EMAIL_OPTOUT_PROPERTY}_set_at", kind=TIME),
+            column(f"{ADS_CONSENT_COLUMN}_set_at", kind=TIME),
+        ),
+        cursor="updated_at",
+        checks=(
+            email("email"),
+            real_date("date_of_birth"),
+            *short_texts("firstname", "lastname", "email", "phone", "mobilephone"),
+        ),
+        children=(
+            _history(EMAIL_OPTOUT_PROPERTY, EMAIL_OPTOUT_PROPERTY),
+            _history(ADS_CONSENT_COLUMN, ads_consent_property),
+        ),
+    )
+
+
+TICKETS = Entity(
+    name="tickets",
+    columns=object_columns(TICKET_PROPERTIES),
+    cursor="updated_at",
+    children=(CONTACTS,),
+)
+
+EMAIL_EVENTS = Entity(
+    name="email_events",
+    columns=(
+        column("id"),
+        column("created", kind=INT),
+        column("type"),
+        column("recipient"),
+        column("email_campaign_id", "emailCampaignId", INT),
+        column("portal_id", "portalId", INT),
+        column("app_id", "appId", INT),
+        column("app_name", "appName"),
+        column("url"),
+        column("category"),
+        column("status"),
+        column("response"),
+        column("change_type", "changeType"),
+        column("source"),
+        column("sent_by__id", "sentBy.id"),
+        column("sent_by__created", "sentBy.created", INT),
+    ),
+    cursor="created",
+    cursor_instant='to_timestamp(cast("created" as double) / 1000)',
+    checks=(email("recipient"),),
+    children=(Child("subscriptions", ("subscriptions",), (column("id", kind=INT), column("status"))),),
+)
 
 
 @dlt.source(name="hubspot")
@@ -70,78 +128,58 @@ def hubspot_source(
     ads_consent_property: str = ADS_CONSENT_PROPERTY,
     feedback: bool = True,
 ) -> Sequence[DltResource]:
-    """The CRM's contacts (with their advertising consent), tickets and survey responses (with their contacts) and
-    email events."""
+    """The CRM's contacts (with their advertising consent), tickets and survey answers (with their contacts) and email
+    events."""
     session = retrying_session(request_timeout)
     clock = SourceClock.watching(session)
     client = RESTClient(base_url=base_url.rstrip("/") + "/", auth=BearerTokenAuth(access_token), session=session)
+    start = datetime.fromisoformat(start_date)
     return [
         _contacts(client, clock, ads_consent_property),
-        _tickets(client, clock),
+        listed_with_contacts(client, clock, TICKETS, TICKET_PROPERTIES),
         feedback_submissions(client, clock, feedback),
-        _email_events(client, clock, start_date),
+        _email_events(client, clock, start),
     ]
-
-
-# Every resource is screened (its cursor first) before dlt's incremental step: dlt places a yield_map there (its
-# placement affinity), so a rejected record never moves the cursor, which compares times as instants (`latest`).
 
 
 def _contacts(client: RESTClient, clock: SourceClock, ads_consent_property: str) -> DltResource:
     properties = [*CONTACT_PROPERTIES, ads_consent_property]
+    history = {EMAIL_OPTOUT_PROPERTY: EMAIL_OPTOUT_PROPERTY, ads_consent_property: ADS_CONSENT_COLUMN}
+    entity = contacts_entity(ads_consent_property)
 
-    @dlt.resource(name="contacts", primary_key="id", write_disposition="merge")
-    def contacts(
-        updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(
-            "updatedAt", last_value_func=latest, on_cursor_value_missing="include"
-        ),
-    ) -> Iterator[Any]:
+    @dlt.resource(name="contacts", primary_key="id", write_disposition=MERGE)
+    def contacts() -> Iterator[Any]:
+        cursor = Cursor(dlt.current.resource_state())
+        loader = PageLoader(entity, clock, cursor)
         # The list has no result cap but no filter: right for the first load, wasteful after it. The search gives no
         # property history: the contacts it finds are read again with it.
-        if updated_at.start_value is None:
-            pages = list_objects(client, "contacts", properties, with_history=HISTORY_PROPERTIES)
+        pages: Iterator[Page]
+        if cursor.start is None:
+            pages = list_objects(client, "contacts", properties, with_history=list(history))
         else:
-            found = search_modified_since(client, "contacts", "lastmodifieddate", updated_at.start_value, properties)
+            found = search_modified_since(client, "contacts", "lastmodifieddate", cursor.start, properties)
             pages = (
-                read_with_history(client, "contacts", [row["id"] for row in page], properties, HISTORY_PROPERTIES)
-                for page in found
+                read_with_history(client, "contacts", [row["id"] for row in page], properties, list(history))
+                for page, _ in found
             )
-        for page in pages:
-            yield [_with_ads_consent_column(row, ads_consent_property) for row in page]
+        for objects, lossy in batched((with_set_at(page, history), lossy) for page, lossy in prefetched(pages)):
+            yield from loader.page(objects, lossy)
 
-    return contacts().add_yield_map(screen("contacts", "id", [check_cursor("updatedAt", clock), *_CONTACT_CHECKS]))
-
-
-def _with_ads_consent_column(row: dict[str, Any], ads_consent_property: str) -> dict[str, Any]:
-    """The contact with the portal's advertising-consent property under the column the models read."""
-    if ads_consent_property != ADS_CONSENT_COLUMN:
-        row[ADS_CONSENT_COLUMN] = row.pop(ads_consent_property, None)
-    return row
+    return contacts
 
 
-def _tickets(client: RESTClient, clock: SourceClock) -> DltResource:
-    @dlt.resource(name="tickets", primary_key="id", write_disposition="merge")
-    def tickets(
-        updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(
-            "updatedAt", last_value_func=latest, on_cursor_value_missing="include"
-        ),
-    ) -> Iterator[Any]:
-        # The search API returns no associations, so tickets are always listed (they are few); the
-        # incremental step keeps only those changed since the last load.
-        yield from list_objects(client, "tickets", TICKET_PROPERTIES, ["contacts"])
-
-    return tickets().add_yield_map(screen("tickets", "id", [check_cursor("updatedAt", clock)]))
-
-
-def _email_events(client: RESTClient, clock: SourceClock, start_date: str) -> DltResource:
+def _email_events(client: RESTClient, clock: SourceClock, start: datetime) -> DltResource:
     # Merged on the event's ID, not appended: a load replayed after a crash must not hold an event twice.
-    @dlt.resource(name="email_events", primary_key="id", write_disposition="merge")
-    def email_events(
-        created: dlt.sources.incremental[int] = dlt.sources.incremental(
-            "created", initial_value=to_epoch_ms(start_date), last_value_func=latest, on_cursor_value_missing="include"
-        ),
-    ) -> Iterator[Any]:
+    @dlt.resource(name="email_events", primary_key="id", write_disposition=MERGE)
+    def email_events() -> Iterator[Any]:
+        cursor = Cursor(dlt.current.resource_state(), initial=start)
+        loader = PageLoader(EMAIL_EVENTS, clock, cursor)
         # The events API wants an end; "now" is the source's, so ask for everything up to far ahead.
-        yield from email_events_since(client, created.start_value, to_epoch_ms("2100-01-01T00:00:00Z"))
+        shape = record_type(EMAIL_EVENTS.columns, EMAIL_EVENTS.children)
+        pages = email_events_since(
+            client, to_epoch_ms(cursor.start or start), to_epoch_ms("2100-01-01T00:00:00Z"), shape
+        )
+        for events, lossy in batched(prefetched(pages)):
+            yield from loader.page(events, lossy)
 
-    return email_events().add_yield_map(screen("email_events", "id", [check_cursor("created", clock), *_EVENT_CHECKS]))
+    return email_events

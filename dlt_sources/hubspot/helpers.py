@@ -1,4 +1,7 @@
-"""Paging through HubSpot: object lists, searches past the 10,000-result cap, and the email events API."""
+"""Paging through HubSpot: object lists, searches past the 10,000-result cap, and the email events API.
+
+Each function yields pages as (objects as the API sends them, whether the page was read leniently: `http.is_lossy`).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
 from dlt.sources.helpers.rest_client import RESTClient
 
-from dlt_sources.common.http import checked_json
+from dlt_sources.common.http import checked_json, is_lossy
+from dlt_sources.common.pages import Page
+from dlt_sources.common.tables import parse_page
 from dlt_sources.hubspot.settings import (
     EVENTS_PAGE_SIZE,
     HISTORY_PAGE_SIZE,
@@ -18,25 +24,12 @@ from dlt_sources.hubspot.settings import (
 )
 
 
-def to_epoch_ms(value: str) -> int:
-    """An ISO 8601 timestamp as the epoch milliseconds HubSpot's filters take."""
-    moment = datetime.fromisoformat(value)
+def to_epoch_ms(value: str | datetime) -> int:
+    """An ISO 8601 timestamp (or a time) as the epoch milliseconds HubSpot's filters take."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
-
-
-def flatten(obj: dict[str, Any]) -> dict[str, Any]:
-    """A CRM object with its string properties lifted to columns, its associations as ID lists, and for each property
-    read with its history the time its current value was set (`<property>_set_at`)."""
-    row = {**(obj.get("properties") or {}), "id": obj.get("id")}
-    for key in ("createdAt", "updatedAt", "archived"):
-        row[key] = obj.get(key)
-    for kind, linked in (obj.get("associations") or {}).items():
-        row[f"associated_{kind}_ids"] = [link.get("id") for link in linked.get("results", [])]
-    for name, history in (obj.get("propertiesWithHistory") or {}).items():
-        row[f"{name}_set_at"] = value_set_at(history, row.get(name))
-    return row
 
 
 def value_set_at(history: list[dict[str, Any]], current: Any) -> str | None:
@@ -51,13 +44,26 @@ def value_set_at(history: list[dict[str, Any]], current: Any) -> str | None:
     return set_at
 
 
+def with_set_at(objects: list[dict[str, Any]], properties: dict[str, str]) -> list[dict[str, Any]]:
+    """The objects, each with `<column>_set_at` (for `properties`: property name → column) at its top level: when the
+    property took its current value, from its history (a consent's own time: any other edit moves `updatedAt`)."""
+    for obj in objects:
+        histories = obj.get("propertiesWithHistory")
+        if not isinstance(histories, dict):
+            continue
+        values = obj.get("properties") or {}
+        for name, column in properties.items():
+            obj[f"{column}_set_at"] = value_set_at(histories.get(name) or [], values.get(name))
+    return objects
+
+
 def list_objects(
     client: RESTClient,
     object_type: str,
     properties: list[str],
     associations: list[str] | None = None,
     with_history: list[str] | None = None,
-) -> Iterator[list[dict[str, Any]]]:
+) -> Iterator[Page]:
     """Every object of a type, through the list endpoint (no result cap: used for the first load)."""
     page_size = HISTORY_PAGE_SIZE if with_history else LIST_PAGE_SIZE
     params: dict[str, Any] = {"limit": page_size, "properties": ",".join(properties)}
@@ -66,8 +72,9 @@ def list_objects(
     if associations:
         params["associations"] = ",".join(associations)
     while True:
-        data = checked_json(client.get(f"crm/v3/objects/{object_type}", params=params))
-        yield [flatten(obj) for obj in data.get("results", [])]
+        response = client.get(f"crm/v3/objects/{object_type}", params=params)
+        data = checked_json(response)
+        yield data.get("results", []), is_lossy(response)
         after = ((data.get("paging") or {}).get("next") or {}).get("after")
         if not after:
             return
@@ -75,8 +82,8 @@ def list_objects(
 
 
 def search_modified_since(
-    client: RESTClient, object_type: str, modified_property: str, since: str, properties: list[str]
-) -> Iterator[list[dict[str, Any]]]:
+    client: RESTClient, object_type: str, modified_property: str, since: datetime, properties: list[str]
+) -> Iterator[Page]:
     """Objects modified at or after `since`, oldest first, past the search API's 10,000-result cap.
 
     At the cap the search restarts from the last modification time seen; the overlap is the same
@@ -95,18 +102,19 @@ def search_modified_since(
         }
         last_modified = None
         while True:
-            data = checked_json(client.post(f"crm/v3/objects/{object_type}/search", json=body))
+            response = client.post(f"crm/v3/objects/{object_type}/search", json=body)
+            data = checked_json(response)
             results = data.get("results", [])
             if results:
                 last_modified = results[-1]["properties"][modified_property]
-            yield [flatten(obj) for obj in results]
+            yield results, is_lossy(response)
             after = ((data.get("paging") or {}).get("next") or {}).get("after")
             if not after:
                 return
             if int(after) + SEARCH_PAGE_SIZE > SEARCH_RESULT_CAP:
                 break
             body["after"] = after
-        restart_ms = to_epoch_ms(last_modified)
+        restart_ms = to_epoch_ms(last_modified or since)
         if restart_ms <= since_ms:
             raise RuntimeError(
                 f"More than {SEARCH_RESULT_CAP} HubSpot {object_type} share the modification time {last_modified}; "
@@ -117,9 +125,10 @@ def search_modified_since(
 
 def read_with_history(
     client: RESTClient, object_type: str, ids: list[str], properties: list[str], with_history: list[str]
-) -> list[dict[str, Any]]:
+) -> Page:
     """The objects with these IDs and the history of `with_history` (the search API gives no history)."""
-    rows = []
+    objects: list[dict[str, Any]] = []
+    lossy = False
     for first in range(0, len(ids), HISTORY_PAGE_SIZE):
         body = {
             "inputs": [{"id": object_id} for object_id in ids[first : first + HISTORY_PAGE_SIZE]],
@@ -128,16 +137,25 @@ def read_with_history(
         }
         response = client.post(f"crm/v3/objects/{object_type}/batch/read", json=body)
         # 207: some IDs were not found (deleted since the search): the others are read.
-        rows += [flatten(obj) for obj in checked_json(response).get("results", [])]
-    return rows
+        objects += checked_json(response).get("results", [])
+        lossy = lossy or is_lossy(response)
+    return objects, lossy
 
 
-def email_events_since(client: RESTClient, start_ms: int, end_ms: int) -> Iterator[list[dict[str, Any]]]:
-    """Email events created in [start_ms, end_ms), through the offset-paged events API."""
+def email_events_since(client: RESTClient, start_ms: int, end_ms: int, shape: pa.StructType) -> Iterator[Page]:
+    """Email events created in [start_ms, end_ms), through the offset-paged events API, read into arrow as records of
+    type `shape` (record by record when arrow cannot read a page)."""
     params: dict[str, Any] = {"startTimestamp": start_ms, "endTimestamp": end_ms, "limit": EVENTS_PAGE_SIZE}
     while True:
-        data = checked_json(client.get("email/public/v1/events", params=params))
-        yield data.get("events", [])
+        response = client.get("email/public/v1/events", params=params)
+        response.raise_for_status()
+        parsed = parse_page(response.content, "events", shape)
+        if parsed is not None:
+            events, data = parsed
+            yield events, False
+        else:
+            data = checked_json(response)
+            yield data.get("events", []), is_lossy(response)
         if not data.get("hasMore") or not data.get("offset"):
             return
         params["offset"] = data["offset"]

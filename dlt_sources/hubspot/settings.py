@@ -45,9 +45,9 @@ FEEDBACK_PROPERTIES = [
 ]
 LIST_PAGE_SIZE = 100  # objects list maximum
 HISTORY_PAGE_SIZE = 50  # list page or batch read maximum when property history is asked for
-# Properties read with their history, for the time their current value was set (a consent's own time: any other
-# edit moves the contact's updatedAt).
-HISTORY_PROPERTIES = ["hs_email_optout"]
+# Read with its history (as is the advertising-consent property), for the time its current value was set: a consent's
+# own time (any other edit moves the contact's updatedAt).
+EMAIL_OPTOUT_PROPERTY = "hs_email_optout"
 SEARCH_PAGE_SIZE = 200  # search maximum
 # The search endpoint refuses to page past this many results; the source restarts the search from the
 # last modification time it has seen instead.

@@ -1,8 +1,11 @@
-"""E-commerce source: customers, orders and abandoned checkouts from the Shopify Admin REST API.
+"""E-commerce source: customers, orders (with line items) and abandoned checkouts from Shopify's GraphQL Admin API.
 
-Declarative (`rest_api`): cursor pagination through the `Link` header, incremental on `updated_at`
-(sent as `updated_at_min`, compared as an instant: `common/cursor.py`), merged on `id`. Config keys
-(`.dlt/config.toml`, `.dlt/secrets.toml` or env):
+The first load of each resource is a bulk operation (`bulkOperationRunQuery`, polled to completion, its JSONL file
+downloaded and read in batches; line items arrive on lines of their own with `__parentId`). Later loads page through
+the records modified since the cursor (`updated_at:>='…'`, `pageInfo { hasNextPage endCursor }`), paying for each
+query from Shopify's cost bucket (`helpers.ShopifyGraphQL`). Pages become arrow tables (`common/pages.py`); raw
+columns are the GraphQL paths in snake case (`total_price_set__shop_money__amount`), with `id` the numeric ID and
+`gid` the global ID. Config keys (`.dlt/config.toml`, `.dlt/secrets.toml` or env):
 
     [sources.shopify]
     base_url = "https://<shop>.myshopify.com"     # SOURCES__SHOPIFY__BASE_URL
@@ -11,65 +14,250 @@ Declarative (`rest_api`): cursor pagination through the `Link` header, increment
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import dlt
+import pyarrow as pa
 from dlt.sources import DltResource
-from dlt.sources.rest_api import rest_api_resources
 
-from dlt_sources.common.cursor import SourceClock, latest
+from dlt_sources.common.cursor import Cursor, SourceClock
 from dlt_sources.common.http import retrying_session
-from dlt_sources.common.quarantine import (
-    Check,
-    check_amount,
-    check_cursor,
-    check_email,
-    check_line_items,
-    check_required_timestamp,
-    check_short_strings,
-    check_types,
-    screen,
+from dlt_sources.common.pages import MERGE, Child, Entity, Page, PageLoader, batched
+from dlt_sources.common.quarantine import amount, email, non_negative_number, short_texts
+from dlt_sources.common.tables import BOOL, LOOSE, TIME, Column, column
+from dlt_sources.shopify.bulk import load_file
+from dlt_sources.shopify.helpers import BulkExports, QueryTooCostly, ShopifyGraphQL
+from dlt_sources.shopify.settings import (
+    API_VERSION,
+    CHECKOUT_FIELDS,
+    CHECKOUT_LINE_ITEM_FIELDS,
+    CURSOR,
+    CUSTOMER_FIELDS,
+    LINE_ITEM_FIELDS,
+    LINE_ITEMS_PER_PAGE,
+    MORE_LINE_ITEMS_PAGE,
+    ORDER_FIELDS,
+    PAGE_SIZES,
+    START_DATE,
 )
-from dlt_sources.shopify.settings import API_VERSION, CURSOR, PAGE_SIZE, START_DATE
 
-_CUSTOMER_CHECKS = [
-    check_email("email"),
-    check_short_strings("first_name", "last_name", "email", "phone"),
-    check_types(id=int, verified_email=bool),
-]
-_ORDER_CHECKS = [
-    check_types(id=int),
-    check_required_timestamp("created_at"),
-    check_email("email"),
-    check_amount(lambda o: o.get("total_price"), "total_price"),
-    check_line_items("line_items", "quantity", lambda line: line.get("price")),
-]
-_CHECKOUT_CHECKS = [check_amount(lambda c: c.get("total_price"), "total_price")]
+_NUMERIC_ID = "regexp_extract(\"gid\", '[0-9]+$')"
+# Lists of names (tags, discount codes), kept as JSON text.
+_STRINGS = pa.list_(pa.string())
 
 
-def _resource(
-    name: str, start_date: str, clock: SourceClock, checks: list[Check], extra_params: dict[str, Any] | None = None
-) -> dict:
-    """One listing, incremental on `updated_at`; its records screened (the cursor first) before dlt's incremental
-    step sees them, so a rejected record never moves the cursor."""
-    return {
-        "name": name,
-        "endpoint": {
-            "path": f"{name}.json",
-            "data_selector": name,
-            "params": {"limit": PAGE_SIZE, **(extra_params or {})},
-            "incremental": {
-                "cursor_path": CURSOR,
-                "start_param": "updated_at_min",
-                "initial_value": start_date,
-                "last_value_func": latest,
-                # Quarantine rows of the screening step carry no cursor: they pass through.
-                "on_cursor_value_missing": "include",
-            },
-        },
-        "processing_steps": [{"yield_map": screen(name, "id", [check_cursor(CURSOR, clock), *checks])}],
-    }
+def _ids() -> tuple[Column, ...]:
+    # `id` is the numeric ID Shopify's admin and REST API show (the customer ID a person record keeps), `gid` the
+    # global ID GraphQL answers with; child rows link to their parent's.
+    return (column("gid", "id"), column("id", "id", sql=_NUMERIC_ID))
+
+
+def _address(prefix: str, path: str, *fields: str) -> tuple[Column, ...]:
+    names = {"firstName": "first_name", "lastName": "last_name", "countryCodeV2": "country_code_v2"}
+    return tuple(column(f"{prefix}__{names.get(f, f)}", f"{path}.{f}") for f in fields)
+
+
+def _money(name: str, path: str) -> tuple[Column, ...]:
+    return (
+        column(f"{name}__shop_money__amount", f"{path}.shopMoney.amount", LOOSE),
+        column(f"{name}__shop_money__currency_code", f"{path}.shopMoney.currencyCode"),
+    )
+
+
+_ADDRESS_FIELDS = (
+    "id",
+    "firstName",
+    "lastName",
+    "address1",
+    "address2",
+    "city",
+    "province",
+    "country",
+    "countryCodeV2",
+    "zip",
+    "phone",
+)
+_LINE_ITEM_COLUMNS = (
+    column("id"),
+    column("title"),
+    column("variant_title", "variantTitle"),
+    column("sku"),
+    column("quantity", kind=LOOSE, cast="bigint", json=pa.int64()),
+    column("product__id", "product.id"),
+    column("variant__id", "variant.id"),
+    *_money("original_unit_price_set", "originalUnitPriceSet"),
+)
+_ORDER_LINE_ITEM_COLUMNS = (*_LINE_ITEM_COLUMNS, column("name"), column("vendor"))
+_LINE_ITEM_CHECKS = (
+    non_negative_number("quantity", "line_items.quantity"),
+    *amount("original_unit_price_set__shop_money__amount", "line_items price"),
+)
+
+CUSTOMERS = Entity(
+    name="customers",
+    columns=(
+        *_ids(),
+        column("first_name", "firstName"),
+        column("last_name", "lastName"),
+        column("email"),
+        column("phone"),
+        column("verified_email", "verifiedEmail", BOOL),
+        column("state"),
+        column("note"),
+        column("tags", kind=LOOSE, json=_STRINGS),
+        column("tax_exempt", "taxExempt", BOOL),
+        column("locale"),
+        column("created_at", "createdAt", TIME),
+        column(CURSOR, "updatedAt", TIME),
+        column("email_marketing_consent__marketing_state", "emailMarketingConsent.marketingState"),
+        column("email_marketing_consent__marketing_opt_in_level", "emailMarketingConsent.marketingOptInLevel"),
+        column("email_marketing_consent__consent_updated_at", "emailMarketingConsent.consentUpdatedAt", TIME),
+        column("sms_marketing_consent__marketing_state", "smsMarketingConsent.marketingState"),
+        column("sms_marketing_consent__consent_updated_at", "smsMarketingConsent.consentUpdatedAt", TIME),
+        *_address("default_address", "defaultAddress", *_ADDRESS_FIELDS),
+    ),
+    cursor=CURSOR,
+    checks=(email("email"), *short_texts("first_name", "last_name", "email", "phone")),
+    children=(
+        Child(
+            "addresses",
+            ("addresses",),
+            columns=tuple(
+                column(
+                    {"firstName": "first_name", "lastName": "last_name", "countryCodeV2": "country_code_v2"}.get(f, f),
+                    f,
+                )
+                for f in _ADDRESS_FIELDS
+            ),
+            row_id="id",
+        ),
+    ),
+    absorb_new_fields=False,
+    row_id="gid",
+)
+
+ORDERS = Entity(
+    name="orders",
+    columns=(
+        *_ids(),
+        column("name"),
+        column("email"),
+        column("phone"),
+        column("note"),
+        column("created_at", "createdAt", TIME),
+        column(CURSOR, "updatedAt", TIME),
+        column("processed_at", "processedAt", TIME),
+        column("cancelled_at", "cancelledAt", TIME),
+        column("cancel_reason", "cancelReason"),
+        column("closed_at", "closedAt", TIME),
+        column("currency_code", "currencyCode"),
+        column("presentment_currency_code", "presentmentCurrencyCode"),
+        column("display_financial_status", "displayFinancialStatus"),
+        column("display_fulfillment_status", "displayFulfillmentStatus"),
+        column("source_name", "sourceName"),
+        column("customer_locale", "customerLocale"),
+        column("customer_accepts_marketing", "customerAcceptsMarketing", BOOL),
+        column("test", kind=BOOL),
+        column("confirmed", kind=BOOL),
+        column("taxes_included", "taxesIncluded", BOOL),
+        column("tags", kind=LOOSE, json=_STRINGS),
+        column("discount_codes", "discountCodes", LOOSE, json=_STRINGS),
+        column("customer__id", "customer.id"),
+        *_address("shipping_address", "shippingAddress", "city", "zip", "countryCodeV2"),
+        *_address("billing_address", "billingAddress", "countryCodeV2"),
+        *_money("total_price_set", "totalPriceSet"),
+        *_money("subtotal_price_set", "subtotalPriceSet"),
+        *_money("total_tax_set", "totalTaxSet"),
+        *_money("total_discounts_set", "totalDiscountsSet"),
+    ),
+    cursor=CURSOR,
+    required_times=("created_at",),
+    checks=(email("email"), *amount("total_price_set__shop_money__amount", "total_price")),
+    children=(
+        Child("payment_gateway_names", ("paymentGatewayNames",)),
+        Child("line_items", ("lineItems", "nodes"), _ORDER_LINE_ITEM_COLUMNS, _LINE_ITEM_CHECKS, row_id="id"),
+    ),
+    absorb_new_fields=False,
+    row_id="gid",
+)
+
+CHECKOUTS = Entity(
+    name="checkouts",
+    columns=(
+        *_ids(),
+        column("name"),
+        column("note"),
+        column("created_at", "createdAt", TIME),
+        column(CURSOR, "updatedAt", TIME),
+        column("completed_at", "completedAt", TIME),
+        column("abandoned_checkout_url", "abandonedCheckoutUrl"),
+        column("taxes_included", "taxesIncluded", BOOL),
+        column("discount_codes", "discountCodes", LOOSE, json=_STRINGS),
+        column("customer__id", "customer.id"),
+        column("customer__email", "customer.email"),
+        column("customer__phone", "customer.phone"),
+        *_address("shipping_address", "shippingAddress", "countryCodeV2"),
+        *_money("total_price_set", "totalPriceSet"),
+        *_money("subtotal_price_set", "subtotalPriceSet"),
+        *_money("total_tax_set", "totalTaxSet"),
+        *_money("total_discount_set", "totalDiscountSet"),
+    ),
+    cursor=CURSOR,
+    checks=tuple(amount("total_price_set__shop_money__amount", "total_price")),
+    children=(Child("line_items", ("lineItems", "nodes"), _LINE_ITEM_COLUMNS, _LINE_ITEM_CHECKS, row_id="id"),),
+    absorb_new_fields=False,
+    row_id="gid",
+)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How one resource is read: its entity, its GraphQL type and root connection, and what it selects."""
+
+    entity: Entity
+    type_name: str
+    connection: str  # the QueryRoot field
+    fields: str
+    line_item_fields: str | None = None
+
+    def bulk_query(self) -> str:
+        lines = f"lineItems {{ edges {{ node {{ {self.line_item_fields} }} }} }}" if self.line_item_fields else ""
+        return f"{{ {self.connection}(sortKey: ID) {{ edges {{ node {{ {self.fields} {lines} }} }} }} }}"
+
+    def page_query(self) -> str:
+        lines = (
+            f"lineItems(first: {LINE_ITEMS_PER_PAGE}) {{ nodes {{ {self.line_item_fields} }} "
+            "pageInfo { hasNextPage endCursor } }"
+            if self.line_item_fields
+            else ""
+        )
+        return (
+            "query Page($first: Int!, $after: String, $query: String) {\n"
+            f"  {self.connection}(first: $first, after: $after, query: $query, sortKey: ID) {{\n"
+            f"    nodes {{ {self.fields} {lines} }}\n"
+            "    pageInfo { hasNextPage endCursor }\n  }\n}"
+        )
+
+    def more_lines_query(self) -> str:
+        return (
+            "query MoreLines($id: ID!, $after: String) {\n"
+            f"  node(id: $id) {{ ... on {self.type_name} {{\n"
+            f"    lineItems(first: {MORE_LINE_ITEMS_PAGE}, after: $after) {{ nodes {{ {self.line_item_fields} }} "
+            "pageInfo { hasNextPage endCursor } }\n  } }\n}"
+        )
+
+
+RESOURCES = (
+    Resource(CUSTOMERS, "Customer", "customers", CUSTOMER_FIELDS),
+    Resource(ORDERS, "Order", "orders", ORDER_FIELDS, LINE_ITEM_FIELDS),
+    Resource(CHECKOUTS, "AbandonedCheckout", "abandonedCheckouts", CHECKOUT_FIELDS, CHECKOUT_LINE_ITEM_FIELDS),
+)
 
 
 @dlt.source(name="shopify")
@@ -83,19 +271,88 @@ def shopify_source(
     """The shop's customers, orders (with line items) and abandoned checkouts."""
     session = retrying_session(request_timeout)
     clock = SourceClock.watching(session)
-    return rest_api_resources(
-        {
-            "client": {
-                "base_url": f"{base_url.rstrip('/')}/admin/api/{api_version}/",
-                "headers": {"X-Shopify-Access-Token": access_token},
-                "paginator": {"type": "header_link"},
-                "session": session,
-            },
-            "resource_defaults": {"primary_key": "id", "write_disposition": "merge"},
-            "resources": [
-                _resource("customers", start_date, clock, _CUSTOMER_CHECKS),
-                _resource("orders", start_date, clock, _ORDER_CHECKS, {"status": "any"}),
-                _resource("checkouts", start_date, clock, _CHECKOUT_CHECKS),
-            ],
-        }
-    )
+    client = ShopifyGraphQL(session, f"{base_url.rstrip('/')}/admin/api/{api_version}/graphql.json", access_token)
+    start = datetime.fromisoformat(start_date)
+    exports = BulkExports(client, {spec.entity.name: spec.bulk_query() for spec in RESOURCES}, _is_first_load)
+    return [_resource(spec, client, exports, clock, start) for spec in RESOURCES]
+
+
+def _is_first_load(resource: str) -> bool:
+    """Whether a resource of the running source has never been loaded (no cursor in its state)."""
+    state = dlt.current.source_state().get("resources", {}).get(resource, {})
+    return "last" not in state.get("cursor", {})
+
+
+def _resource(
+    spec: Resource, client: ShopifyGraphQL, exports: BulkExports, clock: SourceClock, start: datetime
+) -> DltResource:
+    @dlt.resource(name=spec.entity.name, primary_key="id", write_disposition=MERGE)
+    def load() -> Iterator[Any]:
+        cursor = Cursor(dlt.current.resource_state(), initial=start)
+        loader = PageLoader(spec.entity, clock, cursor)
+        if cursor.is_first_load:
+            yield from _bulk_load(spec, exports, loader)
+        else:
+            yield from _incremental_load(spec, client, loader, cursor.start or start)
+
+    return load
+
+
+def _bulk_load(spec: Resource, exports: BulkExports, loader: PageLoader) -> Iterator[Any]:
+    """Everything, through one bulk operation: its file downloaded into the pipeline's folder, read, deleted."""
+    folder = Path(tempfile.mkdtemp(prefix=f"shopify_{spec.entity.name}_", dir=_working_dir()))
+    try:
+        path = exports.file(spec.entity.name, folder)
+        if path is not None:
+            apart = next((c for c in spec.entity.children if c.name == "line_items"), None)
+            yield from load_file(path, spec.entity, apart, loader)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _incremental_load(spec: Resource, client: ShopifyGraphQL, loader: PageLoader, since: datetime) -> Iterator[Any]:
+    """The records modified at or after `since`, page by page (the cursor skips those loaded at `since` before)."""
+    query = spec.page_query()
+    variables = {"first": PAGE_SIZES[spec.connection], "query": f"updated_at:>='{_shopify_time(since)}'"}
+    while True:
+        try:
+            pages = client.pages(query, spec.connection, variables)
+            for nodes, lossy in batched(_with_all_line_items(spec, client, pages)):
+                yield from loader.page(nodes, lossy)
+            return
+        except QueryTooCostly:
+            if variables["first"] == 1:
+                raise
+            # A shop whose records cost more than the default page size allows: smaller pages.
+            variables["first"] = max(1, variables["first"] // 2)
+
+
+def _with_all_line_items(spec: Resource, client: ShopifyGraphQL, pages: Iterator[Page]) -> Iterator[Page]:
+    """The pages, each record with all its lines: those of a record with more than a page of them are read by a
+    query of their own."""
+    for nodes, lossy in pages:
+        for node in nodes if spec.line_item_fields else ():
+            connection = node.get("lineItems") or {}
+            info = connection.get("pageInfo") or {}
+            while info.get("hasNextPage"):
+                data, more_lossy = client.execute(
+                    spec.more_lines_query(), {"id": node["id"], "after": info["endCursor"]}
+                )
+                more = (data.get("node") or {}).get("lineItems") or {}
+                connection.setdefault("nodes", []).extend(more.get("nodes") or [])
+                info = more.get("pageInfo") or {}
+                lossy = lossy or more_lossy
+        yield nodes, lossy
+
+
+def _shopify_time(moment: datetime) -> str:
+    """A time as Shopify's search syntax takes it (UTC, whole seconds: Shopify keeps no finer times)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _working_dir() -> str:
+    """Where a bulk file is downloaded, for as long as it is read: the running pipeline's working folder (the CDP's
+    state, not a shared temporary folder: the file holds personal data)."""
+    folder = Path(dlt.current.pipeline().working_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder)

@@ -1,9 +1,10 @@
 """POS source: locations, customers, orders, payments and loyalty (program, accounts, events) from Square's v2 API.
 
-Customers and payments are declarative (`rest_api`); orders need every location ID in the request body,
-so that resource reads the locations first. Every cursor is compared as an instant (`common/cursor.py`), and each
-record is screened (its cursor first) before dlt's incremental step sees it. Money stays in integer minor units
-here, as Square sends it; staging converts it with the currency's ISO 4217 exponent. Config keys:
+Each resource pages through its endpoint (cursor in the body or the query), fetching ahead while the previous page is
+screened, and turns each page into arrow tables (`common/pages.py`): raw columns keep Square's field names, nested
+objects flattened with `__` (`total_money__amount`), line items and tenders in child tables. Every cursor is an
+instant (`common/cursor.py`). Money stays in integer minor units, as Square sends it; staging converts it with the
+currency's ISO 4217 exponent. Config keys:
 
     [sources.square]
     base_url = "https://connect.squareup.com"      # SOURCES__SQUARE__BASE_URL
@@ -15,29 +16,20 @@ here, as Square sends it; staging converts it with the currency's ISO 4217 expon
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import dlt
+import pyarrow as pa
+import pyarrow.compute as pc
 from dlt.sources import DltResource
-from dlt.sources.helpers.rest_client import RESTClient
-from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
-from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
-from dlt.sources.rest_api import rest_api_resources
 
-from dlt_sources.common.cursor import SourceClock, latest
-from dlt_sources.common.http import checked_json, retrying_session
-from dlt_sources.common.quarantine import (
-    check_amount,
-    check_cursor,
-    check_date,
-    check_email,
-    check_line_items,
-    check_required_timestamp,
-    check_short_strings,
-    check_types,
-    is_quarantine_row,
-    screen,
-)
+from dlt_sources.common.cursor import SourceClock
+from dlt_sources.common.http import retrying_session
+from dlt_sources.common.pages import MERGE, Child, Entity, Page, PageLoader
+from dlt_sources.common.quarantine import amount, email, is_quarantine_item, non_negative_number, real_date, short_texts
+from dlt_sources.common.tables import BOOL, INT, LOOSE, TIME, Column, column
+from dlt_sources.square.api import SquareApi, incremental, square_time
 from dlt_sources.square.loyalty import loyalty_resources
 from dlt_sources.square.settings import (
     CUSTOMERS_PAGE_SIZE,
@@ -48,25 +40,165 @@ from dlt_sources.square.settings import (
 )
 
 
-def _money(record: dict[str, Any], key: str) -> Any:
-    money = record.get(key)
-    return money.get("amount") if isinstance(money, dict) else money
+def _money(name: str) -> tuple[Column, ...]:
+    return (
+        column(f"{name}__amount", f"{name}.amount", LOOSE, cast="bigint", json=pa.int64()),
+        column(f"{name}__currency", f"{name}.currency"),
+    )
 
 
-_CUSTOMER_CHECKS = [
-    check_email("email_address"),
-    check_date("birthday"),
-    check_short_strings("given_name", "family_name", "email_address", "phone_number"),
-    check_types(version=int),
-]
-_ORDER_CHECKS = [
-    check_required_timestamp("created_at"),
-    check_amount(lambda o: _money(o, "total_money"), "total_money.amount"),
-    check_line_items("line_items", "quantity", lambda line: _money(line, "base_price_money")),
-]
-_PAYMENT_CHECKS = [
-    check_amount(lambda p: _money(p, "amount_money"), "amount_money.amount"),
-]
+def _card() -> tuple[Column, ...]:
+    return (
+        column("card_details__status", "card_details.status"),
+        column("card_details__entry_method", "card_details.entry_method"),
+        column("card_details__card__card_brand", "card_details.card.card_brand"),
+        column("card_details__card__last_4", "card_details.card.last_4"),
+        column("card_details__card__fingerprint", "card_details.card.fingerprint"),
+        column("wallet_details__status", "wallet_details.status"),
+        column("wallet_details__brand", "wallet_details.brand"),
+    )
+
+
+_ADDRESS = tuple(
+    column(f"address__{f}", f"address.{f}")
+    for f in (
+        "address_line_1",
+        "address_line_2",
+        "locality",
+        "administrative_district_level_1",
+        "postal_code",
+        "country",
+    )
+)
+
+LOCATIONS = Entity(
+    name="locations",
+    columns=(
+        column("id"),
+        column("name"),
+        column("timezone"),
+        column("status"),
+        column("country"),
+        column("currency"),
+        column("language_code"),
+        column("business_name"),
+        column("type"),
+        column("merchant_id"),
+        column("created_at", kind=TIME),
+        *_ADDRESS,
+    ),
+)
+
+CUSTOMERS = Entity(
+    name="customers",
+    columns=(
+        column("id"),
+        column("created_at", kind=TIME),
+        column("updated_at", kind=TIME),
+        column("given_name"),
+        column("family_name"),
+        column("email_address"),
+        column("phone_number"),
+        column("birthday"),
+        column("note"),
+        column("preferences__email_unsubscribed", "preferences.email_unsubscribed", BOOL),
+        column("creation_source"),
+        column("version", kind=INT),
+        column("reference_id"),
+        *_ADDRESS,
+    ),
+    cursor="updated_at",
+    checks=(
+        email("email_address"),
+        real_date("birthday"),
+        *short_texts("given_name", "family_name", "email_address", "phone_number"),
+    ),
+)
+
+_LINE_ITEMS = Child(
+    "line_items",
+    ("line_items",),
+    columns=(
+        column("uid"),
+        column("catalog_object_id"),
+        column("catalog_version", kind=LOOSE, cast="bigint", json=pa.int64()),
+        column("quantity", kind=LOOSE),
+        column("name"),
+        column("variation_name"),
+        column("item_type"),
+        column("note"),
+        *_money("base_price_money"),
+        *_money("gross_sales_money"),
+        *_money("total_tax_money"),
+        *_money("total_discount_money"),
+        *_money("total_money"),
+        *_money("variation_total_price_money"),
+    ),
+    checks=(
+        non_negative_number("quantity", "line_items.quantity"),
+        *amount("base_price_money__amount", "line_items price"),
+    ),
+)
+_TENDERS = Child(
+    "tenders",
+    ("tenders",),
+    columns=(
+        column("id"),
+        column("location_id"),
+        column("transaction_id"),
+        column("created_at", kind=TIME),
+        *_money("amount_money"),
+        column("type"),
+        column("payment_id"),
+        column("customer_id"),
+        *_card(),
+    ),
+)
+
+ORDERS = Entity(
+    name="orders",
+    columns=(
+        column("id"),
+        column("location_id"),
+        column("customer_id"),
+        column("source__name", "source.name"),
+        column("created_at", kind=TIME),
+        column("updated_at", kind=TIME),
+        column("closed_at", kind=TIME),
+        column("state"),
+        column("version", kind=LOOSE, cast="bigint", json=pa.int64()),
+        *_money("total_money"),
+        *_money("total_tax_money"),
+        *_money("total_discount_money"),
+        *_money("total_tip_money"),
+        *_money("total_service_charge_money"),
+    ),
+    cursor="updated_at",
+    required_times=("created_at",),
+    checks=tuple(amount("total_money__amount", "total_money.amount")),
+    children=(_LINE_ITEMS, _TENDERS),
+)
+
+PAYMENTS = Entity(
+    name="payments",
+    columns=(
+        column("id"),
+        column("created_at", kind=TIME),
+        column("updated_at", kind=TIME),
+        *_money("amount_money"),
+        *_money("total_money"),
+        *_money("approved_money"),
+        column("status"),
+        column("source_type"),
+        *_card(),
+        column("location_id"),
+        column("order_id"),
+        column("customer_id"),
+        column("receipt_number"),
+    ),
+    cursor="created_at",
+    checks=tuple(amount("amount_money__amount", "amount_money.amount")),
+)
 
 
 @dlt.source(name="square")
@@ -79,84 +211,76 @@ def square_source(
 ) -> Sequence[DltResource]:
     """The merchant's store locations, customer directory, orders (with line items and tenders), payments and loyalty
     program with its accounts and their events."""
-    api_url = f"{base_url.rstrip('/')}/v2/"
-    auth = BearerTokenAuth(access_token)
     session = retrying_session(request_timeout)
     clock = SourceClock.watching(session)
-    declarative = rest_api_resources(
-        {
-            "client": {"base_url": api_url, "auth": auth, "session": session},
-            "resource_defaults": {"primary_key": "id", "write_disposition": "merge"},
-            "resources": [
-                {
-                    "name": "locations",
-                    "write_disposition": "replace",
-                    "endpoint": {
-                        "path": "locations",
-                        "data_selector": "locations",
-                        "paginator": "single_page",
-                    },
+    api = SquareApi(session, base_url, access_token)
+    start = datetime.fromisoformat(start_date)
+    customers = incremental(
+        CUSTOMERS,
+        clock,
+        start,
+        lambda since: api.pages(
+            "POST",
+            "customers/search",
+            "customers",
+            {
+                "limit": CUSTOMERS_PAGE_SIZE,
+                "query": {
+                    "filter": {"updated_at": {"start_at": square_time(since)}},
+                    "sort": {"field": "CREATED_AT", "order": "ASC"},
                 },
-                {
-                    "name": "customers",
-                    "endpoint": {
-                        "path": "customers/search",
-                        "method": "POST",
-                        "data_selector": "customers",
-                        "paginator": {
-                            "type": "cursor",
-                            "cursor_path": "cursor",
-                            "cursor_body_path": "cursor",
-                        },
-                        "json": {
-                            "limit": CUSTOMERS_PAGE_SIZE,
-                            "query": {
-                                "filter": {"updated_at": {"start_at": "{incremental.start_value}"}},
-                                "sort": {"field": "CREATED_AT", "order": "ASC"},
-                            },
-                        },
-                        "incremental": {
-                            "cursor_path": "updated_at",
-                            "initial_value": start_date,
-                            "last_value_func": latest,
-                            # Quarantine rows of the screening step carry no cursor: they pass through.
-                            "on_cursor_value_missing": "include",
-                        },
-                    },
-                    "processing_steps": [
-                        {"yield_map": screen("customers", "id", [check_cursor("updated_at", clock), *_CUSTOMER_CHECKS])}
-                    ],
-                },
-                {
-                    "name": "payments",
-                    "endpoint": {
-                        "path": "payments",
-                        "data_selector": "payments",
-                        "paginator": {"type": "cursor", "cursor_path": "cursor", "cursor_param": "cursor"},
-                        "params": {"limit": PAYMENTS_PAGE_SIZE, "sort_order": "ASC"},
-                        "incremental": {
-                            "cursor_path": "created_at",
-                            "start_param": "begin_time",
-                            "initial_value": start_date,
-                            "last_value_func": latest,
-                            "on_cursor_value_missing": "include",
-                        },
-                    },
-                    "processing_steps": [
-                        {"yield_map": screen("payments", "id", [check_cursor("created_at", clock), *_PAYMENT_CHECKS])}
-                    ],
-                },
-            ],
-        }
+            },
+            in_body=True,
+            entity=CUSTOMERS,
+        ),
     )
-    client = RESTClient(base_url=api_url, auth=auth, session=session)
-    customers = next(resource for resource in declarative if resource.name == "customers")
+    payments = incremental(
+        PAYMENTS,
+        clock,
+        start,
+        lambda since: api.pages(
+            "GET",
+            "payments",
+            "payments",
+            {"limit": PAYMENTS_PAGE_SIZE, "sort_order": "ASC", "begin_time": square_time(since)},
+            in_body=False,
+            entity=PAYMENTS,
+        ),
+    )
+    orders = incremental(ORDERS, clock, start, lambda since: _order_pages(api, since))
     return [
-        *declarative,
+        _locations(api, clock),
+        customers,
         _consent_observations(customers, clock),
-        _orders(client, start_date, clock),
-        *loyalty_resources(client, start_date, clock, loyalty),
+        orders,
+        payments,
+        *loyalty_resources(api, clock, start, loyalty),
     ]
+
+
+def _order_pages(api: SquareApi, since: datetime) -> Iterator[Page]:
+    # orders/search takes at most ten locations a request: every location's orders, ten locations at a time.
+    location_ids = api.location_ids()
+    for first in range(0, len(location_ids), LOCATIONS_PER_ORDER_SEARCH):
+        body = {
+            "location_ids": location_ids[first : first + LOCATIONS_PER_ORDER_SEARCH],
+            "limit": ORDERS_PAGE_SIZE,
+            "query": {
+                "filter": {"date_time_filter": {"updated_at": {"start_at": square_time(since)}}},
+                "sort": {"sort_field": "UPDATED_AT", "sort_order": "ASC"},
+            },
+        }
+        yield from api.pages("POST", "orders/search", "orders", body, in_body=True, entity=ORDERS)
+
+
+def _locations(api: SquareApi, clock: SourceClock) -> DltResource:
+    # Always read whole: orders need every location ID, and there are few.
+    @dlt.resource(name="locations", primary_key="id", write_disposition="replace")
+    def locations() -> Iterator[Any]:
+        data, lossy = api.call("GET", "locations")
+        yield from PageLoader(LOCATIONS, clock).page(data.get("locations") or [], lossy)
+
+    return locations
 
 
 def _consent_observations(customers: DltResource, clock: SourceClock) -> DltResource:
@@ -171,40 +295,23 @@ def _consent_observations(customers: DltResource, clock: SourceClock) -> DltReso
         data_from=customers,
         name="consent_observations",
         primary_key=("customer_id", "observed_at"),
-        write_disposition="merge",
+        write_disposition=MERGE,
     )
-    def consent_observations(records: Any, meta: Any = None) -> Iterator[dict[str, Any]]:
-        if is_quarantine_row(meta):
+    def consent_observations(table: Any, meta: Any = None) -> Iterator[Any]:
+        if (
+            is_quarantine_item(meta)
+            or not isinstance(table, pa.Table)
+            or "preferences__email_unsubscribed" not in table.column_names
+        ):
             return
-        for record in records if isinstance(records, list) else [records]:
-            unsubscribed = (record.get("preferences") or {}).get("email_unsubscribed")
-            if isinstance(unsubscribed, bool):
-                yield {"customer_id": record["id"], "email_unsubscribed": unsubscribed, "observed_at": clock.now()}
-
-    return consent_observations
-
-
-def _orders(client: RESTClient, start_date: str, clock: SourceClock) -> DltResource:
-    @dlt.resource(name="orders", primary_key="id", write_disposition="merge")
-    def orders(
-        updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(
-            "updated_at", initial_value=start_date, last_value_func=latest, on_cursor_value_missing="include"
-        ),
-    ) -> Iterator[Any]:
-        location_ids = [loc["id"] for loc in checked_json(client.get("locations")).get("locations", [])]
-        for first in range(0, len(location_ids), LOCATIONS_PER_ORDER_SEARCH):
-            body = {
-                "location_ids": location_ids[first : first + LOCATIONS_PER_ORDER_SEARCH],
-                "limit": ORDERS_PAGE_SIZE,
-                "query": {
-                    "filter": {"date_time_filter": {"updated_at": {"start_at": updated_at.start_value}}},
-                    "sort": {"sort_field": "UPDATED_AT", "sort_order": "ASC"},
-                },
-            }
-            paginator = JSONResponseCursorPaginator(cursor_path="cursor", cursor_body_path="cursor")
-            yield from client.paginate(
-                "orders/search", method="POST", json=body, paginator=paginator, data_selector="orders"
+        seen = table.filter(pc.is_valid(table["preferences__email_unsubscribed"]))
+        if len(seen):
+            yield pa.table(
+                {
+                    "customer_id": seen["id"],
+                    "email_unsubscribed": seen["preferences__email_unsubscribed"],
+                    "observed_at": pa.array([clock.now()] * len(seen), pa.timestamp("us", tz="UTC")),
+                }
             )
 
-    # dlt places a yield_map before the incremental step (its placement affinity): rejected orders never reach it.
-    return orders().add_yield_map(screen("orders", "id", [check_cursor("updated_at", clock), *_ORDER_CHECKS]))
+    return consent_observations

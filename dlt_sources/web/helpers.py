@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from dlt.common.storages.configuration import FilesystemConfiguration
 from dlt.common.storages.fsspec_filesystem import FileItemDict, fsspec_from_config, glob_files
 from fsspec import AbstractFileSystem
 
-from dlt_sources.common.quarantine import REJECTED, quarantine_row
+from dlt_sources.common.quarantine import REJECTED, Finding
 
 
 def landing_filesystem(bucket_url: str, source: str) -> AbstractFileSystem:
@@ -30,10 +30,11 @@ def latest_file_time(fs: AbstractFileSystem, bucket_url: str, file_glob: str) ->
     return max(times) if times else None
 
 
-def read_lines(file: FileItemDict, entity: str, screen: Callable[[dict[str, Any]], Iterator[Any]]) -> Iterator[Any]:
-    """Every line of a (gzipped) NDJSON file, screened; a line that is not a JSON object is quarantined by where it is
-    (`<file name>:<line number>`), and so is a file that ends early (a collector still writing it: the next load reads
-    it again once it is whole, the merge on event IDs keeping each event once)."""
+def read_lines(file: FileItemDict) -> Iterator[tuple[dict[str, Any], None] | tuple[None, Finding]]:
+    """Every line of a (gzipped) NDJSON file as (the event, None), or (None, its quarantine finding) for a line that
+    is not a JSON object, named by where it is (`<file name>:<line number>`); and so for a file that ends early (a
+    collector still writing it: the next load reads it again once it is whole, the merge on event IDs keeping each
+    event once)."""
     name = file["file_name"]
     number = 0
     try:
@@ -44,15 +45,15 @@ def read_lines(file: FileItemDict, entity: str, screen: Callable[[dict[str, Any]
                 try:
                     record = orjson.loads(line)
                 except orjson.JSONDecodeError as error:
-                    yield _unreadable(entity, f"{name}:{number}", f"line is not JSON ({error})", line)
+                    yield None, _unreadable(f"{name}:{number}", f"line is not JSON ({error})", line)
                     continue
                 if not isinstance(record, dict):
-                    yield _unreadable(entity, f"{name}:{number}", "line is not a JSON object", line)
+                    yield None, _unreadable(f"{name}:{number}", "line is not a JSON object", line)
                     continue
-                yield from screen(record)
+                yield record, None
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-        yield _unreadable(entity, f"{name}:{number + 1}", f"file ends early or is not gzip ({error})", b"")
+        yield None, _unreadable(f"{name}:{number + 1}", f"file ends early or is not gzip ({error})", b"")
 
 
-def _unreadable(entity: str, where: str, reason: str, line: bytes) -> Any:
-    return quarantine_row(entity, where, REJECTED, reason, line.decode("utf-8", errors="replace"))
+def _unreadable(where: str, reason: str, line: bytes) -> Finding:
+    return Finding(where, REJECTED, reason, line.decode("utf-8", errors="replace"))

@@ -83,9 +83,12 @@ def raw_orders(built_warehouse: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     cancelled = (
         "cancelled_at" if _has_column(con, "raw_shopify", "orders", "cancelled_at") else "cast(null as timestamptz)"
     )
+    # The GraphQL Admin API's shape: the customer by its global ID (its numeric ID last), shop money, display status.
     shopify = _frame(
         con,
-        f"select id, customer__id, created_at, total_price, currency, financial_status, {cancelled} as cancelled_at "
+        "select id, regexp_extract(customer__id, '[0-9]+$') as customer__id, created_at, "
+        "total_price_set__shop_money__amount as total_price, total_price_set__shop_money__currency_code as currency, "
+        f"display_financial_status as financial_status, {cancelled} as cancelled_at "
         "from raw_shopify.orders where customer__id is not null",
     )
     square = _frame(

@@ -1,7 +1,8 @@
 """Ad audience files hold exactly the segment members whose advertising consent is granted, never email consent alone.
 
-Advertising consent is recomputed here from the raw HubSpot contacts (the CRM's advertising-consent property, latest
-contact update of the customer wins, a withdrawal wins a tie), independently of the dbt models. The last test runs
+Advertising consent is recomputed here from the raw history of the CRM's advertising-consent property (each
+contact's current value, timed when its history says it took that value; the latest across a customer's contacts wins,
+a withdrawal wins a tie), independently of the loader's and the dbt models' reading of it. The last test runs
 the next night on a copy of its own, so the tests after it still read the night they expect.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import shutil
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -28,15 +29,30 @@ MAX_DAYS_AHEAD = 30
 
 
 def ads_consenting(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Customers whose advertising consent is granted, from raw_hubspot.contacts and the customer ID map."""
-    # (time, withdrawn) of each signal: the greatest is the deciding one, and at the same time a withdrawal
+    """Customers whose advertising consent is granted, from the raw property history of their HubSpot contacts."""
+    history: dict[str, list[tuple[datetime, str]]] = {}
+    for contact_id, value, at in con.sql("""
+            select c.id, lower(h.value), h.timestamp
+            from raw_hubspot.contacts__ads_consent_history as h
+            join raw_hubspot.contacts as c on h._dlt_parent_id = c._dlt_id""").fetchall():
+        history.setdefault(contact_id, []).append((at, value))
+    # (time the current value was set, withdrawn) of each contact: the greatest is the deciding one, and at the same
+    # time a withdrawal
     latest: dict[str, tuple[datetime, bool]] = {}
-    for customer_id, value, updated_at in con.sql("""
-            select m.customer_id, h.ads_consent, h.updated_at
+    for contact_id, customer_id, current in con.sql("""
+            select h.id, m.customer_id, lower(h.ads_consent)
             from raw_hubspot.contacts as h
             join marts.customer_id_map as m on m.source_system = 'hubspot' and m.source_record_id = h.id
             where lower(h.ads_consent) in ('true', 'false')""").fetchall():
-        signal = (updated_at, value.lower() == "false")
+        newest_first = sorted(history.get(contact_id, []), reverse=True)
+        assert newest_first and newest_first[0][1] == current, f"contact {contact_id}: no history shows {current}"
+        # Held since the oldest entry of the newest run of entries with that value (set again to itself is no change).
+        set_at = newest_first[0][0]
+        for at, value in newest_first:
+            if value != current:
+                break
+            set_at = at
+        signal = (set_at, current == "false")
         latest[customer_id] = max(latest.get(customer_id, signal), signal)
     return {customer_id for customer_id, (_, withdrawn) in latest.items() if not withdrawn}
 
@@ -112,6 +128,28 @@ def test_email_consent_alone_keeps_a_customer_out_of_ad_audiences(
 def test_customer_360_ads_consent_matches_the_raw_contacts(warehouse: duckdb.DuckDBPyConnection) -> None:
     flagged = {c for (c,) in warehouse.sql("select customer_id from marts.customer_360 where ads_consent").fetchall()}
     assert flagged == ads_consenting(warehouse)
+
+
+def test_advertising_consent_is_timed_when_the_contact_set_it(home: Path, warehouse: duckdb.DuckDBPyConnection) -> None:
+    """The deciding signal's time is when the CRM says the property took its value (the simulator's own record of
+    it), not the contact's last edit."""
+    state = read_state(state_path(home))
+    assert state is not None
+    contacts = {hubspot_contact_id(c.seq): c for c in generate(state).customers["hubspot"] if c.ads_consent_history}
+    expected: dict[str, tuple[datetime, bool]] = {}
+    edited_later = 0
+    for record_id, customer_id in warehouse.sql(
+        "select source_record_id, customer_id from marts.customer_id_map where source_system = 'hubspot'"
+    ).fetchall():
+        if record_id not in contacts:
+            continue
+        set_at, granted = contacts[record_id].ads_consent_history[-1]
+        edited_later += contacts[record_id].updated > set_at
+        signal = (datetime.fromtimestamp(set_at, UTC), not granted)
+        expected[customer_id] = max(expected.get(customer_id, signal), signal)
+    assert edited_later, "no contact was edited after its consent was set: the test proves nothing"
+    timed = warehouse.sql("select customer_id, ads_consent_at from marts.customer_360 where ads_consent_at is not null")
+    assert dict(timed.fetchall()) == {customer_id: at for customer_id, (at, _) in expected.items()}
 
 
 def test_an_ad_platform_cannot_be_given_email_consent(tmp_path: Path) -> None:

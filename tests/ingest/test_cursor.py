@@ -4,12 +4,16 @@ not a time, ahead of the source's own clock) is quarantined without moving the c
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
-from dlt_sources.common.cursor import latest
+from dlt_sources.common.cursor import Cursor, SourceClock
+from dlt_sources.common.pages import Entity, PageLoader
+from dlt_sources.common.tables import TIME, column
 from simulator import advance_day, running_simulator
 from simulator.config import DAY_SECONDS
 from simulator.ids import shopify_order_id, square_order_id
@@ -82,10 +86,34 @@ def test_a_day_of_bad_modification_times_loses_nothing(tmp_path: Path, monkeypat
             assert ids <= loaded, (system, table, ids - loaded)
 
 
+class _Clock(SourceClock):
+    """The source's clock at a time the test sets."""
+
+    def __init__(self, now: str) -> None:
+        super().__init__()
+        self._now = datetime.fromisoformat(now)
+
+    def now(self) -> datetime:
+        return self._now
+
+
+_THINGS = Entity("things", (column("id"), column("updated_at", kind=TIME)), cursor="updated_at")
+
+
+def _loaded_ids(state: dict, page: list[dict]) -> list[str]:
+    loader = PageLoader(_THINGS, _Clock("2026-12-01T00:00:00+00:00"), Cursor(state))
+    return [i for table in loader.page(page) if isinstance(table, pa.Table) for i in table["id"].to_pylist()]
+
+
 def test_times_either_side_of_a_daylight_saving_change_compare_as_instants():
     # Warsaw falls back on 2026-10-25: 02:50 summer time (00:50 UTC) comes before 02:10 winter time (01:10 UTC).
     before, after = "2026-10-25T02:50:00+02:00", "2026-10-25T02:10:00+01:00"
-    assert max(before, after) == before, "as text the earlier time wins: what dlt's default `max` keeps"
-    assert latest([before, after]) == latest([after, before]) == after
-    # Equal instants: the first, as `max` keeps (dlt's boundary check relies on it).
-    assert latest(["2026-06-01T09:00:00+07:00", "2026-06-01T02:00:00Z"]) == "2026-06-01T09:00:00+07:00"
+    assert max(before, after) == before, "as text the earlier time wins: what a text cursor would keep"
+    state: dict = {}
+    assert _loaded_ids(state, [{"id": "a", "updated_at": after}, {"id": "b", "updated_at": before}]) == ["a", "b"]
+    assert datetime.fromisoformat(state["cursor"]["last"]) == datetime(2026, 10, 25, 1, 10, tzinfo=UTC)
+    # The next load asks from that instant on: the record loaded at it is not loaded again, a later one is.
+    later = {"id": "c", "updated_at": "2026-10-25T03:00:00+01:00"}
+    assert _loaded_ids(state, [{"id": "a", "updated_at": after}, later]) == ["c"]
+    # A source that cannot filter sends everything again: what is before the cursor is not loaded twice.
+    assert _loaded_ids(state, [{"id": "b", "updated_at": before}, later]) == []

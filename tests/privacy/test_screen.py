@@ -27,9 +27,10 @@ def _items(home: Path, source: str, resource: str) -> list:
 
 
 def _split(items: list) -> tuple[list[dict], list[dict]]:
-    """Records and quarantine rows (iterating a source outside a pipeline yields both as plain dicts)."""
-    quarantined = [i for i in items if "reason" in i and "payload" in i]
-    return [i for i in items if "reason" not in i], quarantined
+    """Records and quarantine rows (iterating a source outside a pipeline yields the arrow tables of both)."""
+    rows = [row for table in items for row in table.to_pylist()]
+    quarantined = [row for row in rows if "reason" in row and "payload" in row]
+    return [row for row in rows if "reason" not in row], quarantined
 
 
 @pytest.fixture()

@@ -14,7 +14,7 @@ import pytest
 from simulator import running_simulator
 
 PEOPLE = 300
-SHOPIFY = "/admin/api/2024-07"
+SHOPIFY = "/admin/api/2025-01/graphql.json"
 SHOPIFY_AUTH = {"X-Shopify-Access-Token": "test-token"}
 BEARER = {"Authorization": "Bearer test-token"}
 
@@ -46,16 +46,35 @@ class Walker:
         """The JSON answer, which must be valid UTF-8 as the real services send it (RFC 8259)."""
         return orjson.loads(response.content)
 
-    def shopify(self, resource: str, **params: Any) -> list[dict[str, Any]]:
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A Shopify GraphQL answer that is no error (`data` and `extensions`)."""
+        response = self.request("POST", SHOPIFY, json={"query": query, "variables": variables}, headers=SHOPIFY_AUTH)
+        assert response.status_code == 200, response.text
+        answer = self.body(response)
+        assert not answer.get("errors"), answer
+        return answer
+
+    def shopify(
+        self,
+        connection: str,
+        fields: str = "id",
+        query: str | None = None,
+        first: int = 250,
+        sort_key: str = "ID",
+    ) -> list[dict[str, Any]]:
+        """Every node of a Shopify root connection, page by page (`pageInfo { hasNextPage endCursor }`)."""
+        text = (
+            f"query Page($first: Int!, $after: String, $query: String) {{ {connection}(first: $first, after: $after, "
+            f"query: $query, sortKey: {sort_key}) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+        )
         records: list[dict[str, Any]] = []
-        url: str | None = f"{SHOPIFY}/{resource}.json"
-        query: dict[str, Any] | None = {"limit": 250, **params}
-        while url:
-            response = self.request("GET", url, params=query, headers=SHOPIFY_AUTH)
-            assert response.status_code == 200, response.text
-            records += self.body(response)[resource]
-            url, query = response.links.get("next", {}).get("url"), None
-        return records
+        after = None
+        while True:
+            page = self.graphql(text, {"first": first, "after": after, "query": query})["data"][connection]
+            records += page["nodes"]
+            if not page["pageInfo"]["hasNextPage"]:
+                return records
+            after = page["pageInfo"]["endCursor"]
 
     def square_customers(self, body: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.square_search("customers", "/v2/customers/search", body or {"limit": 100})

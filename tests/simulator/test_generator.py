@@ -13,10 +13,22 @@ from simulator.catalog import PRODUCTS
 from simulator.config import DAY_SECONDS, now_ts
 from simulator.generator import _Builder
 from simulator.hubspot import contact_properties
-from simulator.shopify import render_customer, render_order
+from simulator.model import Customer, Order
+from simulator.shopify import graphql as shopify_graphql
+from simulator.shopify import render as shopify_render
+from simulator.shopify.graphql import every_field, project
 from simulator.square import render_customer as render_square_customer
 from simulator.square import render_order as render_square_order
 from simulator.state import SimState
+
+
+def render_customer(customer: Customer) -> dict:
+    """A Shopify customer as the GraphQL Admin API shows every field of it."""
+    return project(shopify_render.customer(customer), every_field("Customer"), shopify_graphql.Counter())
+
+
+def render_order(order: Order) -> dict:
+    return project(shopify_render.order(order), every_field("Order"), shopify_graphql.Counter())
 
 
 def _fingerprint(state: SimState) -> bytes:

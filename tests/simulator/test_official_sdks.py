@@ -1,19 +1,23 @@
 """The services' official Python clients read `cdp simulator serve` with only their host and token changed
 (CONTRACT §1): with faults off every answer is valid UTF-8 JSON in the shapes the clients expect.
 
-Shopify is read through ShopifyAPI's REST resources (`shopify.Customer`), against the REST Admin API the simulator
-serves today; Square through `squareup` (`Square(base_url=...)`), HubSpot through `hubspot-api-client`
-(`HubSpot(host=...)`). Each must hand back every customer or contact the simulator's truth lists.
+Shopify is read through ShopifyAPI's GraphQL client (`shopify.GraphQL()`, posting to `<site>/graphql.json`), page by
+page and through a bulk operation, as Shopify is used today; Square through `squareup` (`Square(base_url=...)`),
+HubSpot through `hubspot-api-client` (`HubSpot(host=...)`). Each must hand back every customer or contact the
+simulator's truth lists.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +30,22 @@ from square import Square
 from tests.conftest import REPO_ROOT
 
 TOKEN = "sdk-test-token"
-SHOPIFY_API_VERSION = "2024-07"
+SHOPIFY_API_VERSION = "2025-01"
+SHOPIFY_PAGE = """
+query Customers($after: String) {
+  customers(first: 100, after: $after) {
+    nodes { id legacyResourceId email emailMarketingConsent { marketingState consentUpdatedAt } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+SHOPIFY_BULK = """
+mutation {
+  bulkOperationRunQuery(query: \"\"\"{ customers { edges { node { id legacyResourceId } } } }\"\"\") {
+    bulkOperation { id }
+    userErrors { field message }
+  }
+}"""
+SHOPIFY_POLL = "query Poll($id: ID!) { node(id: $id) { ... on BulkOperation { status url objectCount } } }"
 # Far more malformed records than the default, so that every kind a default simulator sends meets the clients.
 SETTINGS = {"CDP_PEOPLE": "300", "CDP_SEED": "13", "CDP_FAULTS": "0", "CDP_MALFORMED": "0.05"}
 
@@ -70,22 +89,36 @@ def _truth(home: Path, system: str) -> set[str]:
         return {row["source_record_id"] for row in csv.DictReader(handle) if row["source_system"] == system}
 
 
-def test_shopify_api_reads_every_customer(served: tuple[str, Path]):
+def test_shopify_api_graphql_client_reads_every_customer(served: tuple[str, Path]):
     base_url, home = served
     shopify.ShopifyResource.activate_session(shopify.Session("cdp-demo.myshopify.com", SHOPIFY_API_VERSION, TOKEN))
     shopify.ShopifyResource.set_site(f"{base_url}/admin/api/{SHOPIFY_API_VERSION}")
     try:
-        ids: list[str] = []
-        page = shopify.Customer.find(limit=250)
+        client = shopify.GraphQL()
+        paged: list[str] = []
+        after = None
         while True:
-            ids += [str(customer.id) for customer in page]
-            if not page.has_next_page():
+            page = json.loads(client.execute(SHOPIFY_PAGE, {"after": after}))["data"]["customers"]
+            paged += [node["legacyResourceId"] for node in page["nodes"]]
+            if not page["pageInfo"]["hasNextPage"]:
                 break
-            page = page.next_page()
-        assert shopify.Customer.count() == len(ids)
+            after = page["pageInfo"]["endCursor"]
+        started = json.loads(client.execute(SHOPIFY_BULK))["data"]["bulkOperationRunQuery"]
+        assert started["userErrors"] == []
+        deadline = time.monotonic() + 60
+        while True:
+            operation = json.loads(client.execute(SHOPIFY_POLL, {"id": started["bulkOperation"]["id"]}))["data"]["node"]
+            if operation["status"] == "COMPLETED":
+                break
+            assert time.monotonic() < deadline, operation
+            time.sleep(0.1)
     finally:
         shopify.ShopifyResource.clear_session()
-    assert sorted(ids) == sorted(_truth(home, "shopify"))
+    # The result file is a signed link: read with no token, one customer a line.
+    with urllib.request.urlopen(operation["url"]) as answer:
+        exported = [json.loads(line)["legacyResourceId"] for line in answer.read().decode("utf-8").splitlines()]
+    assert sorted(paged) == sorted(exported) == sorted(_truth(home, "shopify"))
+    assert int(operation["objectCount"]) == len(exported)
 
 
 def test_squareup_reads_every_customer(served: tuple[str, Path]):

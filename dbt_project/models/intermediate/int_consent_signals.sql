@@ -3,8 +3,8 @@
 -- advertising-consent property). customer_360 takes, per purpose, the latest signal across a customer's records; at
 -- the same instant a withdrawal wins. One purpose never stands in for the other.
 --
--- An email signal is timed when its consent state was set, never at the record's updated_at: any edit (an address,
--- a phone) moves that, and would let an old state beat a newer one on another record. Where the source keeps the
+-- A signal is timed when its consent state was set, never at the record's updated_at: any edit (an address, a
+-- phone) moves that, and would let an old state beat a newer one on another record. Where the source keeps the
 -- time it is that time (Shopify's consent_updated_at, HubSpot's property history, the email tool's events); Square
 -- keeps none, so it is the first load that saw the state after another one (raw_square.consent_observations, kept
 -- by the loader so that a full refresh rebuilds the same signals). A state with no known time (never seen to change)
@@ -136,8 +136,8 @@ signals as (
 
     union all
 
-    -- HubSpot's advertising-consent property, as of the contact's last update (HubSpot gives no time per
-    -- property); never set is no signal, and no signal is no consent
+    -- HubSpot's advertising-consent property, at the time its history says it took its value; never set is no
+    -- signal, and no signal is no consent
     select
         'hubspot:' || contact_id,
         'hubspot',
@@ -145,7 +145,11 @@ signals as (
         'advertising',
         is_ads_consent_granted,
         case when is_ads_consent_granted then 'granted' else 'denied' end,
-        updated_at,
+        case
+            when ads_consent_set_at is not null then ads_consent_set_at
+            when is_ads_consent_granted then created_at
+            else updated_at
+        end,
         updated_at,
         load_id
     from hubspot

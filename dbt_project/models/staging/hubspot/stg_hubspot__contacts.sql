@@ -47,6 +47,8 @@ renamed as (
             when 'true' then true
             when 'false' then false
         end as is_ads_consent_granted,
+        -- when it took that value, from the property's history (absent in contacts loaded before it was read)
+        {{ to_utc(column_or_null(source('hubspot', 'contacts'), 'ads_consent_set_at')) }} as ads_consent_set_at,
 
         ----------  timestamps
         coalesce({{ to_utc('created_at') }}, {{ to_utc('createdate') }}) as created_at,

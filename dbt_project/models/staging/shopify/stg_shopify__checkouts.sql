@@ -12,20 +12,19 @@ renamed as (
 
         ----------  ids
         cast(id as varchar) as checkout_id,
-        cast(customer__id as varchar) as customer_id,
-        token as checkout_token,
+        {{ shopify_id('customer__id') }} as customer_id,
 
         ----------  strings
-        lower(trim(email)) as email,
-        upper(currency) as currency,
+        lower(trim(customer__email)) as email,
+        upper(total_price_set__shop_money__currency_code) as currency,
 
         ----------  numerics
-        {{ parse_money('total_price') }} as total_amount,
+        {{ parse_money('total_price_set__shop_money__amount') }} as total_amount,
 
         ----------  timestamps
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('updated_at') }} as updated_at,
-        {{ to_utc(column_or_null(source('shopify', 'checkouts'), 'completed_at', 'timestamptz')) }} as completed_at,
+        {{ to_utc('completed_at') }} as completed_at,
 
         ----------  lineage
         _dlt_load_id as load_id

@@ -6,9 +6,8 @@ with
 source as (
 
     {{ optional_source('shopify', 'customers__addresses', {
-        'id': 'bigint', 'address1': 'varchar', 'city': 'varchar', 'zip': 'varchar',
-        'country_code': 'varchar', 'phone': 'varchar', 'default': 'boolean', '_dlt_parent_id': 'varchar',
-        '_dlt_id': 'varchar',
+        'id': 'varchar', 'address1': 'varchar', 'city': 'varchar', 'zip': 'varchar',
+        'country_code_v2': 'varchar', 'phone': 'varchar', '_dlt_parent_id': 'varchar', '_dlt_id': 'varchar',
     }) }}
 
 ),
@@ -17,7 +16,8 @@ customers as (
 
     select
         _dlt_id,
-        id
+        id,
+        default_address__id
     from {{ source('shopify', 'customers') }}
 
 ),
@@ -27,16 +27,16 @@ renamed as (
     select
 
         ----------  ids
-        cast(source.id as varchar) as address_id,
+        {{ shopify_id('source.id') }} as address_id,
         cast(customers.id as varchar) as customer_id,
 
         ----------  strings
         source.address1 as address,
         source.city,
         source.zip as postcode,
-        upper(source.country_code) as country,
+        upper(source.country_code_v2) as country,
         source.phone,
-        coalesce(cast(source."default" as boolean), false) as is_default
+        coalesce(source.id = customers.default_address__id, false) as is_default
 
     from source
     inner join customers on source._dlt_parent_id = customers._dlt_id

@@ -15,7 +15,7 @@ renamed as (
 
     select
 
-        ----------  ids
+        ----------  ids (the numeric ID of the customer's global ID, as the loader keeps it)
         cast(id as varchar) as customer_id,
 
         ----------  person
@@ -23,23 +23,19 @@ renamed as (
         {{ clean_name('last_name') }} as last_name,
         {{ normalize_email('email') }} as email,
         {{ email_key('email') }} as email_key,
-        {{ normalize_phone(
-            'coalesce(phone, ' ~ column_or_null(source('shopify', 'customers'), 'default_address__phone') ~ ')',
-            'default_address__country_code'
-        ) }} as phone,
+        {{ normalize_phone('coalesce(phone, default_address__phone)', 'default_address__country_code_v2') }} as phone,
         {{ clean_text('default_address__address1') }} as address,
         {{ clean_text('default_address__city') }} as city,
         cdp_normalize_postcode(default_address__zip) as postcode,
-        cdp_normalize_country(default_address__country_code) as country,
+        cdp_normalize_country(default_address__country_code_v2) as country,
 
         ----------  account
-        state as account_state,
+        lower(state) as account_state,
         cast(verified_email as boolean) as is_email_verified,
         tags,
-        currency,
 
-        ----------  consent
-        lower(email_marketing_consent__state) as email_marketing_state,
+        ----------  consent (emailMarketingConsent: null when the customer has no email address)
+        lower(email_marketing_consent__marketing_state) as email_marketing_state,
         {{ to_utc('email_marketing_consent__consent_updated_at') }} as email_consent_updated_at,
 
         ----------  timestamps

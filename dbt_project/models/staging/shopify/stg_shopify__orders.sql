@@ -12,27 +12,27 @@ renamed as (
 
         ----------  ids
         cast(id as varchar) as order_id,
-        cast(customer__id as varchar) as customer_id,
+        {{ shopify_id('customer__id') }} as customer_id,
         name as order_name,
         _dlt_id as dlt_id,
 
         ----------  strings
         lower(trim(email)) as email,
-        financial_status,
+        lower(display_financial_status) as financial_status,
         lower(source_name) as source_name,
-        upper(currency) as currency,
-        upper(shipping_address__country_code) as shipping_country,
+        upper(total_price_set__shop_money__currency_code) as currency,
+        upper(shipping_address__country_code_v2) as shipping_country,
 
-        ----------  numerics (decimal strings in major units)
-        {{ parse_money('total_price') }} as total_amount,
-        {{ parse_money('subtotal_price') }} as subtotal_amount,
-        {{ parse_money('total_tax') }} as tax_amount,
-        {{ parse_money('total_discounts') }} as discount_amount,
+        ----------  numerics (shop money: decimal strings in major units of the order's currency)
+        {{ parse_money('total_price_set__shop_money__amount') }} as total_amount,
+        {{ parse_money('subtotal_price_set__shop_money__amount') }} as subtotal_amount,
+        {{ parse_money('total_tax_set__shop_money__amount') }} as tax_amount,
+        {{ parse_money('total_discounts_set__shop_money__amount') }} as discount_amount,
 
         ----------  timestamps
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('processed_at') }} as processed_at,
-        {{ to_utc(column_or_null(source('shopify', 'orders'), 'cancelled_at', 'timestamptz')) }} as cancelled_at,
+        {{ to_utc('cancelled_at') }} as cancelled_at,
         {{ to_utc('updated_at') }} as updated_at,
 
         ----------  lineage
