@@ -14,7 +14,7 @@ from dlt.common.storages.configuration import FilesystemConfiguration
 from dlt.common.storages.fsspec_filesystem import FileItemDict, fsspec_from_config, glob_files
 from fsspec import AbstractFileSystem
 
-from dlt_sources.common.quarantine import REJECTED, Finding
+from dlt_sources.common.quarantine import REJECTED, Finding, payload
 
 
 def landing_filesystem(bucket_url: str, source: str) -> AbstractFileSystem:
@@ -56,4 +56,5 @@ def read_lines(file: FileItemDict) -> Iterator[tuple[dict[str, Any], None] | tup
 
 
 def _unreadable(where: str, reason: str, line: bytes) -> Finding:
-    return Finding(where, REJECTED, reason, line.decode("utf-8", errors="replace"))
+    # The line as text, its payload a JSON string (a payload is JSON, and a line cut short is not).
+    return Finding(where, REJECTED, reason, payload(line.decode("utf-8", errors="replace")))

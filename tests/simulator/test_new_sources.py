@@ -13,11 +13,11 @@ from simulator.browsing import Web
 from simulator.feedback import nps_group
 from simulator.hubspot import contact_properties, feedback_properties
 from simulator.pixels import finished_days, render
-from simulator.shopify import render_customer, render_order
 from simulator.square import render_customer as render_square_customer
 from simulator.square import render_order as render_square_order
 from simulator.square_loyalty import render_account, render_event
 from simulator.state import SimState
+from tests.simulator.test_generator import render_customer, render_order
 
 NEW_ENTITIES = {"loyalty_account", "loyalty_event", "feedback_submission"}
 
