@@ -135,7 +135,9 @@ def _dlt_family(con: duckdb.DuckDBPyConnection, catalog: str, subject: Subject) 
     for table_rows in rows.values():
         for row in table_rows:
             if subject.named_in(row):
-                family |= {row["_dlt_id"], row.get("_dlt_root_id") or row["_dlt_id"]}
+                # Its root: dlt's `_dlt_root_id`, or the parent of an arrow child table (one level, no root column).
+                root = row.get("_dlt_root_id") or row.get("_dlt_parent_id") or row["_dlt_id"]
+                family |= {row["_dlt_id"], root}
     grew = True
     while grew:
         before = len(family)
