@@ -12,7 +12,7 @@ from pydantic import PrivateAttr
 
 import warehouse
 from cdp_orchestration.settings import simulated_people, simulated_seed
-from dlt_sources.connections import Connection, configured_connection, configured_destination
+from dlt_sources.connections import FILE_SOURCES, Connection, configured_connection, configured_destination
 from dlt_sources.pipelines import SOURCES
 
 # The simulator accepts any token; a recognisable one keeps logs honest about what was used.
@@ -42,7 +42,7 @@ class SourceSystems(ConfigurableResource):
             connections = {source: configured_connection(source) for source in SOURCES}
             destinations = {name: configured_destination(name) for name in DESTINATIONS}
             if not all(connections.values()) or not all(destinations.values()):
-                from simulator import running_simulator
+                from simulator import running_simulator, web_landing_dir
 
                 base_url = stack.enter_context(
                     running_simulator(home=warehouse.cdp_home(), people=simulated_people(), seed=simulated_seed())
@@ -50,7 +50,11 @@ class SourceSystems(ConfigurableResource):
                 if context.log:
                     context.log.info(f"Simulator serving unconfigured sources at {base_url}")
                 for source, connection in connections.items():
-                    if connection is None:
+                    if connection is None and source in FILE_SOURCES:
+                        # The simulator's collector lands the web shop's events in a folder of its state.
+                        landing = str(web_landing_dir(warehouse.cdp_home()))
+                        connections[source] = Connection(source, landing, "", simulated=True)
+                    elif connection is None:
                         connections[source] = Connection(source, base_url, SIMULATOR_TOKEN, simulated=True)
                 for name, destination in destinations.items():
                     if destination is None:

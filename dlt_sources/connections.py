@@ -1,7 +1,8 @@
 """Where each source system and API destination is reached: its configured URL and credential (the dlt way).
 
 A source whose `base_url` is not configured is served by the bundled simulator; which one that is, the caller
-decides. Errors name the setting to fix.
+decides. A file source (events a collector lands in a folder or bucket) is configured by its `bucket_url` instead,
+with dlt's filesystem credentials when the bucket needs them. Errors name the setting to fix.
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ import dlt
 import requests
 
 from dlt_sources.common.cursor import date_header
+from dlt_sources.web.helpers import landing_filesystem, latest_file_time
+from dlt_sources.web.settings import FILE_GLOB
+
+# Sources read from files in a folder or bucket, not from an API: their `base_url` is the bucket URL.
+FILE_SOURCES = frozenset({"web"})
 
 
 class SourceConfigurationError(RuntimeError):
@@ -22,7 +28,7 @@ class SourceConfigurationError(RuntimeError):
 @dataclass(frozen=True)
 class Connection:
     source: str
-    base_url: str
+    base_url: str  # a file source's bucket URL (its credentials, if any, are dlt's `sources.<name>.credentials`)
     access_token: str
     simulated: bool
 
@@ -43,7 +49,11 @@ def _configured(section: str, name: str, secret: str) -> Connection | None:
 
 
 def configured_connection(source: str) -> Connection | None:
-    """The source system configured in `sources.<source>` (base_url, access_token), or None."""
+    """The source system configured in `sources.<source>` (base_url and access_token; a file source's bucket_url), or
+    None."""
+    if source in FILE_SOURCES:
+        bucket_url = dlt.config.get(f"sources.{source}.bucket_url")
+        return Connection(source, str(bucket_url), "", simulated=False) if bucket_url else None
     return _configured("sources", source, "access_token")
 
 
@@ -52,11 +62,14 @@ def configured_destination(destination: str) -> Connection | None:
     return _configured("destinations", destination, "api_key")
 
 
-def source_clock(connection: Connection, timeout_seconds: float = 15.0) -> datetime:
-    """The source's own time, from the HTTP `Date` header of its answer (the wall clock if it sends none).
+def source_clock(connection: Connection, timeout_seconds: float = 15.0) -> datetime | None:
+    """The source's own time, from the HTTP `Date` header of its answer (the wall clock if it sends none); a file
+    source's is when its newest file was written (None while it holds none: no clock rather than the machine's).
 
     Also the reachability check: an unreachable source stops the run here with a message that says so.
     """
+    if connection.source in FILE_SOURCES:
+        return _landing_clock(connection)
     try:
         response = requests.get(connection.base_url, timeout=timeout_seconds)
     except requests.RequestException as error:
@@ -65,6 +78,21 @@ def source_clock(connection: Connection, timeout_seconds: float = 15.0) -> datet
             f"Check sources.{connection.source}.base_url and the network, or unset it to use the simulator."
         ) from error
     return date_header(response) or datetime.now(UTC)
+
+
+def _landing_clock(connection: Connection) -> datetime | None:
+    setting = f"sources.{connection.source}.bucket_url"
+    try:
+        fs = landing_filesystem(connection.base_url, connection.source)
+        if not fs.exists(connection.base_url):
+            raise FileNotFoundError(connection.base_url)
+        return latest_file_time(fs, connection.base_url, FILE_GLOB)
+    except Exception as error:  # fsspec's errors differ by backend: any of them means the folder cannot be read
+        raise SourceConfigurationError(
+            f"The {connection.source} source's landing folder {connection.base_url} cannot be read "
+            f"({type(error).__name__}: {error}). Check {setting} (and sources.{connection.source}.credentials for a "
+            "bucket), or unset it to use the simulator."
+        ) from error
 
 
 def explain_http_failure(source: str, error: BaseException) -> SourceConfigurationError | None:

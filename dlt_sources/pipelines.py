@@ -10,15 +10,17 @@ from dlt import Pipeline
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.sources import DltSource
 
-from dlt_sources.connections import Connection
+from dlt_sources.connections import FILE_SOURCES, Connection
 from dlt_sources.hubspot import hubspot_source
 from dlt_sources.shopify import shopify_source
 from dlt_sources.square import square_source
+from dlt_sources.web import web_source
 
 SOURCE_FACTORIES: dict[str, Callable[..., DltSource]] = {
     "shopify": shopify_source,
     "square": square_source,
     "hubspot": hubspot_source,
+    "web": web_source,
 }
 SOURCES = tuple(SOURCE_FACTORIES)
 # The sources yield arrow tables, which dlt writes as parquet without normalising them record by record.
@@ -47,7 +49,10 @@ def make_pipeline(source: str, warehouse: Path, pipelines_dir: Path) -> Pipeline
 
 
 def make_source(connection: Connection, request_timeout: float = 30.0) -> DltSource:
-    """The dlt source of `connection`'s system, reading from its base URL with its credential."""
+    """The dlt source of `connection`'s system, reading from its base URL with its credential (a file source from its
+    bucket URL, with the credentials dlt finds for it)."""
+    if connection.source in FILE_SOURCES:
+        return SOURCE_FACTORIES[connection.source](bucket_url=connection.base_url)
     return SOURCE_FACTORIES[connection.source](
         base_url=connection.base_url, access_token=connection.access_token, request_timeout=request_timeout
     )

@@ -2,7 +2,8 @@
 the `meta: {pii: ...}` of the dbt project's models and sources (its manifest).
 
 A column's `pii` kind decides how it is published unless its `analytics` meta says otherwise:
-- `email`, `phone`, `name`, `address`: a keyed hash (joins and counts still work, the value cannot be read);
+- `email`, `phone`, `name`, `address`, `online_id` (an ID a device carries for its person: a web client's cookie
+  ID): a keyed hash (joins and counts still work, the value cannot be read);
 - `birth_date`: left out; `analytics: age_band` publishes an age as a ten-year band, `analytics: keep` a value that
   alone tells no birth date (the month);
 - `record` (a raw record as the source sent it): left out;
@@ -28,6 +29,7 @@ BY_KIND = {
     "phone": HASH,
     "name": HASH,
     "address": HASH,
+    "online_id": HASH,
     "birth_date": DROP,
     "record": DROP,
     "free_text": REDACT,

@@ -1,9 +1,10 @@
 """Leaving one person's rows out of every table of the warehouse, found by what the rows hold, not by a list.
 
 A row is the person's when a column holds, as its whole value, one of their identifiers (customer ID, record ID,
-or an email or phone only they hold: `person.py`), when a source's own table names one of their source IDs in an ID
-column, when a raw payload (JSON) holds one as a field's value, or when free text (a ticket, an email tool's
-answer) quotes one of their emails as a whole address. Nothing matches inside a value: `ann@x.com` is not in
+an email or phone only they hold, or an ID that stands for them elsewhere: a web client ID stitched to them, a
+loyalty account of theirs, a long bare source ID: `person.py`), when a source's own table names one of their source
+IDs in an ID column, when a raw payload (JSON) holds one as a field's value, or when free text (a ticket, an email
+tool's answer) quotes one of their emails as a whole address. Nothing matches inside a value: `ann@x.com` is not in
 `joann@x.com`, nor `0000000000` in a line-item ID. Rows of dlt child tables go with their parent, and a parent goes
 with a child that names the person (an order's tender naming the customer makes the order theirs).
 """
@@ -96,7 +97,8 @@ def _mark_rows(con: duckdb.DuckDBPyConnection, table: Table, clauses: list[str])
 
 
 def _register_tokens(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
-    strong = {v.strip().lower() for v in subject.customer_ids | subject.record_ids | subject.emails | subject.phones}
+    identifiers = subject.customer_ids | subject.record_ids | subject.emails | subject.phones | subject.linked_ids
+    strong = {v.strip().lower() for v in identifiers}
     con.execute("create or replace temp table privacy_strong (token varchar)")
     con.execute("create or replace temp table privacy_digits (token varchar)")
     con.execute("create or replace temp table privacy_emails (token varchar)")

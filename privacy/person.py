@@ -25,6 +25,9 @@ _PERSON_TABLE_SHARE = 0.5
 # Shorter digit strings are extensions or codes, not phone numbers, and would match unrelated values.
 MIN_PHONE_DIGITS = 7
 _PERSON_RECORDS = ("intermediate", "int_person_records")
+# A bare source ID this long (Shopify's 13 digits, Square's 26 characters) names one record wherever it stands; a
+# shorter one (HubSpot's "51") could be any number.
+MIN_UNIQUE_ID_LENGTH = 10
 
 
 class AmbiguousIdentifier(ValueError):
@@ -39,6 +42,10 @@ class Subject:
     records: set[tuple[str, str]] = field(default_factory=set)  # (source_system, source_record_id)
     emails: set[str] = field(default_factory=set)  # lower-cased: as typed and as normalised
     phones: set[str] = field(default_factory=set)  # lower-cased as typed, and E.164
+    # IDs that stand for the person in other tables: their web client IDs (browsers stitched to their customer),
+    # their loyalty account IDs, and source IDs long enough to be nothing else (a web event names its logged-in
+    # Shopify customer by the bare ID).
+    linked_ids: set[str] = field(default_factory=set)
 
     @property
     def record_ids(self) -> set[str]:
@@ -106,6 +113,7 @@ def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> Subje
             "--record (`cdp export-person --customer-id …` shows what each holds)."
         )
     _identifiers_only_they_hold(con, subject)
+    _linked_identifiers(con, subject)
     return subject
 
 
@@ -213,6 +221,24 @@ def _phones_held_by_others(con: duckdb.DuckDBPyConnection, subject: Subject, typ
         [nationals, sorted(subject.record_ids)],
     ).fetchall()
     return {n for (n,) in rows}
+
+
+def _linked_identifiers(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
+    """The web client IDs linked to the subject's customers and the loyalty accounts of their Square records: every
+    event on those browsers and every line of those ledgers is theirs. And their long source IDs as they stand."""
+    subject.linked_ids |= {record for _, record in subject.records if len(record) >= MIN_UNIQUE_ID_LENGTH}
+    customers = sorted(subject.customer_ids)
+    if has_table(con, "identity", "web_client_links"):
+        rows = con.execute(
+            "select client_id from identity.web_client_links where list_contains(?, customer_id)", [customers]
+        ).fetchall()
+        subject.linked_ids |= {client for (client,) in rows if client}
+    if has_table(con, "raw_square", "loyalty_accounts"):
+        rows = con.execute(
+            "select id from raw_square.loyalty_accounts where list_contains(?, customer_id)",
+            [sorted(subject.bare_ids("square"))],
+        ).fetchall()
+        subject.linked_ids |= {account for (account,) in rows if account}
 
 
 def person_tables(con: duckdb.DuckDBPyConnection) -> list:

@@ -46,5 +46,15 @@ def export_person(kind: str, identifier: str) -> str:
             ) if has_table(con, "marts", "fct_customer_events") else [],
             "exports": _rows(con, by_customer.format("marts.export_log") + " order by sent_at", [customers])
             if has_table(con, "marts", "export_log") else [],
+            "loyalty_accounts": _rows(con, by_customer.format("marts.loyalty_ledger"), [customers])
+            if has_table(con, "marts", "loyalty_ledger") else [],
+            "survey_answers": _rows(
+                con,
+                "select * from staging.stg_hubspot__feedback_submissions where list_contains(?, contact_id) "
+                "order by submitted_at",
+                [sorted(subject.bare_ids("hubspot"))],
+            ) if has_table(con, "staging", "stg_hubspot__feedback_submissions") else [],
+            "web_events": _rows(con, by_customer.format("marts.fct_web_events") + " order by occurred_at", [customers])
+            if has_table(con, "marts", "fct_web_events") else [],
         }  # fmt: skip
     return json.dumps(document, indent=2, default=str, ensure_ascii=False)

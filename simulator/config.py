@@ -43,6 +43,11 @@ def simulator_dir(home: str | os.PathLike[str] | None = None) -> Path:
     return path
 
 
+def web_landing_dir(home: str | os.PathLike[str] | None = None) -> Path:
+    """Where the simulated web shop's collector lands its daily Web Pixels files (``pixels.py``)."""
+    return simulator_dir(home) / "web_events"
+
+
 def _env_float(name: str, default: float) -> float:
     raw = os.environ.get(name, "").strip()
     return float(raw) if raw else default

@@ -34,7 +34,9 @@ from .catalog import (
 )
 from .config import DAY_SECONDS, EPOCH_START, HISTORY_DAYS, now_ts
 from .homes import Homes, typed_street
+from .feedback import add_feedback
 from .ids import customer_record_id
+from .loyalty import add_loyalty
 from .malformed import assign_defects
 from .mess import PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES, messy_email, messy_name, phone_formats, strip_accents
 from .model import SYSTEMS, Customer, EmailEvent, Order, Person, Ticket, World
@@ -784,4 +786,8 @@ def generate(
     builder.base()
     for d in range(1, state.day + 1):
         builder.day(d)
-    return builder.world(malformed_rate, opt_in)
+    world = builder.world(malformed_rate, opt_in)
+    # Loyalty and survey responses follow from the world's sales and tickets, on random streams of their own.
+    add_loyalty(world, malformed_rate)
+    add_feedback(world, malformed_rate)
+    return world

@@ -17,9 +17,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .catalog import COUNTRY_BY_CODE
-from .ids import email_event_id, hubspot_contact_id, hubspot_ticket_id
+from .feedback import nps_group
+from .ids import email_event_id, hubspot_contact_id, hubspot_feedback_submission_id, hubspot_ticket_id
 from .malformed import LONG_STRING, UNKNOWN_FIELD, impossible_date, invalid_email, legacy_bytes
-from .model import Customer, EmailEvent, Ticket, World
+from .model import Customer, EmailEvent, FeedbackSubmission, Ticket, World
 from .simulation import Simulation
 from .web import (
     SEQ_BITS,
@@ -151,6 +152,37 @@ def ticket_properties(t: Ticket) -> dict[str, str | None]:
     }
 
 
+SURVEYS = {  # survey type: (survey id, survey name)
+    "NPS": ("1", "Customer loyalty survey"),
+    "CSAT": ("2", "Support satisfaction survey"),
+    "CES": ("3", "Checkout effort survey"),
+}
+_SENTIMENT = {"promoter": "POSITIVE", "passive": "NEUTRAL", "detractor": "NEGATIVE"}
+
+
+def feedback_properties(f: FeedbackSubmission) -> dict[str, str | None]:
+    """A survey response as HubSpot's feedback submissions object holds it (every property a string)."""
+    survey_id, survey_name = SURVEYS[f.survey]
+    # What HubSpot files each answer under: NPS's own groups; CSAT (1-5) and CES (1-7) by their scale's top and bottom.
+    group = nps_group(f.value if f.survey == "NPS" else round(10 * (f.value - 1) / (4 if f.survey == "CSAT" else 6)))
+    submitted = iso_utc_ms(f.submitted)
+    return {
+        "hs_object_id": hubspot_feedback_submission_id(f.seq),
+        "hs_createdate": submitted,
+        "hs_lastmodifieddate": submitted,
+        "hs_submission_timestamp": submitted,
+        "hs_survey_id": survey_id,
+        "hs_survey_name": survey_name,
+        "hs_survey_type": f.survey,
+        "hs_survey_channel": "EMAIL",
+        "hs_submission_name": f"{survey_name} - {f.contact.email}",
+        "hs_value": str(f.value),
+        "hs_response_group": group.upper() if f.survey == "NPS" else None,
+        "hs_sentiment": _SENTIMENT[group],
+        "hs_content": LONG_STRING if f.defect == "long_string" else f.comment,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class _ObjectType:
     """One CRM object type: how to read, show and order its records."""
@@ -166,6 +198,7 @@ class _ObjectType:
     associations_of: Callable[[Any], dict[str, Any]]
     is_malformed_extra: Callable[[Any], bool]
     histories_of: Callable[[Any], dict[str, list[dict[str, Any]]]]
+    created_property: str = "createdate"
 
     def render(
         self, record: Any, wanted: list[str] | None, associations: bool, with_history: list[str] | None = None
@@ -174,13 +207,13 @@ class _ObjectType:
         keep = (
             self.default_properties
             if wanted is None
-            else [*wanted, "hs_object_id", "createdate", self.modified_property]
+            else [*wanted, "hs_object_id", self.created_property, self.modified_property]
         )
         shown = {k: props[k] for k in keep if k in props}
         result: dict[str, Any] = {
             "id": self.id_of(record.seq),
             "properties": shown,
-            "createdAt": props["createdate"],
+            "createdAt": props[self.created_property],
             "updatedAt": props[self.modified_property],
             "archived": False,
         }
@@ -201,7 +234,7 @@ class _Index:
 
 
 def _index(world: World) -> _Index:
-    contacts, tickets = world.customers["hubspot"], world.tickets
+    contacts, tickets, feedback = world.customers["hubspot"], world.tickets, world.feedback
     seq_of: Callable[[Any], int] = lambda r: r.seq  # noqa: E731
     return _Index(
         objects={
@@ -243,6 +276,24 @@ def _index(world: World) -> _Index:
                 lambda t: False,
                 lambda t: {},
             ),
+            "feedback_submissions": _ObjectType(
+                "feedback_submissions",
+                "hs_lastmodifieddate",
+                ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
+                Ordering(feedback, lambda f: int(hubspot_feedback_submission_id(f.seq)), seq_of, presorted=True),
+                Ordering(feedback, lambda f: f.submitted, seq_of, presorted=True),
+                Ordering(feedback, lambda f: f.submitted, seq_of, presorted=True),
+                hubspot_feedback_submission_id,
+                feedback_properties,
+                lambda f: {
+                    "contacts": {
+                        "results": [{"id": hubspot_contact_id(f.contact.seq), "type": "feedback_submission_to_contact"}]
+                    }
+                },
+                lambda f: f.defect == "unknown_field",
+                lambda f: {},
+                "hs_createdate",
+            ),
         },
         events=Ordering(world.email_events, lambda e: e.created_ms, lambda e: e.seq, presorted=True),
     )
@@ -265,10 +316,10 @@ def _compile_filter(flt: dict[str, Any], kind: _ObjectType) -> Callable[[Any], b
     name, op = flt.get("propertyName"), str(flt.get("operator", "EQ")).upper()
     if not name:
         raise ValueError("filter without propertyName")
-    is_date = name in ("createdate", "lastmodifieddate", "hs_lastmodifieddate")
+    is_date = name in ("createdate", "hs_createdate", "lastmodifieddate", "hs_lastmodifieddate")
     if name == kind.modified_property:
         read: Callable[[Any], Any] = lambda r: r.updated * 1000  # noqa: E731
-    elif name == "createdate":
+    elif name == kind.created_property:
         read = lambda r: r.created * 1000  # noqa: E731
     elif name == "hs_object_id":
         read = lambda r: int(kind.id_of(r.seq))  # noqa: E731
@@ -388,7 +439,7 @@ class HubSpotApi:
             return error(400, f"There was a problem with the request: {exc}")
         if offset >= SEARCH_RESULT_CAP:
             return error(400, f"Paging beyond {SEARCH_RESULT_CAP} results is not supported; narrow the filters.")
-        ordering = {kind.modified_property: kind.by_modified, "createdate": kind.by_created}.get(
+        ordering = {kind.modified_property: kind.by_modified, kind.created_property: kind.by_created}.get(
             sort_property, kind.by_id
         )
         start_ts = None
@@ -474,7 +525,7 @@ class HubSpotApi:
 
     def routes(self) -> list[Route]:
         routes = [Route("/email/public/v1/events", self.email_events)]
-        for name in ("contacts", "tickets"):
+        for name in ("contacts", "tickets", "feedback_submissions"):
             routes.append(Route(f"/crm/v3/objects/{name}", partial(self.list_objects, object_type=name)))
             routes.append(
                 Route(

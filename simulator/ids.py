@@ -99,6 +99,50 @@ def email_event_id(seq: int) -> str:
     return str(uuid.UUID(int=_mix(seq, 0xE7E7, 128), version=4))
 
 
+def _uuid(seq: int, salt: int) -> str:
+    return str(uuid.UUID(int=_mix(seq, salt, 128), version=4))
+
+
+# Square Loyalty: one program; an account (and its phone mapping) per enrolled Square customer, keyed by the
+# customer's sequence number; events and rewards numbered within their account (IDs stay put as days pass).
+LOYALTY_PROGRAM_ID = _uuid(0, 0x10AA)
+_PER_ACCOUNT = 1 << 20
+
+
+def loyalty_account_id(customer_seq: int) -> str:
+    return _uuid(customer_seq, 0x1A11)
+
+
+def loyalty_mapping_id(customer_seq: int) -> str:
+    return _uuid(customer_seq, 0x1A22)
+
+
+def loyalty_event_id(customer_seq: int, number: int) -> str:
+    return _uuid(customer_seq * _PER_ACCOUNT + number, 0x1E77)
+
+
+def loyalty_reward_id(customer_seq: int, number: int) -> str:
+    return _uuid(customer_seq * _PER_ACCOUNT + number, 0x1EAD)
+
+
+def loyalty_tier_id(number: int) -> str:
+    return _uuid(number, 0x1713)
+
+
+def hubspot_feedback_submission_id(seq: int) -> str:
+    return str(2_001 + seq * 7)
+
+
+def web_client_id(kind: int, number: int) -> str:
+    """A Web Pixels `clientId` (a UUID): `kind` keeps people's devices, shop tablets and visitors apart."""
+    return _uuid(number * 8 + kind, 0xC11E)
+
+
+def web_event_id(number: int) -> str:
+    """A Web Pixels event `id` (`sh-` and a UUID, as Shopify sends them)."""
+    return "sh-" + _uuid(number, 0xE5E1)
+
+
 def customer_record_id(system: str, seq: int) -> str:
     """The ID the API returns for a customer/contact record, as a string (truth.csv)."""
     if system == "shopify":

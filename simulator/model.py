@@ -115,6 +115,60 @@ class EmailEvent(NamedTuple):
 
 
 @dataclass(slots=True)
+class LoyaltyAccount:
+    """A Square Loyalty account: a Square customer enrolled in the program, keyed by their phone number."""
+
+    customer: Customer
+    enrolled: int
+    phone: str  # E.164, the account's mapping
+    balance: int = 0
+    lifetime: int = 0  # points accrued: purchases and positive adjustments
+    updated: int = 0
+    deadlines: tuple[tuple[int, int], ...] = ()  # (expires_at, points) of the points not yet used or expired
+    events: int = 0  # events so far (numbers them within the account)
+    defect: str | None = None
+
+
+@dataclass(slots=True)
+class LoyaltyEvent:
+    """One line of an account's ledger: ``points`` is the signed change of its balance (0 for a redemption)."""
+
+    created: int
+    account: LoyaltyAccount
+    number: int  # within its account
+    type: str  # ACCUMULATE_POINTS, CREATE_REWARD, REDEEM_REWARD, DELETE_REWARD, ADJUST_POINTS, EXPIRE_POINTS
+    points: int
+    order: Order | None = None
+    reward: int | None = None  # the reward's number within the account
+    store: int | None = None
+    reason: str | None = None
+    defect: str | None = None
+
+
+@dataclass(slots=True)
+class FeedbackSubmission:
+    """A survey response in the CRM: NPS (0-10) after a purchase, CSAT (1-5) after a ticket, CES (1-7) after a web
+    checkout."""
+
+    seq: int
+    contact: Customer
+    survey: str  # NPS, CSAT or CES
+    value: int
+    comment: str | None
+    submitted: int
+    store: int | None  # where the purchase that prompted it happened (-1 online); None after a ticket
+    defect: str | None = None
+
+    @property
+    def created(self) -> int:
+        return self.submitted
+
+    @property
+    def updated(self) -> int:  # a response is never edited
+        return self.submitted
+
+
+@dataclass(slots=True)
 class World:
     """Everything the APIs serve at one simulated day."""
 
@@ -128,3 +182,7 @@ class World:
     email_events: list[EmailEvent]  # in created order
     malformed: list[tuple[str, str, str, str]] = field(default_factory=list)
     """(source_system, entity, source_record_id, defect) of every deliberately malformed record."""
+    # Drawn after the rest, on random streams of their own (loyalty.py, feedback.py): adding them changed nothing else.
+    loyalty_accounts: list[LoyaltyAccount] = field(default_factory=list)  # in enrolment order
+    loyalty_events: list[LoyaltyEvent] = field(default_factory=list)  # in created order
+    feedback: list[FeedbackSubmission] = field(default_factory=list)  # in seq (submitted) order

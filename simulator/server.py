@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import hubspot, mailchimp, shopify, square
+from . import hubspot, mailchimp, shopify, square, square_loyalty
 from .config import Tuning, http_date
 from .faults import FaultInjector
 from .simulation import Simulation
@@ -76,6 +76,7 @@ def create_app(
     routes = [
         *shopify.ShopifyApi(sim).routes(),
         *square.SquareApi(sim).routes(),
+        *square_loyalty.SquareLoyaltyApi(sim).routes(),
         *hubspot.HubSpotApi(sim).routes(),
         *mailchimp.MailchimpApi(sim).routes(),
     ]

@@ -10,8 +10,11 @@ from typing import Any, TypeVar
 
 from .campaigns import campaign_effects, read_sends
 from .config import Tuning, simulator_dir
+from .browsing import Web
+from .config import Tuning, simulator_dir, web_landing_dir
 from .generator import generate
 from .model import World
+from .pixels import write_landing
 from .planted import read_planted
 from .state import read_state, resolve_state, state_path
 from .truth import write_truth
@@ -48,7 +51,9 @@ class Simulation:
             read_sends(self.folder),
             campaign_effects(),
         )
-        write_truth(world, self.folder)
+        web = Web(world, self.tuning.malformed)
+        world.malformed += write_landing(web, web_landing_dir(self.home))
+        write_truth(world, self.folder, web)
         self._mtime = self._state_file.stat().st_mtime
         return world
 

@@ -6,6 +6,7 @@ import csv
 import os
 from pathlib import Path
 
+from .browsing import Web
 from .config import now_ts
 from .generator import generate
 from .ids import customer_record_id
@@ -22,14 +23,21 @@ def _write_atomically(path: Path, header: tuple[str, ...], rows: list[tuple[str,
     os.replace(tmp, path)
 
 
-def write_truth(world: World, folder: Path) -> None:
-    """Write ``truth.csv`` (one row per customer/contact record) and ``malformed.csv``."""
+def write_truth(world: World, folder: Path, web: Web) -> None:
+    """Write ``truth.csv`` (one row per customer/contact record), ``web_clients.csv`` (one row per web client ID:
+    the person it belongs to, or none for a shared tablet) and ``malformed.csv``."""
     rows = [
         (system, customer_record_id(system, r.seq), f"P{r.person.pid:07d}", f"H{r.person.household:07d}")
         for system, records in world.customers.items()
         for r in records
     ]
     _write_atomically(folder / "truth.csv", ("source_system", "source_record_id", "person_id", "household_id"), rows)
+    households = {person.pid: person.household for person in world.people}
+    clients = [
+        (client, "" if pid is None else f"P{pid:07d}", "" if pid is None else f"H{households[pid]:07d}", kind)
+        for client, pid, kind in web.clients()
+    ]
+    _write_atomically(folder / "web_clients.csv", ("client_id", "person_id", "household_id", "kind"), clients)
     _write_atomically(
         folder / "malformed.csv", ("source_system", "entity", "source_record_id", "defect"), world.malformed
     )

@@ -6,6 +6,7 @@ a population of their own (faults, crashes, hostile input) make their own small 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -15,6 +16,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from simulator import SimState, generate
+from simulator.model import World
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SESSION_PEOPLE = "300"
@@ -75,6 +79,14 @@ def built_warehouse(nightly_run, cdp_home: Path) -> Iterator[duckdb.DuckDBPyConn
     con = duckdb.connect(str(cdp_home / "warehouse.duckdb"), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def session_world(nightly_run, cdp_home: Path) -> World:
+    """The simulator's own world behind the session's warehouse: the truth its records, ledgers, survey answers and
+    web visits are checked against."""
+    state = SimState(**json.loads((cdp_home / "simulator" / "state.json").read_text()))
+    return generate(state, opt_in=frozenset(SESSION_MALFORMED_OPT_IN.split(",")))
 
 
 @pytest.fixture(scope="module")

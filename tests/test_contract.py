@@ -48,7 +48,16 @@ def test_raw_schemas_and_the_analytics_copy_exist(built_warehouse: duckdb.DuckDB
     schemas = {
         s for (s,) in built_warehouse.sql("select distinct table_schema from information_schema.tables").fetchall()
     }
-    assert {"raw_shopify", "raw_square", "raw_hubspot", "quarantine", "staging", "intermediate", "identity"} <= schemas
+    assert {
+        "raw_shopify",
+        "raw_square",
+        "raw_hubspot",
+        "raw_web",
+        "quarantine",
+        "staging",
+        "intermediate",
+        "identity",
+    } <= schemas
     assert (cdp_home / "analytics.duckdb").exists()
 
 

@@ -25,6 +25,7 @@ WORDS: dict[str, dict[str, str]] = {
     "change": {"merge": N_("merged"), "split": N_("split"), "erase": N_("erased")},
     "strength": {"agrees": N_("agrees"), "partly": N_("partly agrees"), "differs": N_("differs"),
                  "missing": N_("missing")},
+    "nps": {"promoter": N_("promoter"), "passive": N_("passive"), "detractor": N_("detractor")},
     "decision": {"same": N_("same person"), "different": N_("not the same person")},
     "role": {"admin": N_("admin"), "analyst": N_("analyst"), "marketer": N_("marketer")},
     "store": {"online": N_("Online shop")},

@@ -71,7 +71,8 @@ def build_source_assets(source: str) -> AssetsDefinition:
         connection = sources.connection(source)
         observed_at = source_clock(connection)
         with warehouse.connect() as con:
-            record_source_clock(con, source, observed_at, context.run.run_id)
+            if observed_at is not None:  # a landing folder without files yet has no clock
+                record_source_clock(con, source, observed_at, context.run.run_id)
             upgrade_raw_tables(con, raw_schema(source))
         pipeline = make_pipeline(source, warehouse_path(), pipelines_dir())
         started = time.perf_counter()

@@ -17,9 +17,10 @@ from cdp_orchestration.transform.translator import CdpDbtTranslator
 from warehouse import logs_dir
 
 # The models directly in models/intermediate/ feed identity; those of its customer/ folder (customer_360 by concern)
-# read identity's customer ids, so they are built with the marts.
+# and of models/identity/ (web client IDs stitched to customers) read identity's customer ids, so they are built with
+# the marts.
 BEFORE_IDENTITY = "resource_type:seed path:models/staging path:models/intermediate/*.sql path:models/quarantine"
-AFTER_IDENTITY = "path:models/intermediate/customer path:models/marts"
+AFTER_IDENTITY = "path:models/identity path:models/intermediate/customer path:models/marts"
 
 
 def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:

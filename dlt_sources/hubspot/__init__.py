@@ -1,7 +1,8 @@
-"""CRM source: contacts, support tickets and email engagement events from HubSpot.
+"""CRM source: contacts, support tickets, survey answers and email engagement events from HubSpot.
 
-Contacts and tickets come from the CRM v3 objects API: the first load lists everything, later loads search on the
-last-modified date. Email events (sent, delivered, open, click, bounce, subscription changes) come from the email
+Contacts, tickets and feedback submissions (survey answers) come from the CRM v3 objects API: the first load of
+contacts lists them all, later loads search on the last-modified date; tickets and answers are always listed with
+their contacts. Email events (sent, delivered, open, click, bounce, subscription changes) come from the email
 events API, incremental on their creation time. Pages become arrow tables (`common/pages.py`): CRM properties are
 columns of their own, every one a string as HubSpot sends it; a consent property's history lands in a child table
 and its latest change in `<column>_set_at`. Config keys:
@@ -11,6 +12,8 @@ and its latest change in `<column>_set_at`. Config keys:
     access_token = "pat-..."                       # SOURCES__HUBSPOT__ACCESS_TOKEN (secret, private app token)
     ads_consent_property = "ads_consent"           # SOURCES__HUBSPOT__ADS_CONSENT_PROPERTY (the contact property
                                                    # holding advertising consent, "true"/"false"; unset: none)
+    feedback = true                                # SOURCES__HUBSPOT__FEEDBACK (false: a portal without surveys;
+                                                   # feedback_submissions then loads nothing)
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from dlt_sources.common.http import retrying_session
 from dlt_sources.common.pages import MERGE, Child, Entity, Page, PageLoader, batched, record_type
 from dlt_sources.common.prefetch import prefetched
 from dlt_sources.common.quarantine import email, real_date, short_texts
-from dlt_sources.common.tables import BOOL, INT, TIME, column
+from dlt_sources.common.tables import INT, TIME, column
+from dlt_sources.hubspot.feedback import feedback_submissions
 from dlt_sources.hubspot.helpers import (
     email_events_since,
     list_objects,
@@ -38,6 +42,7 @@ from dlt_sources.hubspot.helpers import (
     to_epoch_ms,
     with_set_at,
 )
+from dlt_sources.hubspot.objects import CONTACTS, listed_with_contacts, object_columns
 from dlt_sources.hubspot.settings import (
     ADS_CONSENT_COLUMN,
     ADS_CONSENT_PROPERTY,
@@ -46,16 +51,6 @@ from dlt_sources.hubspot.settings import (
     START_DATE,
     TICKET_PROPERTIES,
 )
-
-
-def _object_columns(properties: list[str]) -> tuple:
-    return (
-        column("id"),
-        column("created_at", "createdAt", TIME),
-        column("updated_at", "updatedAt", TIME),
-        column("archived", kind=BOOL),
-        *(column(name, f"properties.{name}") for name in properties),
-    )
 
 
 def _history(name: str, prop: str) -> Child:
@@ -72,7 +67,7 @@ def contacts_entity(ads_consent_property: str = ADS_CONSENT_PROPERTY) -> Entity:
     return Entity(
         name="contacts",
         columns=(
-            *_object_columns(CONTACT_PROPERTIES),
+            *object_columns(CONTACT_PROPERTIES),
             column(ADS_CONSENT_COLUMN, f"properties.{ads_consent_property}"),
             column(f"{EMAIL_OPTOUT_PROPERTY}_set_at", kind=TIME),
             column(f"{ADS_CONSENT_COLUMN}_set_at", kind=TIME),
@@ -92,9 +87,9 @@ def contacts_entity(ads_consent_property: str = ADS_CONSENT_PROPERTY) -> Entity:
 
 TICKETS = Entity(
     name="tickets",
-    columns=_object_columns(TICKET_PROPERTIES),
+    columns=object_columns(TICKET_PROPERTIES),
     cursor="updated_at",
-    children=(Child("associated_contacts_ids", ("associations", "contacts", "results"), (column("value", "id"),)),),
+    children=(CONTACTS,),
 )
 
 EMAIL_EVENTS = Entity(
@@ -131,15 +126,18 @@ def hubspot_source(
     start_date: str = START_DATE,
     request_timeout: float = 30.0,
     ads_consent_property: str = ADS_CONSENT_PROPERTY,
+    feedback: bool = True,
 ) -> Sequence[DltResource]:
-    """The CRM's contacts (with their advertising consent), tickets (with their contacts) and email events."""
+    """The CRM's contacts (with their advertising consent), tickets and survey answers (with their contacts) and email
+    events."""
     session = retrying_session(request_timeout)
     clock = SourceClock.watching(session)
     client = RESTClient(base_url=base_url.rstrip("/") + "/", auth=BearerTokenAuth(access_token), session=session)
     start = datetime.fromisoformat(start_date)
     return [
         _contacts(client, clock, ads_consent_property),
-        _tickets(client, clock),
+        listed_with_contacts(client, clock, TICKETS, TICKET_PROPERTIES),
+        feedback_submissions(client, clock, feedback),
         _email_events(client, clock, start),
     ]
 
@@ -168,18 +166,6 @@ def _contacts(client: RESTClient, clock: SourceClock, ads_consent_property: str)
             yield from loader.page(objects, lossy)
 
     return contacts
-
-
-def _tickets(client: RESTClient, clock: SourceClock) -> DltResource:
-    @dlt.resource(name="tickets", primary_key="id", write_disposition=MERGE)
-    def tickets() -> Iterator[Any]:
-        loader = PageLoader(TICKETS, clock, Cursor(dlt.current.resource_state()))
-        # The search API returns no associations, so tickets are always listed (they are few); the cursor keeps only
-        # those changed since the last load.
-        for objects, lossy in batched(prefetched(list_objects(client, "tickets", TICKET_PROPERTIES, ["contacts"]))):
-            yield from loader.page(objects, lossy)
-
-    return tickets
 
 
 def _email_events(client: RESTClient, clock: SourceClock, start: datetime) -> DltResource:

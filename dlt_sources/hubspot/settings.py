@@ -29,6 +29,20 @@ TICKET_PROPERTIES = [
     "createdate",
     "hs_lastmodifieddate",
 ]
+FEEDBACK_PROPERTIES = [
+    "hs_survey_id",
+    "hs_survey_name",
+    "hs_survey_type",
+    "hs_survey_channel",
+    "hs_submission_name",
+    "hs_value",
+    "hs_response_group",
+    "hs_sentiment",
+    "hs_content",
+    "hs_submission_timestamp",
+    "hs_createdate",
+    "hs_lastmodifieddate",
+]
 LIST_PAGE_SIZE = 100  # objects list maximum
 HISTORY_PAGE_SIZE = 50  # list page or batch read maximum when property history is asked for
 # Read with its history (as is the advertising-consent property), for the time its current value was set: a consent's

@@ -1,4 +1,4 @@
-"""POS source: locations, customers, orders and payments from Square's v2 API.
+"""POS source: locations, customers, orders, payments and loyalty (program, accounts, events) from Square's v2 API.
 
 Each resource pages through its endpoint (cursor in the body or the query), fetching ahead while the previous page is
 screened, and turns each page into arrow tables (`common/pages.py`): raw columns keep Square's field names, nested
@@ -9,26 +9,28 @@ currency's ISO 4217 exponent. Config keys:
     [sources.square]
     base_url = "https://connect.squareup.com"      # SOURCES__SQUARE__BASE_URL
     access_token = "EAAA..."                       # SOURCES__SQUARE__ACCESS_TOKEN (secret)
+    loyalty = true                                 # SOURCES__SQUARE__LOYALTY (false: a seller without Square
+                                                   # Loyalty; its resources then load nothing)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
-import requests
 from dlt.sources import DltResource
 
-from dlt_sources.common.cursor import Cursor, SourceClock
-from dlt_sources.common.http import checked_json, is_lossy, retrying_session
-from dlt_sources.common.pages import MERGE, Child, Entity, Page, PageLoader, batched, record_type
-from dlt_sources.common.prefetch import prefetched
+from dlt_sources.common.cursor import SourceClock
+from dlt_sources.common.http import retrying_session
+from dlt_sources.common.pages import MERGE, Child, Entity, Page, PageLoader
 from dlt_sources.common.quarantine import amount, email, is_quarantine_item, non_negative_number, real_date, short_texts
-from dlt_sources.common.tables import BOOL, INT, LOOSE, TIME, Column, column, parse_page
+from dlt_sources.common.tables import BOOL, INT, LOOSE, TIME, Column, column
+from dlt_sources.square.api import SquareApi, incremental, square_time
+from dlt_sources.square.loyalty import loyalty_resources
 from dlt_sources.square.settings import (
     CUSTOMERS_PAGE_SIZE,
     LOCATIONS_PER_ORDER_SEARCH,
@@ -199,59 +201,21 @@ PAYMENTS = Entity(
 )
 
 
-class SquareApi:
-    """Square's v2 endpoints through a retrying session."""
-
-    def __init__(self, session: requests.Session, base_url: str, access_token: str) -> None:
-        self.session, self.api = session, f"{base_url.rstrip('/')}/v2/"
-        self.headers = {"Authorization": f"Bearer {access_token}"}
-
-    def call(self, method: str, path: str, **kwargs: Any) -> tuple[dict[str, Any], bool]:
-        response = self.session.request(method, self.api + path, headers=self.headers, **kwargs)
-        return checked_json(response), is_lossy(response)
-
-    def pages(
-        self, method: str, path: str, key: str, body: dict[str, Any], in_body: bool, entity: Entity
-    ) -> Iterator[Page]:
-        """Every page of a listing, read into arrow as `entity`'s records (record by record if arrow cannot read
-        it); the cursor goes where the request's other arguments go."""
-        shape = record_type(entity.columns, entity.children)
-        cursor = None
-        while True:
-            arguments = {**body, **({"cursor": cursor} if cursor else {})}
-            where = {"json": arguments} if in_body else {"params": arguments}
-            response = self.session.request(method, self.api + path, headers=self.headers, **where)
-            response.raise_for_status()
-            parsed = parse_page(response.content, key, shape)
-            if parsed is not None:
-                records, others = parsed
-                yield records, False
-                cursor = others.get("cursor")
-            else:
-                data = checked_json(response)
-                yield data.get(key) or [], is_lossy(response)
-                cursor = data.get("cursor")
-            if not cursor:
-                return
-
-    def location_ids(self) -> list[str]:
-        data, _ = self.call("GET", "locations")
-        return [location["id"] for location in data.get("locations") or []]
-
-
 @dlt.source(name="square")
 def square_source(
     base_url: str = dlt.config.value,
     access_token: str = dlt.secrets.value,
     start_date: str = START_DATE,
     request_timeout: float = 30.0,
+    loyalty: bool = True,
 ) -> Sequence[DltResource]:
-    """The merchant's store locations, customer directory, orders (with line items and tenders) and payments."""
+    """The merchant's store locations, customer directory, orders (with line items and tenders), payments and loyalty
+    program with its accounts and their events."""
     session = retrying_session(request_timeout)
     clock = SourceClock.watching(session)
     api = SquareApi(session, base_url, access_token)
     start = datetime.fromisoformat(start_date)
-    customers = _incremental(
+    customers = incremental(
         CUSTOMERS,
         clock,
         start,
@@ -262,7 +226,7 @@ def square_source(
             {
                 "limit": CUSTOMERS_PAGE_SIZE,
                 "query": {
-                    "filter": {"updated_at": {"start_at": _square_time(since)}},
+                    "filter": {"updated_at": {"start_at": square_time(since)}},
                     "sort": {"field": "CREATED_AT", "order": "ASC"},
                 },
             },
@@ -270,7 +234,7 @@ def square_source(
             entity=CUSTOMERS,
         ),
     )
-    payments = _incremental(
+    payments = incremental(
         PAYMENTS,
         clock,
         start,
@@ -278,17 +242,20 @@ def square_source(
             "GET",
             "payments",
             "payments",
-            {"limit": PAYMENTS_PAGE_SIZE, "sort_order": "ASC", "begin_time": _square_time(since)},
+            {"limit": PAYMENTS_PAGE_SIZE, "sort_order": "ASC", "begin_time": square_time(since)},
             in_body=False,
             entity=PAYMENTS,
         ),
     )
-    orders = _incremental(ORDERS, clock, start, lambda since: _order_pages(api, since))
-    return [_locations(api, clock), customers, _consent_observations(customers, clock), orders, payments]
-
-
-def _square_time(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+    orders = incremental(ORDERS, clock, start, lambda since: _order_pages(api, since))
+    return [
+        _locations(api, clock),
+        customers,
+        _consent_observations(customers, clock),
+        orders,
+        payments,
+        *loyalty_resources(api, clock, start, loyalty),
+    ]
 
 
 def _order_pages(api: SquareApi, since: datetime) -> Iterator[Page]:
@@ -299,26 +266,11 @@ def _order_pages(api: SquareApi, since: datetime) -> Iterator[Page]:
             "location_ids": location_ids[first : first + LOCATIONS_PER_ORDER_SEARCH],
             "limit": ORDERS_PAGE_SIZE,
             "query": {
-                "filter": {"date_time_filter": {"updated_at": {"start_at": _square_time(since)}}},
+                "filter": {"date_time_filter": {"updated_at": {"start_at": square_time(since)}}},
                 "sort": {"sort_field": "UPDATED_AT", "sort_order": "ASC"},
             },
         }
         yield from api.pages("POST", "orders/search", "orders", body, in_body=True, entity=ORDERS)
-
-
-def _incremental(
-    entity: Entity, clock: SourceClock, start: datetime, pages: Callable[[datetime], Iterator[Page]]
-) -> DltResource:
-    """A resource reading the records changed since its cursor, page by page, merged on `id`."""
-
-    @dlt.resource(name=entity.name, primary_key="id", write_disposition=MERGE)
-    def load() -> Iterator[Any]:
-        cursor = Cursor(dlt.current.resource_state(), initial=start)
-        loader = PageLoader(entity, clock, cursor)
-        for records, lossy in batched(prefetched(pages(cursor.start or start))):
-            yield from loader.page(records, lossy)
-
-    return load
 
 
 def _locations(api: SquareApi, clock: SourceClock) -> DltResource:

@@ -5,4 +5,6 @@ ORDERS_PAGE_SIZE = 500
 PAYMENTS_PAGE_SIZE = 100
 # orders/search takes at most this many location IDs per request.
 LOCATIONS_PER_ORDER_SEARCH = 10
+LOYALTY_ACCOUNTS_PAGE_SIZE = 200  # loyalty/accounts/search maximum
+LOYALTY_EVENTS_PAGE_SIZE = 30  # loyalty/events/search maximum
 START_DATE = "2000-01-01T00:00:00Z"

@@ -9,12 +9,14 @@ from pathlib import Path
 import duckdb
 from dlt import Pipeline
 
-from dlt_sources.connections import Connection
+from dlt_sources.connections import FILE_SOURCES, Connection
 from dlt_sources.pipelines import SOURCES, make_pipeline, make_source
-from simulator import SimState, generate
+from simulator import SimState, generate, web_landing_dir
+from simulator.browsing import Web
 from simulator.config import Tuning
 from simulator.malformed import UNUSABLE_CURSOR_DEFECTS
 from simulator.model import World
+from simulator.pixels import finished_days
 from warehouse import pipelines_dir, warehouse_path
 
 # Defects that make an order unusable: the loader rejects those records into quarantine.
@@ -27,11 +29,13 @@ def pipeline_for(source: str) -> Pipeline:
 
 
 def load_all(base_url: str, token: str = "test-token", request_timeout: float = 30.0) -> dict[str, dict[str, int]]:
-    """One load of every source; rows normalised per table."""
+    """One load of every source (the web events from the simulator's landing folder, which it writes when it
+    generates a day: the API sources are loaded first); rows normalised per table."""
     rows = {}
     for source in SOURCES:
         pipeline = pipeline_for(source)
-        connection = Connection(source, base_url, token, simulated=True)
+        location = str(web_landing_dir()) if source in FILE_SOURCES else base_url
+        connection = Connection(source, location, token, simulated=True)
         pipeline.run(make_source(connection, request_timeout), loader_file_format="parquet")
         rows[source] = dict(pipeline.last_trace.last_normalize_info.row_counts)
     return rows
@@ -42,6 +46,12 @@ def simulated_world(home: Path) -> World:
     state = SimState(**json.loads((home / "simulator" / "state.json").read_text()))
     tuning = Tuning.from_env()
     return generate(state, tuning.malformed, tuning.malformed_opt_in)
+
+
+def landed_events(world: World) -> int:
+    """Web events in the simulator's finished days' files that a loader can use (none of the rejecting defects)."""
+    web = Web(world, Tuning.from_env().malformed)
+    return sum(sum(1 for defect in defects if defect is None) for _, _, defects in finished_days(web))
 
 
 def expected_counts(home: Path) -> dict[str, int]:
@@ -62,6 +72,10 @@ def expected_counts(home: Path) -> dict[str, int]:
         "raw_shopify.checkouts": len(world.checkouts) - rejected[("shopify", "checkout")],
         "raw_hubspot.tickets": len(world.tickets),
         "raw_hubspot.email_events": len(world.email_events),
+        "raw_hubspot.feedback_submissions": len(world.feedback),
+        "raw_square.loyalty_accounts": len(world.loyalty_accounts),
+        "raw_square.loyalty_events": len(world.loyalty_events),
+        "raw_web.pixel_events": landed_events(world),
     }
 
 

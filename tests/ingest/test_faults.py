@@ -45,8 +45,9 @@ def wait_for(path: Path, process: subprocess.Popen, timeout: float = 60.0) -> No
         time.sleep(0.01)
 
 
-# Kill points: while Square is extracting (Shopify already loaded), and while Shopify's first package loads.
-KILL_POINTS = ["dlt/cdp_square", "dlt/cdp_shopify/load/normalized"]
+# Kill points: while Square is extracting (Shopify already loaded), while Shopify's first package loads, and while the
+# web events' package loads (every API source already loaded).
+KILL_POINTS = ["dlt/cdp_square", "dlt/cdp_shopify/load/normalized", "dlt/cdp_web/load/normalized"]
 
 
 @pytest.mark.parametrize("kill_point", KILL_POINTS)

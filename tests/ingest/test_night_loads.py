@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-SUMMARY_ROW = re.compile(r"^(shopify|square|hubspot)\s+([\d,]+)\s+([\d,]+)$", re.MULTILINE)
+SUMMARY_ROW = re.compile(r"^(shopify|square|hubspot|web)\s+([\d,]+)\s+([\d,]+)$", re.MULTILINE)
 
 
 def test_the_night_records_rows_loaded_and_quarantined_per_source(nightly_run, cdp_home: Path) -> None:
@@ -24,6 +24,6 @@ def test_the_night_records_rows_loaded_and_quarantined_per_source(nightly_run, c
         }
         # The first night's quarantine tables hold only what its loads put there.
         held = {s: con.sql(f"select count(*) from raw_{s}.quarantine").fetchall()[0][0] for s in recorded}
-    assert set(printed) == {"shopify", "square", "hubspot"}
+    assert set(printed) == {"shopify", "square", "hubspot", "web"}
     assert recorded == printed
     assert {s: q for s, (_, q) in recorded.items()} == held

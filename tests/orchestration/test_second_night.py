@@ -126,12 +126,12 @@ def test_overrides_are_respected(two_nights: TwoNights) -> None:
 
 def rows_loaded(summary: str) -> dict[str, int]:
     """source → rows loaded, from the run summary's table."""
-    rows = re.findall(r"^(shopify|square|hubspot)\s+([\d,]+)\s+[\d,]+$", summary, re.MULTILINE)
+    rows = re.findall(r"^(shopify|square|hubspot|web)\s+([\d,]+)\s+[\d,]+$", summary, re.MULTILINE)
     return {source: int(count.replace(",", "")) for source, count in rows}
 
 
 def test_an_incremental_night_loads_only_the_days_changes(two_nights: TwoNights) -> None:
     first, second = two_nights.loaded_first, two_nights.loaded_second
-    assert set(first) == set(second) == {"shopify", "square", "hubspot"}
+    assert set(first) == set(second) == {"shopify", "square", "hubspot", "web"}
     # A simulated day touches a few percent of the sources' records.
     assert all(0 < second[source] < first[source] / 4 for source in first), (first, second)

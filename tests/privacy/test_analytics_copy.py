@@ -1,7 +1,8 @@
 """The analytics copy holds no personal data of anyone in the simulated population, unless asked to.
 
-Every email, phone, name and birth date the source systems hold on a record of the simulator's truth is looked for
-in every text column of `analytics.duckdb` (and birth dates in every date column): in the session's night, and in
+Every email, phone, name and birth date the source systems hold on a record of the simulator's truth, and every
+web client ID the simulator's truth gives a person (`web_clients.csv`), is looked for in every text column of
+`analytics.duckdb` (and birth dates in every date column): in the session's night, and in
 the planted night, whose email tool refused members with a message quoting their address.
 """
 
@@ -57,6 +58,7 @@ class Population:
     phones: set[str] = field(default_factory=set)  # national significant numbers
     names: set[str] = field(default_factory=set)  # lower-cased, whole given and family names and full names
     birth_dates: set[str] = field(default_factory=set)  # ISO
+    client_ids: set[str] = field(default_factory=set)  # the browsers of one person (a shop's tablet is no one's)
 
     @classmethod
     def of(cls, home: Path) -> Population:
@@ -77,6 +79,8 @@ class Population:
                             typed_emails.setdefault(email.strip().lower(), set()).add(truth[(source, record_id)])
         # An address typed wrong is still the person's; one typed for many people is the till's placeholder.
         found.emails |= {e for e, people in typed_emails.items() if len(people) == 1 and len(e) >= MIN_EMAIL_LENGTH}
+        with (home / "simulator" / "web_clients.csv").open(newline="") as handle:
+            found.client_ids = {r["client_id"].lower() for r in csv.DictReader(handle) if r["kind"] == "personal"}
         return found
 
     def _add(self, kinds: dict[str, list[str]], row: dict[str, str | None]) -> None:
@@ -105,6 +109,8 @@ class Scanner:
             return f"email {match.group()}"
         if text in self.population.names:
             return f"name {text}"
+        if text in self.population.client_ids:
+            return f"web client {text}"
         if match := self.dates.search(text):
             return f"birth date {match.group()}"
         for run in re.findall(r"\+?\d[\d\s().-]{6,}\d", text):
@@ -149,6 +155,7 @@ def test_the_population_scan_finds_what_the_warehouse_holds(session_population: 
     """Control: the scan finds the population in the warehouse itself, where it is held in clear."""
     hits = personal_values_in(cdp_home / "warehouse.duckdb", session_population)
     assert {"marts.customer_360.email", "marts.customer_360.first_name", "marts.customer_360.phone"} <= set(hits)
+    assert "marts.fct_web_events.client_id" in hits
     assert "marts.customer_360.date_of_birth" in hits
     assert len(session_population.emails) > 200 and len(session_population.birth_dates) > 50
 

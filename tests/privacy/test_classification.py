@@ -11,7 +11,7 @@ import pytest
 from cdp_orchestration.transform.project import dbt_project, reparse
 from privacy.classification import classification_of
 
-PII_KINDS = {"email", "phone", "name", "address", "birth_date", "record", "free_text"}
+PII_KINDS = {"email", "phone", "name", "address", "online_id", "birth_date", "record", "free_text"}
 # `meta: {pii: none}` records the decision that a column named like personal data is not (a store's address).
 CLASSIFICATIONS = PII_KINDS | {"none"}
 # Names that say what a column holds, whatever its values look like today.

@@ -2,9 +2,9 @@
 
 The subject's till record holds a placeholder phone typed for strangers too, their web-shop record the family
 email of their household, and a stranger's email holds theirs as a substring (`planted.py`). After the forget,
-every row of every table is as it was, byte for byte, unless it is the subject's: it names one of their records
-or customer IDs (by the truth), holds a value no other person's record holds, or is a dlt child or parent of such a
-row. The household member keeps their profile, segments and exports.
+every row of every table is as it was, byte for byte, unless it is the subject's: it names one of their records,
+customer IDs, browsers or loyalty accounts (by the truth), holds a value no other person's record holds, or is a dlt
+child or parent of such a row. The household member keeps their profile, segments and exports.
 """
 
 from __future__ import annotations
@@ -22,14 +22,16 @@ from typing import Any
 import duckdb
 import pytest
 
+from simulator.ids import loyalty_account_id, square_customer_id
 from tests.conftest import run_cdp
 from tests.privacy.conftest import PLANTED_PEOPLE, ForgottenPlanted, PlantedNight
 from tests.privacy.planted import PLACEHOLDER_PHONE
 from warehouse.catalog import tables
 
 DLT_LINKS = ("_dlt_id", "_dlt_root_id", "_dlt_parent_id")
-# Columns that hold a source's own record ID; elsewhere a bare ID such as HubSpot's `251` is just a number.
-ID_COLUMN = re.compile(r"(^|_)ids?$|^value$|^hs_object_id$")
+# Columns that hold a source's own record ID; elsewhere a bare ID such as HubSpot's `251` is just a number. Staging
+# names the customer a web event names `customer_ref` (the logged-in or checking-out Shopify customer).
+ID_COLUMN = re.compile(r"(^|_)ids?$|^value$|^hs_object_id$|customer_ref$")
 # Raw person tables and the columns holding what a person typed about themselves, per source system.
 PERSON_TABLES = {
     "shopify": ("raw_shopify.customers", ["email", "phone", "default_address__phone"]),
@@ -51,7 +53,7 @@ class Subject:
         mine, theirs = _typed_values(night.home, records), _typed_values(night.home, others)
         shared_digits = {_digits(v)[-9:] for v in theirs if len(_digits(v)) >= 9}
         unique = {v for v in mine - theirs if len(_digits(v)) < 9 or _digits(v)[-9:] not in shared_digits}
-        named = {f"{s}:{r}" for s, r in records} | {night.customer_id}
+        named = {f"{s}:{r}" for s, r in records} | {night.customer_id} | _standing_for(night, records)
         self.values = {v.strip().lower() for v in unique | named}
         self.bare_ids = {r.lower() for _, r in records}
         self.phone_digits = {_digits(v)[-9:] for v in unique if len(_digits(v)) >= 9}
@@ -79,6 +81,20 @@ class Subject:
             except ValueError:
                 pass
         return any(_digits(run)[-9:] in self.phone_digits for run in re.findall(r"\+?\d[\d\s().-]{7,}\d", text))
+
+
+def _standing_for(night: PlantedNight, records: set[tuple[str, str]]) -> set[str]:
+    """The IDs that stand for the subject in the newer sources, by the simulator's own record: their browsers (a
+    shop's tablet is no one's) and the loyalty accounts of their till records."""
+    with (night.home / "simulator" / "web_clients.csv").open(newline="") as handle:
+        clients = {
+            r["client_id"]
+            for r in csv.DictReader(handle)
+            if r["person_id"] == night.planted.subject and r["kind"] == "personal"
+        }
+    till = {r for s, r in records if s == "square"}
+    seqs = [seq for seq in range(len(night.truth())) if square_customer_id(seq) in till]
+    return clients | {loyalty_account_id(seq) for seq in seqs}
 
 
 def _leaves(value: Any) -> Iterator[Any]:
@@ -119,7 +135,9 @@ def _dlt_family(con: duckdb.DuckDBPyConnection, catalog: str, subject: Subject) 
     for table_rows in rows.values():
         for row in table_rows:
             if subject.named_in(row):
-                family |= {row["_dlt_id"], row.get("_dlt_root_id") or row["_dlt_id"]}
+                # Its root: dlt's `_dlt_root_id`, or the parent of an arrow child table (one level, no root column).
+                root = row.get("_dlt_root_id") or row.get("_dlt_parent_id") or row["_dlt_id"]
+                family |= {row["_dlt_id"], root}
     grew = True
     while grew:
         before = len(family)

@@ -77,12 +77,12 @@ class Walker:
             after = page["pageInfo"]["endCursor"]
 
     def square_customers(self, body: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return self._square("customers", "/v2/customers/search", body or {"limit": 100})
+        return self.square_search("customers", "/v2/customers/search", body or {"limit": 100})
 
     def square_orders(self, body: dict[str, Any]) -> list[dict[str, Any]]:
-        return self._square("orders", "/v2/orders/search", body)
+        return self.square_search("orders", "/v2/orders/search", body)
 
-    def _square(self, key: str, path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    def square_search(self, key: str, path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         return self._square_pages("POST", key, path, "json", body)
 
     def square_list(self, key: str, path: str, **params: Any) -> list[dict[str, Any]]:

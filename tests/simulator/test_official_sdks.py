@@ -156,3 +156,43 @@ def test_hubspot_api_client_reads_every_contact(served: tuple[str, Path]):
         newest = contact.properties_with_history["hs_email_optout"][0]
         assert str(newest.value).lower() == str(contact.properties["hs_email_optout"]).lower()
         assert newest.timestamp >= contact.created_at
+
+
+def test_squareup_reads_the_loyalty_program_every_account_and_event(served: tuple[str, Path]):
+    base_url, home = served
+    client = Square(base_url=base_url, token=TOKEN)
+    program = client.loyalty.programs.get(program_id="main").program
+    assert program is not None and [tier.points for tier in program.reward_tiers or []] == [100, 250, 500]
+    accounts, events = [], []
+    cursor = None
+    while True:
+        page = client.loyalty.accounts.search(limit=200, cursor=cursor)
+        accounts += page.loyalty_accounts or []
+        cursor = page.cursor
+        if not cursor:
+            break
+    while True:
+        page = client.loyalty.search_events(limit=30, cursor=cursor)
+        events += page.events or []
+        cursor = page.cursor
+        if not cursor:
+            break
+    assert accounts and {account.customer_id for account in accounts} <= _truth(home, "square")
+    ledger: dict[str, int] = {}
+    for event in events:
+        detail = getattr(event, event.type.lower())
+        ledger[event.loyalty_account_id] = ledger.get(event.loyalty_account_id, 0) + (getattr(detail, "points", 0) or 0)
+    assert {a.id: a.balance for a in accounts} == {a.id: ledger.get(a.id, 0) for a in accounts}
+
+
+def test_hubspot_api_client_reads_every_survey_answer_with_its_contact(served: tuple[str, Path]):
+    base_url, home = served
+    client = HubSpot(access_token=TOKEN, host=base_url)
+    answers = client.crm.objects.get_all(
+        "feedback_submissions", properties=["hs_survey_type", "hs_value", "hs_content"], associations=["contacts"]
+    )
+    assert answers
+    contacts = _truth(home, "hubspot")
+    for answer in answers:
+        assert answer.properties["hs_survey_type"] in ("NPS", "CSAT", "CES")
+        assert {link.id for link in answer.associations["contacts"].results} <= contacts

@@ -26,3 +26,13 @@
 {% macro default__join_words(word, position) -%}
     listagg({{ word }}, ' ') within group (order by {{ position }})
 {%- endmacro %}
+
+{#- The first capture group of `pattern` in `value` (a SQL string literal with one group), NULL when it does not
+    match: an ID's digits (`'([0-9]+)$'`), a URL's query parameter. -#}
+{% macro regexp_extract_group(value, pattern) -%}
+    {{ return(adapter.dispatch('regexp_extract_group')(value, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regexp_extract_group(value, pattern) -%}
+    substring({{ value }} from {{ pattern }})
+{%- endmacro %}

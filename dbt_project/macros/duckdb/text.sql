@@ -12,3 +12,7 @@
 {% macro duckdb__join_words(word, position) -%}
     string_agg({{ word }}, ' ' order by {{ position }})
 {%- endmacro %}
+
+{% macro duckdb__regexp_extract_group(value, pattern) -%}
+    nullif(regexp_extract({{ value }}, {{ pattern }}, 1), '')
+{%- endmacro %}

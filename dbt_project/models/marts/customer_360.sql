@@ -1,5 +1,6 @@
--- One row per customer: golden profile, demographics, transactions, preferences, interactions, behaviour,
--- consent, lifecycle, birthday and predictions, computed as of the run's as-of time (macros/as_of.sql).
+-- One row per customer: golden profile, demographics, transactions, preferences, interactions, web behaviour,
+-- loyalty, feedback, consent, lifecycle, birthday and predictions, computed as of the run's as-of time
+-- (macros/as_of.sql).
 -- Each concern is an intermediate model (models/intermediate/customer/) with its rules; this joins them.
 
 with
@@ -55,6 +56,30 @@ households as (
 predictions as (
 
     select * from {{ ref('int_customer__predictions') }}
+
+),
+
+reachability as (
+
+    select * from {{ ref('int_customer__reachability') }}
+
+),
+
+behaviour as (
+
+    select * from {{ ref('int_customer__behaviour') }}
+
+),
+
+loyalty as (
+
+    select * from {{ ref('int_customer__loyalty') }}
+
+),
+
+feedback as (
+
+    select * from {{ ref('int_customer__feedback') }}
 
 ),
 
@@ -117,6 +142,9 @@ select
     preferences.preferred_channel,
     preferences.usual_purchase_day_of_week,
     preferences.usual_purchase_hour,
+    reachability.preferred_delivery_method,
+    reachability.best_contact_hour,
+    reachability.best_contact_day_of_week,
 
     ---------- interactions and behaviour
     engagement.emails_sent,
@@ -131,6 +159,43 @@ select
     engagement.abandoned_checkouts,
     engagement.abandoned_checkout_value_reporting,
     engagement.last_abandoned_checkout_at,
+
+    ---------- web behaviour
+    behaviour.web_sessions,
+    behaviour.web_sessions_30d,
+    behaviour.last_web_visit_at,
+    behaviour.web_clients,
+    behaviour.web_events_before_identified,
+    behaviour.most_viewed_product,
+    behaviour.most_viewed_category,
+    behaviour.viewed_not_bought_products,
+    behaviour.last_search_terms,
+    behaviour.last_search_at,
+
+    ---------- loyalty
+    loyalty.is_loyalty_member,
+    loyalty.loyalty_accounts,
+    loyalty.loyalty_points_balance,
+    loyalty.loyalty_lifetime_points,
+    loyalty.loyalty_tier,
+    loyalty.loyalty_next_reward,
+    loyalty.loyalty_points_to_next_reward,
+    loyalty.loyalty_points_expiring_30d,
+    loyalty.loyalty_enrolled_at,
+    loyalty.loyalty_last_redeemed_at,
+
+    ---------- feedback
+    feedback.feedback_responses,
+    feedback.nps_responses,
+    feedback.last_nps_score,
+    feedback.last_nps_category,
+    feedback.last_nps_at,
+    feedback.average_csat,
+    feedback.csat_responses,
+    feedback.average_ces,
+    feedback.last_feedback_comment_at,
+    feedback.is_detractor,
+    feedback.is_promoter,
 
     ---------- consent
     consent.email_consent,
@@ -172,3 +237,7 @@ left join lifecycle on profiles.customer_id = lifecycle.customer_id
 left join birthdays on profiles.customer_id = birthdays.customer_id
 left join households on profiles.customer_id = households.customer_id
 left join predictions on profiles.customer_id = predictions.customer_id
+left join reachability on profiles.customer_id = reachability.customer_id
+left join behaviour on profiles.customer_id = behaviour.customer_id
+left join loyalty on profiles.customer_id = loyalty.customer_id
+left join feedback on profiles.customer_id = feedback.customer_id

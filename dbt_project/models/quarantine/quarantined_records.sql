@@ -21,6 +21,12 @@ hubspot as (
 
 ),
 
+web as (
+
+    select * from {{ ref('stg_web__quarantine') }}
+
+),
+
 unioned as (
 
     select * from shopify
@@ -28,6 +34,8 @@ unioned as (
     select * from square
     union all
     select * from hubspot
+    union all
+    select * from web
 
 )
 
