@@ -33,8 +33,8 @@ from .catalog import (
     utc_offsets,
 )
 from .config import DAY_SECONDS, EPOCH_START, HISTORY_DAYS, now_ts
-from .homes import Homes, typed_street
 from .feedback import add_feedback
+from .homes import Homes, typed_street
 from .ids import customer_record_id
 from .loyalty import add_loyalty
 from .malformed import assign_defects

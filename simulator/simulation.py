@@ -8,9 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .campaigns import campaign_effects, read_sends
-from .config import Tuning, simulator_dir
 from .browsing import Web
+from .campaigns import campaign_effects, read_sends
 from .config import Tuning, simulator_dir, web_landing_dir
 from .generator import generate
 from .model import World
