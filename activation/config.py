@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,10 +92,22 @@ def load_destinations(path: Path = DESTINATIONS_FILE, known_segments: set[str] |
     return destinations
 
 
+CONTROL_GROUP_ENV = "CDP_CONTROL_GROUP_PCT"
+
+
 def control_group_pct(path: Path = DESTINATIONS_FILE) -> float:
-    """The share (percent) of all customers kept out of every campaign: `control_group_pct` of the file."""
-    raw = yaml.safe_load(path.read_text()) or {}
-    share = raw.get("control_group_pct", DEFAULT_CONTROL_GROUP_PCT)
+    """The share (percent) of all customers kept out of every campaign: `CDP_CONTROL_GROUP_PCT` when set (0 turns the
+    control group off), else `control_group_pct` of the file."""
+    setting = os.environ.get(CONTROL_GROUP_ENV, "").strip()
+    if setting:
+        try:
+            share: Any = float(setting)
+        except ValueError:
+            share = setting
+        where = CONTROL_GROUP_ENV
+    else:
+        share = (yaml.safe_load(path.read_text()) or {}).get("control_group_pct", DEFAULT_CONTROL_GROUP_PCT)
+        where = f"{path}: control_group_pct"
     if not isinstance(share, int | float) or not 0 <= share < 100:
-        raise ValueError(f"{path}: control_group_pct must be a share in percent from 0 to under 100, not {share!r}")
+        raise ValueError(f"{where} must be a share in percent from 0 to under 100, not {share!r}")
     return float(share)

@@ -109,6 +109,9 @@ def planted_night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlantedN
                 "CDP_PEOPLE": PLANTED_PEOPLE,
                 "DESTINATIONS__MAILCHIMP__BASE_URL": f"{url}/3.0",
                 "DESTINATIONS__MAILCHIMP__API_KEY": "planted-key",
+                # The subject must reach the email tool to be refused: no control group (its draw is by the home's
+                # random hash key), so only a segment's own holdout could keep them back.
+                "CDP_CONTROL_GROUP_PCT": "0",
             }
             for source in ("SHOPIFY", "SQUARE", "HUBSPOT"):
                 env |= {f"SOURCES__{source}__BASE_URL": url, f"SOURCES__{source}__ACCESS_TOKEN": "planted-token"}
