@@ -168,9 +168,10 @@ def _compare(part: pd.DataFrame, rng: np.random.Generator, weeks: int) -> dict[s
 
 def _pooled_t(treated: np.ndarray, held: np.ndarray, column: str) -> dict[str, float | None]:
     """The difference of means with its 95 % t interval on the pooled variance: valid for a handful of held-out
-    members, where a bootstrap of the held-out group would see no spread at all."""
+    members, where a bootstrap of the held-out group would see no spread at all. Groups with no spread at all
+    (nobody ordered) get none: the interval would be one point, a certainty the data do not give."""
     interval: tuple[float | None, float | None] = (None, None)
-    if len(treated) + len(held) > 2:
+    if len(treated) + len(held) > 2 and np.ptp(np.concatenate([treated - treated.mean(), held - held.mean()])) > 0:
         compared = CompareMeans(DescrStatsW(treated), DescrStatsW(held))
         interval = tuple(float(v) for v in compared.tconfint_diff(alpha=ALPHA, usevar="pooled"))
     return {column: float(treated.mean() - held.mean()), f"{column}_low": interval[0], f"{column}_high": interval[1]}

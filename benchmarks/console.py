@@ -135,7 +135,8 @@ def main() -> None:
         counts = scale_copy(base / "analytics.duckdb", home / "analytics.duckdb", copies)
         print(
             f"Scaled {base_customers:,} customers × {copies} = {counts['marts.customer_360']:,} customers, "
-            f"{counts['marts.fct_customer_events']:,} events, {counts['identity.match_evidence']:,} scored pairs, "
+            f"{counts['marts.fct_customer_events']:,} events, "
+            f"{counts['identity.match_evidence']:,} scored pairs and web ties, "
             f"{counts['marts.export_log']:,} export records in {time.perf_counter() - started:.0f} s",
             flush=True,
         )

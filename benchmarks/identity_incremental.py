@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.identity_public import simulator  # noqa: E402
+from identity.frequencies import counts_path  # noqa: E402
 
 
 def _night(db: Path, records: pd.DataFrame, model: Path, overrides: Path, run_id: str, **kw: bool) -> dict:
@@ -74,11 +75,11 @@ def main(argv: list[str] | None = None) -> None:
         one = _night(db, night_one, model, overrides, "night-1")
         state = work / "after-night-one"
         state.mkdir()
-        for f in (db, model, Path(f"{model}.tf.parquet")):
+        for f in (db, model, counts_path(model)):
             shutil.copy(f, state / f.name)
 
         def from_night_one(run_id: str, **kw: bool) -> dict:
-            for f in (db, model, Path(f"{model}.tf.parquet")):
+            for f in (db, model, counts_path(model)):
                 shutil.copy(state / f.name, f)
             if kw.pop("forget_state", False):
                 with duckdb.connect(str(db)) as con:

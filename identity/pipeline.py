@@ -148,8 +148,8 @@ def resolve(
         return_evidence: also return the scored pairs (``record_id_l``, ``record_id_r``,
             ``match_weight``, ``match_probability``, ``gamma_<comparison>``) with probability at least
             ``evidence_threshold``.
-        must_link / cannot_link: analyst overrides as pairs of record IDs. Must-links are joined
-            unconditionally; cannot-links are never joined by scored pairs.
+        must_link / cannot_link: analyst overrides as pairs of record IDs. A must-link makes the clusters of its
+            two records one, unconditionally; cannot-links are never joined by scored pairs.
         match_threshold: minimum pair probability for a merge.
         max_cluster_size: no cluster grows beyond this through scored pairs.
         memory_limit / threads: DuckDB limits (default 4GB, all cores).

@@ -100,6 +100,10 @@ class Health:
     identity: IdentityHealth | None = None
     warehouse_note: str | None = None  # why the analytics copy could not be read, when it could not
 
+    def last_good_night(self) -> Night | None:
+        """The newest night that succeeded and finished."""
+        return next((n for n in self.nights if n.status == "success" and n.complete), None)
+
 
 def read_health(nights: list[Night], now: datetime) -> Health:
     """The installation's health as of `now`, with `nights` (newest first) as the orchestrator recorded them."""

@@ -19,7 +19,7 @@ def night_findings(health: Health, limits: Thresholds) -> list[Finding]:
     """The last night failed or never finished, or no good night came when one was due."""
     found = []
     nights = health.nights
-    good = _last_good(nights)
+    good = health.last_good_night()
     if nights and nights[0].status in ("failure", "canceled"):
         streak = _failed_streak(nights)
         first, last = streak[-1], streak[0]
@@ -198,10 +198,6 @@ def _failed_streak(nights: list[Night]) -> list[Night]:
             break
         streak.append(night)
     return streak
-
-
-def _last_good(nights: list[Night]) -> Night | None:
-    return next((n for n in nights if n.status == "success" and n.complete), None)
 
 
 def checked_kinds(health: Health) -> set[str]:

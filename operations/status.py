@@ -32,7 +32,7 @@ def _night(night: Night, now: datetime) -> str:
 def lines(health: Health, found: list[Finding]) -> list[str]:
     now = health.checked_at
     out = [f"CDP status of {health.home}, checked {now:%Y-%m-%d %H:%M} UTC", ""]
-    good = next((n for n in health.nights if n.status == "success" and n.complete), None)
+    good = health.last_good_night()
     out.append(f"last good night   {_night(good, now) if good else 'none yet'}")
     if health.nights and health.nights[0] is not good:
         out.append(f"last run          {_night(health.nights[0], now)}")

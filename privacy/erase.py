@@ -15,6 +15,7 @@ import re
 
 import duckdb
 
+from dlt_sources.common.upgrade import source_of_raw_schema
 from privacy.compact import OLD, copy_table
 from privacy.person import Subject, person_tables
 from warehouse import Table, quote, tables
@@ -116,9 +117,10 @@ def _fill(con: duckdb.DuckDBPyConnection, table: str, rows: list[list[str]]) -> 
 
 
 def _source_of(table: Table) -> str | None:
-    """The source system a table belongs to: its raw schema (`raw_<s>`, `raw_<s>_staging`) or `stg_<s>__` name."""
-    if table.schema.startswith("raw_"):
-        return table.schema.removeprefix("raw_").removesuffix("_staging")
+    """The source system a table belongs to: its raw schema (`source_of_raw_schema`) or `stg_<s>__` name."""
+    source = source_of_raw_schema(table.schema)
+    if source:
+        return source
     match = re.match(r"stg_([a-z0-9]+)__", table.name)
     return match.group(1) if match else None
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from identity import normalize_phone, phone_key
 from privacy.person import Subject
-from warehouse import keyed_hash
+from warehouse import keyed_hash, quote
 
 REDACTED = b"[erased]"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -190,20 +190,16 @@ def _scrub_sqlite(path: Path, pattern: re.Pattern[bytes]) -> int:
         tables = db.execute("select name from sqlite_master where type = 'table' and name not like 'sqlite%'")
         names = [n for (n,) in tables]
         for table in names:
-            for column in [row[1] for row in db.execute(f"pragma table_info({_q(table)})")]:
-                c = _q(column)
+            for column in [row[1] for row in db.execute(f"pragma table_info({quote(table)})")]:
+                c = quote(column)
                 changed += db.execute(
-                    f"update {_q(table)} set {c} = cdp_redact({c}) "
+                    f"update {quote(table)} set {c} = cdp_redact({c}) "
                     f"where typeof({c}) in ('text', 'blob') and cdp_redact({c}) is not {c}"
                 ).rowcount
     with sqlite3.connect(path, timeout=60, isolation_level=None) as db:
         db.execute("vacuum")
         db.execute("pragma wal_checkpoint(truncate)")
     return changed
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _is_duckdb(path: Path) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from dlt_sources.common.upgrade import source_of_raw_schema
 from identity import normalize_email, normalize_phone, phone_key
 from warehouse import has_table, quote, tables
 
@@ -179,7 +180,7 @@ def _typed_values(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[set
             emails |= {email} if email else set()
             phones |= {phone} if phone else set()
     for table in person_tables(con):
-        ids = sorted(subject.bare_ids(table.schema.removeprefix("raw_")))
+        ids = sorted(subject.bare_ids(source_of_raw_schema(table.schema) or ""))
         columns = [c for c in table.text_columns() if _EMAIL_COLUMN.search(c) or _PHONE_COLUMN.search(c)]
         if not ids or not columns:
             continue
@@ -247,11 +248,13 @@ def person_tables(con: duckdb.DuckDBPyConnection) -> list:
         return []
     found = []
     for table in tables(con):
-        if not table.schema.startswith("raw_") or table.schema.endswith("_staging") or "id" not in table.columns:
+        # dlt's staging copies are searched as their raw tables are (`erase.copy_without`); the older tables an
+        # upgrade kept are person tables of their own (`source_of_raw_schema`).
+        source = source_of_raw_schema(table.schema)
+        if not source or table.schema.endswith("_staging") or "id" not in table.columns:
             continue
         if table.is_view or table.name.startswith("_dlt"):
             continue
-        source = table.schema.removeprefix("raw_")
         (share,) = con.execute(
             f"""
             select coalesce(avg(case when a.source_record_id is not null then 1.0 else 0.0 end), 0)

@@ -6,6 +6,9 @@ machine's; rows of dlt's nested tables go with the row above them, however deep.
 
 One wrong `Date` header must not delete data still inside its window: the clock is `meta.sources_clock`, the lower
 median of each source's latest observation (warehouse/loads.py), which a single source jumping ahead cannot move.
+
+A raw table's rule reaches the older tables an upgrade kept of it (`raw_<source>__before_upgrade`, where they wait
+until the user has checked the reload): personal data all the same.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from warehouse import has_table, quote
+from dlt_sources.common.upgrade import kept_schema, source_of_raw_schema
+from warehouse import column_names, has_table, quote
 
 RETENTION_FILE = Path(__file__).with_name("retention.yml")
 _NESTED = "__"  # dlt names a nested table <parent>__<field>
@@ -57,9 +61,11 @@ def apply_retention(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         cutoff = as_of - timedelta(days=rule.keep_days)
         for spec in rule.tables:
             schema, table = spec["table"].split(".")
-            if has_table(con, schema, table):
-                condition = f"{spec['timestamp']} < ?" + (f" and ({spec['where']})" if spec.get("where") else "")
-                deleted |= _delete_with_nested(con, schema, table, condition, [cutoff])
+            condition = f"{spec['timestamp']} < ?" + (f" and ({spec['where']})" if spec.get("where") else "")
+            # The older tables an upgrade kept of a raw table (same names, in the kept schema) are the same data.
+            for held_in in (schema, kept_schema(schema)) if source_of_raw_schema(schema) else (schema,):
+                if has_table(con, held_in, table):
+                    deleted |= _delete_with_nested(con, held_in, table, condition, [cutoff])
     return deleted
 
 
@@ -69,10 +75,7 @@ def _delete_with_nested(
     """Deletes the rows of `schema.table` meeting `condition`, then the rows nested under them in dlt's child
     tables, following each child to its real parent (the longest existing prefix of its name)."""
     ref = f"{quote(schema)}.{quote(table)}"
-    columns = {c for (c,) in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()}  # fmt: skip
+    columns = column_names(con, schema, table)
     if "_dlt_id" not in columns:
         return {f"{schema}.{table}": con.execute(f"delete from {ref} where {condition}", params).fetchall()[0][0]}
     nested = sorted(

@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from dlt_sources.common.upgrade import source_of_raw_schema
 from privacy.person import find_subject, person_tables
 from warehouse import connect, has_table, quote
 
@@ -24,7 +25,7 @@ def export_person(kind: str, identifier: str) -> str:
         customers = sorted(subject.customer_ids)
         source_records: dict[str, list[dict[str, Any]]] = {}
         for table in person_tables(con):
-            ids = sorted(subject.bare_ids(table.schema.removeprefix("raw_")))
+            ids = sorted(subject.bare_ids(source_of_raw_schema(table.schema) or ""))
             if ids:
                 source_records[f"{table.schema}.{table.name}"] = _rows(
                     con, f"select * from {table.ref} where list_contains(?, cast({quote('id')} as varchar))", [ids]

@@ -34,6 +34,16 @@ create table if not exists identity.record_fingerprints (record_id varchar prima
 create table if not exists identity.applied_overrides (record_id_l varchar, record_id_r varchar, decision varchar);
 create table if not exists identity.resolution_state (model_id varchar);
 """
+# The web client stitching's rows of identity.match_evidence (dbt's identity/web_client_evidence writes them after the
+# night's identity step): a row with a `client_id` ties that browser to `record_id_l` by a deterministic rule
+# (`match_type`), shown first by `tied_by_event_id` at `tied_at`. The scored pairs have them null.
+WEB_TIE_COLUMNS = {
+    "client_id": "varchar",
+    "match_type": "varchar",
+    "tied_by_event_id": "varchar",
+    "tied_at": "timestamptz",
+    "events": "bigint",
+}
 # A night resolves incrementally from what the last one kept: its assignment, its evidence, the fingerprint of
 # each record's matching features, the overrides it applied and the model it scored with. All of it is state, kept
 # through a full refresh.
@@ -134,7 +144,8 @@ def save_resolution(
             "insert into identity.id_history select old_customer_id, new_customer_id, change, ?, ? from history_in",
             [run_id, now],
         )
-        con.execute("create or replace table identity.match_evidence as select * from evidence_in")
+        web_ties = ", ".join(f"cast(null as {kind}) as {name}" for name, kind in WEB_TIE_COLUMNS.items())
+        con.execute(f"create or replace table identity.match_evidence as select *, {web_ties} from evidence_in")
         con.execute("delete from identity.record_fingerprints")
         con.execute("insert into identity.record_fingerprints select record_id, fingerprint from fingerprints_in")
         con.execute("delete from identity.applied_overrides")
@@ -157,7 +168,7 @@ def load_previous(con: duckdb.DuckDBPyConnection) -> PreviousRun | None:
     if fingerprints.empty or not has_table(con, "identity", "match_evidence"):
         return None
     clusters = con.sql("select record_id, customer_id as cluster_id from identity.customer_assignments").df()
-    evidence = con.sql("select * from identity.match_evidence").df()
+    evidence = _scored_pairs(con.sql("select * from identity.match_evidence").df())
     applied = con.sql("select record_id_l, record_id_r, decision from identity.applied_overrides").fetchall()
     model_id = con.sql("select any_value(model_id) from identity.resolution_state").fetchall()[0][0]
     return PreviousRun(
@@ -168,6 +179,13 @@ def load_previous(con: duckdb.DuckDBPyConnection) -> PreviousRun | None:
         must_link=[(a, b) for a, b, d in applied if d == "same"],
         cannot_link=[(a, b) for a, b, d in applied if d == "different"],
     )
+
+
+def _scored_pairs(evidence: pd.DataFrame) -> pd.DataFrame:
+    """The scored pairs of the stored evidence, as identity resolution keeps them: without the web ties."""
+    if "client_id" in evidence.columns:
+        evidence = evidence[evidence["client_id"].isna()]
+    return evidence.drop(columns=[c for c in WEB_TIE_COLUMNS if c in evidence.columns]).reset_index(drop=True)
 
 
 def forgotten_since(con: duckdb.DuckDBPyConnection, moment: datetime) -> bool:

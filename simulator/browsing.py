@@ -24,6 +24,7 @@ from functools import cached_property
 from itertools import accumulate
 from typing import NamedTuple
 
+from . import delivery
 from .catalog import COUNTRIES, COUNTRY_BY_CODE, PRODUCTS, PRODUCTS_BY_CATEGORY, STORES, TASTES, utc_offsets
 from .config import DAY_SECONDS, EPOCH_START, HISTORY_DAYS
 from .ids import shopify_checkout_token, shopify_customer_id, web_client_id
@@ -44,7 +45,6 @@ LAPSED_INTEREST = 0.2  # how much less people browse once they have stopped buyi
 MAX_EVENTS_PER_VISIT = 200
 # Client ID kinds (simulator.ids.web_client_id).
 PERSONAL, TABLET, RETURNING, ONE_TIME = 0, 1, 2, 3
-DELIVERY_OPTIONS = (("shipping", "Standard shipping"), ("pickup", "Pick up in store"), ("local", "Local delivery"))
 CHANNELS = (  # (channel, share, referrer, utm_source, utm_medium)
     ("direct", 0.30, None, None, None),
     ("organic_search", 0.25, "https://www.google.com/", None, None),
@@ -67,7 +67,7 @@ class Checkout(NamedTuple):
     email: str | None
     customer_id: int | None  # the Shopify customer of a completed checkout's order
     order: Order | None
-    delivery: tuple[str, str] | None  # (type, title) of the selected delivery option
+    delivery: tuple[str, str] | None  # (type, title) of the selected delivery option: the order's shipping line
 
 
 class PixelEvent(NamedTuple):
@@ -95,7 +95,6 @@ class Device:
 @dataclass(frozen=True, slots=True)
 class Habits:
     devices: tuple[Device, ...]
-    delivery: tuple[str, str]
     language: str
 
 
@@ -138,16 +137,15 @@ class Web:
         return {c.timezone: utc_offsets(c.timezone, self.last_day + 2) for c in COUNTRIES}
 
     def habits(self, person: Person) -> Habits:
-        """A person's devices, the delivery they usually choose and their browser's language."""
+        """A person's devices and their browser's language."""
         if person.pid not in self._habits:
             rng = random.Random(f"{self.seed}:web:person:{person.pid}")
             count = 1 + (rng.random() < 0.5) + (rng.random() < 0.15)
             devices = tuple(
                 Device(web_client_id(PERSONAL, person.pid * 4 + i), rng.random() < 0.65) for i in range(count)
             )
-            delivery = DELIVERY_OPTIONS[rng.choices((0, 1, 2), cum_weights=(70, 90, 100))[0]]
             language = COUNTRY_BY_CODE[person.country].locale.replace("_", "-")
-            self._habits[person.pid] = Habits(devices, delivery, language)
+            self._habits[person.pid] = Habits(devices, language)
         return self._habits[person.pid]
 
     @staticmethod
@@ -318,11 +316,9 @@ class _Day:
         record = order.customer
         assert record is not None
         person = record.person
-        habits = self.web.habits(person)
         client = self._device(person)
         if self.rng.random() < TABLET_PURCHASE_SHARE:
             client = self.web.tablet(person.home_store)
-        delivery = habits.delivery if self.rng.random() < 0.8 else self.rng.choice(DELIVERY_OPTIONS)
         checkout = Checkout(
             shopify_checkout_token(1 << 40 | order.seq),
             order.lines,
@@ -331,7 +327,7 @@ class _Day:
             record.email,
             shopify_customer_id(record.seq),
             order,
-            delivery,
+            None if order.delivery is None else (order.delivery, delivery.title(order)),
         )
         logged_in = record if self.rng.random() < LOGGED_IN_BUYER_SHARE else None
         length = 60 * self.rng.randint(4, 40)

@@ -33,6 +33,7 @@ from .catalog import (
     utc_offsets,
 )
 from .config import DAY_SECONDS, EPOCH_START, HISTORY_DAYS, now_ts
+from .delivery import add_delivery
 from .feedback import add_feedback
 from .homes import Homes, typed_street
 from .ids import customer_record_id
@@ -787,7 +788,9 @@ def generate(
     for d in range(1, state.day + 1):
         builder.day(d)
     world = builder.world(malformed_rate, opt_in)
-    # Loyalty and survey responses follow from the world's sales and tickets, on random streams of their own.
+    # Delivery methods, loyalty and survey responses follow from the world's sales and tickets, on random streams of
+    # their own.
+    add_delivery(world)
     add_loyalty(world, malformed_rate)
     add_feedback(world, malformed_rate)
     return world

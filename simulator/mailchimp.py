@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .campaigns import STORE_FILE
 from .config import now_ts, simulator_dir
 from .simulation import Simulation
 from .web import json_body, json_response
@@ -88,7 +89,7 @@ def _iso(ts: int) -> str:
 
 
 def store_path(home: str | os.PathLike[str] | None = None) -> Path:
-    return simulator_dir(home) / "mailchimp.sqlite"
+    return simulator_dir(home) / STORE_FILE
 
 
 class _Store:

@@ -92,6 +92,9 @@ class Order:
     discount_pct: int
     tender: int  # 0 card, 1 cash, 2 wallet
     defect: str | None = None
+    # How it reaches the customer (delivery.py: shipping, pickup, local); None when nothing is delivered. Drawn
+    # after the rest of the world, on streams of its own.
+    delivery: str | None = None
 
 
 @dataclass(slots=True)

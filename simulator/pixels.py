@@ -32,7 +32,6 @@ from .money import totals
 from .web import iso_utc_ms
 
 SHOP_HOST = "shop.cdp-demo.com"
-LANDING_FOLDER = "web_events"
 WEB_DEFECTS = ("not_json", "no_client_id", "bad_timestamp")
 _LANGUAGE = {c.currency: c.locale.replace("_", "-") for c in COUNTRIES}
 _USER_AGENTS = (

@@ -21,6 +21,20 @@ from .truth import write_truth
 IndexT = TypeVar("IndexT")
 
 
+def served_world(state: Any, tuning: Tuning, folder: Path) -> World:
+    """The world the simulator serves for `state`: its tuning's defects and purchases, the records planted in
+    `folder`, and the orders the campaigns its Mailchimp sent bring."""
+    return generate(
+        state,
+        tuning.malformed,
+        tuning.malformed_opt_in,
+        read_planted(folder),
+        tuning.random_purchases,
+        read_sends(folder),
+        campaign_effects(),
+    )
+
+
 class Simulation:
     """Owns the current :class:`World` and the per-API indexes built from it."""
 
@@ -41,15 +55,7 @@ class Simulation:
         return self._current[0]
 
     def _generate(self, state: Any) -> World:
-        world = generate(
-            state,
-            self.tuning.malformed,
-            self.tuning.malformed_opt_in,
-            read_planted(self.folder),
-            self.tuning.random_purchases,
-            read_sends(self.folder),
-            campaign_effects(),
-        )
+        world = served_world(state, self.tuning, self.folder)
         web = Web(world, self.tuning.malformed)
         world.malformed += write_landing(web, web_landing_dir(self.home))
         write_truth(world, self.folder, web)

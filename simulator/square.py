@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from .catalog import PRODUCTS, STORES
 from .config import DAY_SECONDS
+from .delivery import SQUARE_TYPES
 from .ids import square_customer_id, square_order_id, square_payment_id
 from .malformed import LONG_STRING, UNKNOWN_FIELD, cursor_value, impossible_date, invalid_email, legacy_bytes
 from .model import Customer, Order, World
@@ -171,6 +172,15 @@ def render_order(o: Order) -> dict[str, Any]:
     }
     if o.customer:
         record["customer_id"] = square_customer_id(o.customer.seq)
+    if o.delivery:
+        # A sale fulfilled later (delivery.py): picked up, shipped or delivered, as the Orders API shows it.
+        record["fulfillments"] = [
+            {
+                "uid": f"{oid[:10]}F",
+                "type": SQUARE_TYPES[o.delivery],
+                "state": "CANCELED" if o.cancelled else "COMPLETED",
+            }
+        ]
     if not o.cancelled:
         kind, details = _payment_details(o)
         record["tenders"] = [

@@ -23,6 +23,7 @@ from simulator.model import World
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SESSION_PEOPLE = "300"
 SESSION_SEED = "7"
+SESSION_HASH_KEY = "5e55104c" * 8  # 64 hex digits, as warehouse.keys writes a key
 # Bytes that are not UTF-8 are a fault no real source sends; the session asks for them so that the whole night is
 # checked to carry such records through (tests/ingest/test_encoding.py).
 SESSION_MALFORMED_OPT_IN = "invalid_utf8"
@@ -62,6 +63,14 @@ def run_night(home: Path, extra_env: dict[str, str] | None = None) -> subprocess
     return result
 
 
+def plant_hash_key(home: Path) -> None:
+    """The session's hash key as a new `home`'s key, where warehouse.keys would draw a random one on first use."""
+    key = home / "secrets" / "hash_key"
+    key.parent.mkdir(mode=0o700, parents=True)
+    key.write_text(SESSION_HASH_KEY)
+    key.chmod(0o600)
+
+
 @pytest.fixture(scope="session")
 def cdp_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cdp_home")
@@ -69,7 +78,10 @@ def cdp_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def nightly_run(cdp_home: Path) -> subprocess.CompletedProcess:
-    """`cdp run` on the session's population; every test reading the warehouse depends on it."""
+    """`cdp run` on the session's population; every test reading the warehouse depends on it. The home gets a
+    planted hash key first: holdout and control-group draws hash customers under it, so with the installation's
+    random key each session would measure other campaign groups."""
+    plant_hash_key(cdp_home)
     return run_night(cdp_home)
 
 

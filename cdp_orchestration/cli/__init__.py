@@ -14,31 +14,43 @@ from cdp_orchestration.settings import dagster_home
 from warehouse import REPO_ROOT, cdp_home
 
 
-def run_nightly() -> int:
-    """Runs the nightly job headless in this process and prints the summary; returns the exit status."""
+def run_nightly(select: str | None = None) -> int:
+    """Runs the nightly job headless in this process and prints the summary; returns the exit status. With `select`
+    (Dagster's asset selection syntax), only those assets run, with the rest of any step that cannot run in part."""
     os.environ["DAGSTER_HOME"] = str(dagster_home())
-    from dagster import DagsterInstance
+    from dagster import DagsterError, DagsterInstance
 
     from cdp_orchestration.cli.operations import report_alerts
     from cdp_orchestration.cli.summary import summarise
     from cdp_orchestration.definitions import defs as build_definitions
     from cdp_orchestration.jobs import NIGHTLY_JOB_NAME
     from cdp_orchestration.operations.health import own_error
-    from cdp_orchestration.transform.project import reparse
+    from cdp_orchestration.transform.project import parsing_alone, reparse
     from operations import KINDS
 
     # The models may have changed since the last parse (a new segment file): parse before loading the graph.
-    reparse()
-    defs = build_definitions()
-    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    with parsing_alone():
+        reparse()
+        defs = build_definitions()
+        job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    try:
+        selected = _selected_assets(defs, select) if select else None
+    except DagsterError as error:  # a selection that does not parse, or names an asset the night has not
+        print(f"--select {select!r}: {error}", file=sys.stderr)
+        return 2
+    if selected == []:
+        print(f"--select {select!r} names no asset of the night: see the asset keys in `cdp dev`.", file=sys.stderr)
+        return 2
     group_of_step = _stage_names(defs)
     started = time.perf_counter()
-    print(f"CDP nightly run into {cdp_home()} …", flush=True)
+    part = f" (only {len(selected)} assets: {select})" if selected else ""
+    print(f"CDP nightly run into {cdp_home()}{part} …", flush=True)
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"progress": {}}},
+            asset_selection=selected,
         )
         summary = summarise(result, instance, group_of_step) if result.success else None
         found, alerts = _check_health(instance)
@@ -61,6 +73,14 @@ def run_nightly() -> int:
         print(f"Needs a person: {'; '.join(sorted({KINDS[f.kind] for f in found}))}. See `cdp status`.")
     report_alerts(alerts)
     return 0
+
+
+def _selected_assets(defs, select: str) -> list:
+    """The asset keys `select` names, with the other assets of each step that runs all its assets or none."""
+    from dagster import AssetSelection
+
+    selection = AssetSelection.from_string(select).required_multi_asset_neighbors()
+    return sorted(selection.resolve(defs.resolve_asset_graph()))
 
 
 def _check_health(instance) -> tuple[list, list]:
@@ -112,7 +132,12 @@ def _add_privacy_commands(commands) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdp", description="Customer data platform")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the nightly job headless and print a summary")
+    run = commands.add_parser("run", help="run the nightly job headless and print a summary")
+    run.add_argument(
+        "--select",
+        help="run only these assets, in Dagster's selection syntax: '+key:\"marts/fct_orders\"' is the orders and "
+        "everything they are built from (default: the whole night)",
+    )
     dev_command = commands.add_parser("dev", help="start the Dagster UI (dagster dev)")
     dev_command.add_argument("--port", type=int, default=3000)
     simulator = commands.add_parser("simulator", help="the bundled simulator of the source systems")
@@ -141,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)
 
     if args.command == "run":
-        return run_nightly()
+        return run_nightly(args.select)
     if args.command == "dev":
         return dev(args.port)
     if args.command == "simulator":

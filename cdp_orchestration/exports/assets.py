@@ -18,6 +18,8 @@ from cdp_orchestration.resources import SourceSystems, WarehouseResource
 from cdp_orchestration.segments.assets import MEMBERSHIP, declared_segments, segment_key
 
 ASSIGNMENTS = AssetKey(["campaigns", "assignments"])
+# What marts.campaign_results reads besides what the exports recorded: the orders, and the run's as-of time.
+RESULTS_INPUTS = [AssetKey(["marts", "fct_orders"]), AssetKey(["intermediate", "int_run_as_of"])]
 
 
 @cache
@@ -105,7 +107,8 @@ def export_assets() -> tuple[AssetsDefinition, ...]:
 def campaign_results_asset(exports: tuple[AssetsDefinition, ...]) -> AssetsDefinition:
     @asset(
         key=AssetKey(["marts", "campaign_results"]),
-        deps=[key for export in exports for key in export.keys],
+        # Declared directly, so that a run of only some assets (`cdp run --select`) builds them before the results.
+        deps=[*(key for export in exports for key in export.keys), *RESULTS_INPUTS],
         group_name="exports",
         pool="warehouse",
         description="Treated against held-out members per segment, destination and week: conversion, revenue, "

@@ -17,7 +17,7 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from cdp_orchestration.resources import SourceSystems, WarehouseResource
 from dlt_sources.common.quarantine import QUARANTINE_TABLE
-from dlt_sources.common.upgrade import upgrade_raw_tables
+from dlt_sources.common.upgrade import carry_over_history, reload_for_new_layout, upgrade_raw_tables
 from dlt_sources.connections import Connection, explain_http_failure, is_transient, source_clock
 from dlt_sources.pipelines import (
     LOADER_FILE_FORMAT,
@@ -75,6 +75,9 @@ def build_source_assets(source: str) -> AssetsDefinition:
                 record_source_clock(con, source, observed_at, context.run.run_id)
             upgrade_raw_tables(con, raw_schema(source))
         pipeline = make_pipeline(source, warehouse_path(), pipelines_dir())
+        reload = reload_for_new_layout(pipeline, warehouse.connect)
+        if reload:
+            context.log.warning(reload.message())
         started = time.perf_counter()
         try:
             results = list(
@@ -100,11 +103,17 @@ def build_source_assets(source: str) -> AssetsDefinition:
         load_ids = list(pipeline.last_trace.last_load_info.loads_ids) if pipeline.last_trace else []
         rows_loaded = sum(int(r.metadata["rows_loaded"].value) for r in results if "rows_loaded" in (r.metadata or {}))
         with warehouse.connect() as con:
+            carried = carry_over_history(con, raw_schema(source))
             quarantined = quarantined_in_load(con, raw_schema(source), QUARANTINE_TABLE, load_ids)
             expired = apply_retention(con)
             record_load(con, source, context.run.run_id, rows_loaded, sum(quarantined.values()))
         # Loaded: the raw payloads dlt keeps on disk serve nothing now, and retention could not reach them there.
         drop_loaded_packages(pipelines_dir())
+        if carried:
+            rows = ", ".join(f"{t} {n:,}" for t, n in carried.items())
+            context.log.warning(f"{source}: reloaded in full; rows of its history carried over into it: {rows}")
+        if reload and reload.kept:
+            context.log.warning(reload.kept_message())
         if any(expired.values()):
             deleted = ", ".join(f"{n:,} rows of {t}" for t, n in expired.items() if n)
             context.log.info(f"{source}: retention deleted {deleted}")

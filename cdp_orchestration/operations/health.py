@@ -46,8 +46,9 @@ def _night(instance: DagsterInstance, record: RunRecord) -> Night:
 
 
 def _runs_whole_lineage(run: DagsterRun) -> bool:
-    """A good night is one that reached the exports: the nightly job, or a UI run that selected them."""
-    if run.job_name == NIGHTLY_JOB_NAME or run.asset_selection is None:
+    """A good night is one that reached the exports: a run of the whole lineage, or one whose selection (the UI's,
+    or `cdp run --select`) held them; a part of the lineage leaves the exports and the analytics copy as they were."""
+    if not run.asset_selection:  # None, or empty as `execute_in_process` records a whole job
         return True
     return any(key.path[0] == "exports" for key in run.asset_selection)
 

@@ -1,7 +1,11 @@
 """The one dbt project of the CDP, as Dagster sees it: built (and its manifest parsed when stale) on first use."""
 
+import fcntl
 import os
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -25,7 +29,37 @@ def dbt_project() -> DbtProject:
 def reparse() -> None:
     """Parses the project afresh, whatever the manifest's age (a headless run does, before building its graph)."""
     project = _project()
-    project.preparer.prepare(project)
+    with parsing_alone():
+        project.preparer.prepare(project)
+
+
+# flock holds per open file, so a second acquisition in this process would wait for the first: count instead.
+_held = threading.local()
+_in_process = threading.RLock()
+
+
+@contextmanager
+def parsing_alone() -> Iterator[None]:
+    """One process at a time parses the project and reads the manifest: dbt writes target/manifest.json in place, so
+    a night starting beside another in the same checkout (a test's other seeds, the console) could read half of it.
+    Re-entrant within a process (a run holds it while it parses and builds its graph from the manifest)."""
+    with _in_process:
+        if getattr(_held, "depth", 0):
+            _held.depth += 1
+            try:
+                yield
+            finally:
+                _held.depth -= 1
+            return
+        target = Path(DBT_PROJECT_DIR) / "target"
+        target.mkdir(exist_ok=True)
+        with (target / "parse.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _held.depth = 1
+            try:
+                yield
+            finally:
+                _held.depth = 0
 
 
 def _project() -> DbtProject:
@@ -44,10 +78,11 @@ def ensure_manifest(project: DbtProject) -> None:
     """Parses the project when its manifest is missing (a fresh clone) or older than a file of the project:
     Dagster builds its dbt assets and checks from the manifest, and one that lacks a new model or test fails the
     run when dbt reports it."""
-    if _manifest_is_stale(project):
-        project.preparer.prepare(project)
-    else:
-        project.prepare_if_dev()
+    with parsing_alone():
+        if _manifest_is_stale(project):
+            project.preparer.prepare(project)
+        else:
+            project.prepare_if_dev()
 
 
 def _manifest_is_stale(project: DbtProject) -> bool:

@@ -1,11 +1,12 @@
-"""E-commerce source: customers, orders (with line items) and abandoned checkouts from Shopify's GraphQL Admin API.
+"""E-commerce source: customers, orders (with line items and shipping lines) and abandoned checkouts from Shopify's
+GraphQL Admin API.
 
 The first load of each resource is a bulk operation (`bulkOperationRunQuery`, polled to completion, its JSONL file
-downloaded and read in batches; line items arrive on lines of their own with `__parentId`). Later loads page through
-the records modified since the cursor (`updated_at:>='…'`, `pageInfo { hasNextPage endCursor }`), paying for each
-query from Shopify's cost bucket (`helpers.ShopifyGraphQL`). Pages become arrow tables (`common/pages.py`); raw
-columns are the GraphQL paths in snake case (`total_price_set__shop_money__amount`), with `id` the numeric ID and
-`gid` the global ID. Config keys (`.dlt/config.toml`, `.dlt/secrets.toml` or env):
+downloaded and read in batches; line items and shipping lines arrive on lines of their own with `__parentId`). Later
+loads page through the records modified since the cursor (`updated_at:>='…'`, `pageInfo { hasNextPage endCursor }`),
+paying for each query from Shopify's cost bucket (`helpers.ShopifyGraphQL`). Pages become arrow tables
+(`common/pages.py`); raw columns are the GraphQL paths in snake case (`total_price_set__shop_money__amount`), with
+`id` the numeric ID and `gid` the global ID. Config keys (`.dlt/config.toml`, `.dlt/secrets.toml` or env):
 
     [sources.shopify]
     base_url = "https://<shop>.myshopify.com"     # SOURCES__SHOPIFY__BASE_URL
@@ -41,9 +42,11 @@ from dlt_sources.shopify.settings import (
     CUSTOMER_FIELDS,
     LINE_ITEM_FIELDS,
     LINE_ITEMS_PER_PAGE,
-    MORE_LINE_ITEMS_PAGE,
+    MORE_NESTED_PAGE,
     ORDER_FIELDS,
     PAGE_SIZES,
+    SHIPPING_LINE_FIELDS,
+    SHIPPING_LINES_PER_PAGE,
     START_DATE,
 )
 
@@ -182,6 +185,23 @@ ORDERS = Entity(
     children=(
         Child("payment_gateway_names", ("paymentGatewayNames",)),
         Child("line_items", ("lineItems", "nodes"), _ORDER_LINE_ITEM_COLUMNS, _LINE_ITEM_CHECKS, row_id="id"),
+        # How the order reaches the buyer (shipping, local pickup, local delivery), as chosen at checkout.
+        Child(
+            "shipping_lines",
+            ("shippingLines", "nodes"),
+            (
+                column("id"),
+                column("title"),
+                column("code"),
+                column("source"),
+                column("carrier_identifier", "carrierIdentifier"),
+                column("is_removed", "isRemoved", BOOL),
+                *_money("original_price_set", "originalPriceSet"),
+                *_money("discounted_price_set", "discountedPriceSet"),
+            ),
+            # A shipping line's ID may be null (Shopify documents it so): rows are keyed by order and position.
+            tuple(amount("original_price_set__shop_money__amount", "shipping_lines price")),
+        ),
     ),
     absorb_new_fields=False,
     row_id="gid",
@@ -217,46 +237,85 @@ CHECKOUTS = Entity(
 
 
 @dataclass(frozen=True)
+class Nested:
+    """A connection inside each record (an order's line items), read with it into the entity's child list `child`:
+    `per_page` nodes with each record and the rest by a query of their own; in a bulk file its nodes come on lines of
+    their own, told apart by their `__typename`."""
+
+    connection: str
+    type_name: str
+    fields: str
+    child: str
+    per_page: int
+
+    def page(self, first: int, after: str = "") -> str:
+        return (
+            f"{self.connection}(first: {first}{after}) {{ nodes {{ {self.fields} }} "
+            "pageInfo { hasNextPage endCursor } }"
+        )
+
+
+@dataclass(frozen=True)
 class Resource:
-    """How one resource is read: its entity, its GraphQL type and root connection, and what it selects."""
+    """How one resource is read: its entity, its GraphQL type and root connection, what it selects, and the
+    connections inside its records."""
 
     entity: Entity
     type_name: str
     connection: str  # the QueryRoot field
     fields: str
-    line_item_fields: str | None = None
+    nested: tuple[Nested, ...] = ()
+
+    def apart(self) -> dict[str, Child]:
+        """The child list each type of node a bulk file puts on lines of its own fills, by its `__typename`."""
+        children = {child.name: child for child in self.entity.children}
+        return {n.type_name: children[n.child] for n in self.nested}
 
     def bulk_query(self) -> str:
-        lines = f"lineItems {{ edges {{ node {{ {self.line_item_fields} }} }} }}" if self.line_item_fields else ""
-        return f"{{ {self.connection}(sortKey: ID) {{ edges {{ node {{ {self.fields} {lines} }} }} }} }}"
+        inner = " ".join(f"{n.connection} {{ edges {{ node {{ __typename {n.fields} }} }} }}" for n in self.nested)
+        return f"{{ {self.connection}(sortKey: ID) {{ edges {{ node {{ {self.fields} {inner} }} }} }} }}"
 
     def page_query(self) -> str:
-        lines = (
-            f"lineItems(first: {LINE_ITEMS_PER_PAGE}) {{ nodes {{ {self.line_item_fields} }} "
-            "pageInfo { hasNextPage endCursor } }"
-            if self.line_item_fields
-            else ""
-        )
+        inner = " ".join(n.page(n.per_page) for n in self.nested)
         return (
             "query Page($first: Int!, $after: String, $query: String) {\n"
             f"  {self.connection}(first: $first, after: $after, query: $query, sortKey: ID) {{\n"
-            f"    nodes {{ {self.fields} {lines} }}\n"
+            f"    nodes {{ {self.fields} {inner} }}\n"
             "    pageInfo { hasNextPage endCursor }\n  }\n}"
         )
 
-    def more_lines_query(self) -> str:
+    def more_query(self, nested: Nested) -> str:
+        """The further nodes of one record's connection, after a cursor."""
         return (
-            "query MoreLines($id: ID!, $after: String) {\n"
+            "query More($id: ID!, $after: String) {\n"
             f"  node(id: $id) {{ ... on {self.type_name} {{\n"
-            f"    lineItems(first: {MORE_LINE_ITEMS_PAGE}, after: $after) {{ nodes {{ {self.line_item_fields} }} "
-            "pageInfo { hasNextPage endCursor } }\n  } }\n}"
+            f"    {nested.page(MORE_NESTED_PAGE, ', after: $after')}\n  }} }}\n}}"
         )
+
+
+def _lines(type_name: str, fields: str, per_page: int = LINE_ITEMS_PER_PAGE) -> Nested:
+    return Nested("lineItems", type_name, fields, "line_items", per_page)
 
 
 RESOURCES = (
     Resource(CUSTOMERS, "Customer", "customers", CUSTOMER_FIELDS),
-    Resource(ORDERS, "Order", "orders", ORDER_FIELDS, LINE_ITEM_FIELDS),
-    Resource(CHECKOUTS, "AbandonedCheckout", "abandonedCheckouts", CHECKOUT_FIELDS, CHECKOUT_LINE_ITEM_FIELDS),
+    Resource(
+        ORDERS,
+        "Order",
+        "orders",
+        ORDER_FIELDS,
+        (
+            _lines("LineItem", LINE_ITEM_FIELDS),
+            Nested("shippingLines", "ShippingLine", SHIPPING_LINE_FIELDS, "shipping_lines", SHIPPING_LINES_PER_PAGE),
+        ),
+    ),
+    Resource(
+        CHECKOUTS,
+        "AbandonedCheckout",
+        "abandonedCheckouts",
+        CHECKOUT_FIELDS,
+        (_lines("AbandonedCheckoutLineItem", CHECKOUT_LINE_ITEM_FIELDS),),
+    ),
 )
 
 
@@ -304,8 +363,7 @@ def _bulk_load(spec: Resource, exports: BulkExports, loader: PageLoader) -> Iter
     try:
         path = exports.file(spec.entity.name, folder)
         if path is not None:
-            apart = next((c for c in spec.entity.children if c.name == "line_items"), None)
-            yield from load_file(path, spec.entity, apart, loader)
+            yield from load_file(path, spec.entity, spec.apart(), loader)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -317,7 +375,7 @@ def _incremental_load(spec: Resource, client: ShopifyGraphQL, loader: PageLoader
     while True:
         try:
             pages = client.pages(query, spec.connection, variables)
-            for nodes, lossy in batched(_with_all_line_items(spec, client, pages)):
+            for nodes, lossy in batched(_with_all_nested(spec, client, pages)):
                 yield from loader.page(nodes, lossy)
             return
         except QueryTooCostly:
@@ -327,21 +385,22 @@ def _incremental_load(spec: Resource, client: ShopifyGraphQL, loader: PageLoader
             variables["first"] = max(1, variables["first"] // 2)
 
 
-def _with_all_line_items(spec: Resource, client: ShopifyGraphQL, pages: Iterator[Page]) -> Iterator[Page]:
-    """The pages, each record with all its lines: those of a record with more than a page of them are read by a
-    query of their own."""
+def _with_all_nested(spec: Resource, client: ShopifyGraphQL, pages: Iterator[Page]) -> Iterator[Page]:
+    """The pages, each record with all the nodes of its connections (lines): those of a record with more than a page
+    of them are read by a query of their own."""
     for nodes, lossy in pages:
-        for node in nodes if spec.line_item_fields else ():
-            connection = node.get("lineItems") or {}
-            info = connection.get("pageInfo") or {}
-            while info.get("hasNextPage"):
-                data, more_lossy = client.execute(
-                    spec.more_lines_query(), {"id": node["id"], "after": info["endCursor"]}
-                )
-                more = (data.get("node") or {}).get("lineItems") or {}
-                connection.setdefault("nodes", []).extend(more.get("nodes") or [])
-                info = more.get("pageInfo") or {}
-                lossy = lossy or more_lossy
+        for node in nodes:
+            for nested in spec.nested:
+                connection = node.get(nested.connection) or {}
+                info = connection.get("pageInfo") or {}
+                while info.get("hasNextPage"):
+                    data, more_lossy = client.execute(
+                        spec.more_query(nested), {"id": node["id"], "after": info["endCursor"]}
+                    )
+                    more = (data.get("node") or {}).get(nested.connection) or {}
+                    connection.setdefault("nodes", []).extend(more.get("nodes") or [])
+                    info = more.get("pageInfo") or {}
+                    lossy = lossy or more_lossy
         yield nodes, lossy
 
 

@@ -1,7 +1,9 @@
-"""Reading a bulk operation's JSONL file: records and their line items, which come on lines of their own.
+"""Reading a bulk operation's JSONL file: records and the nodes of their connections (line items, shipping lines),
+which come on lines of their own, each with its `__typename` (asked for: it tells one connection's nodes from
+another's).
 
 Shopify puts a connection's nodes after their parent, not always right after, and a bad line rejects its order: the
-file is read twice, the line items first (screened, their findings kept by order), then the records. The file is
+file is read twice, the child lines first (screened, their findings kept by order), then the records. The file is
 parsed by arrow's JSON reader straight into columns of the documented types (`tables.json_schema`), no Python object
 per line; a file holding anything else (a value of another type than documented, bytes that are not UTF-8) is read
 record by record instead, through the same checks.
@@ -9,7 +11,7 @@ record by record instead, through the same checks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +33,16 @@ from dlt_sources.common.pages import (
 from dlt_sources.common.tables import json_schema, valid_text
 from dlt_sources.shopify.settings import BULK_BATCH, BULK_BLOCK_BYTES
 
-PARENT = "__parentId"
+PARENT, TYPENAME = "__parentId", "__typename"
 _PARENT_KEY = b'"__parentId"'
 # How Shopify writes a child's link (compact JSON; quotes inside a string value are escaped, so this text can only be
 # the key itself): such a line is a child without decoding it.
 _CHILD_LINK = b'"__parentId":"gid:'
 
 
-def load_file(path: Path, entity: Entity, apart: Child | None, loader: PageLoader) -> Iterator[Any]:
-    """The items of a bulk file of `entity`'s records (`apart`: the child list whose nodes come on lines of their
-    own, if any)."""
+def load_file(path: Path, entity: Entity, apart: Mapping[str, Child], loader: PageLoader) -> Iterator[Any]:
+    """The items of a bulk file of `entity`'s records (`apart`: the child list each type of node on lines of its
+    own fills, by its `__typename`)."""
     try:
         children, findings = _arrow_children(path, entity, apart, loader)
         in_arrow = True
@@ -55,20 +57,20 @@ def load_file(path: Path, entity: Entity, apart: Child | None, loader: PageLoade
     else:
         for batch, lossy in _python_batches(path, children_only=False):
             yield from loader.page(batch, lossy, apart=findings)
-    if apart is not None and loader.kept is not None:
+    if apart and loader.kept is not None:
         kept = pa.array(sorted(loader.kept), pa.string())
-        for table in children:
+        for child, table in children:
             linked = table.filter(pc.is_in(table[DLT_PARENT_ID], kept))
             if len(linked):
-                yield hinted_child(linked, entity.name, apart.name)
+                yield hinted_child(linked, entity.name, child.name)
 
 
-def _schema(entity: Entity, apart: Child | None) -> pa.Schema:
-    """Records with the children they hold, and child lines (their columns and `__parentId`), in one schema: a record
-    and a line agree on the fields they share (`id`, `name`)."""
-    held = child_lists([child for child in entity.children if child is not apart])
-    lines = apart.wire_columns() if apart else ()
-    return json_schema([*entity.columns, *held, *lines], extra=[(PARENT, pa.string())])
+def _schema(entity: Entity, apart: Mapping[str, Child]) -> pa.Schema:
+    """Records with the children they hold, and child lines (their columns, `__parentId` and `__typename`), in one
+    schema: records and lines agree on the fields they share (`id`, `name`, `title`)."""
+    held = child_lists([child for child in entity.children if child not in apart.values()])
+    lines = [column for child in apart.values() for column in child.wire_columns()]
+    return json_schema([*entity.columns, *held, *lines], extra=[(PARENT, pa.string()), (TYPENAME, pa.string())])
 
 
 def _arrow_batches(path: Path, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
@@ -81,48 +83,61 @@ def _arrow_batches(path: Path, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
 
 
 def _arrow_children(
-    path: Path, entity: Entity, apart: Child | None, loader: PageLoader
-) -> tuple[list[pa.Table], ChildFindings]:
+    path: Path, entity: Entity, apart: Mapping[str, Child], loader: PageLoader
+) -> tuple[list[tuple[Child, pa.Table]], ChildFindings]:
     """The child lines screened, and their findings by parent; reads (and checks) the whole file, so a file arrow
     cannot take is known before anything is handed on."""
-    tables: list[pa.Table] = []
+    tables: list[tuple[Child, pa.Table]] = []
     findings = ChildFindings()
-    seen: dict[str, int] = {}
+    seen: dict[str, dict[str, int]] = {name: {} for name in apart}
     for batch in _arrow_batches(path, _schema(entity, apart)):
         valid_text(batch)
-        if apart is None:
+        if not apart:
             continue
         lines = pa.Table.from_batches([batch]).filter(pc.is_valid(batch.column(PARENT)))
-        if not len(lines):
-            continue
-        parents = lines.column(PARENT).combine_chunks()
-        wire = loader.arrow_wire(apart, lines)
-        table, found = loader.child_rows(apart, wire, parents, _positions(parents.to_pylist(), seen))
-        tables.append(table)
-        findings.update(found)
+        for type_name, child in apart.items():
+            nodes = lines.filter(pc.equal(lines[TYPENAME], type_name))
+            if not len(nodes):
+                continue
+            parents = nodes.column(PARENT).combine_chunks()
+            wire = loader.arrow_wire(child, nodes)
+            table, found = loader.child_rows(child, wire, parents, _positions(parents.to_pylist(), seen[type_name]))
+            tables.append((child, table))
+            findings.update(found)
     return tables, findings
 
 
-def _arrow_roots(path: Path, entity: Entity, apart: Child | None) -> Iterator[pa.Table]:
+def _arrow_roots(path: Path, entity: Entity, apart: Mapping[str, Child]) -> Iterator[pa.Table]:
     for batch in _arrow_batches(path, _schema(entity, apart)):
         roots = pa.Table.from_batches([batch]).filter(pc.is_null(batch.column(PARENT)))
         if len(roots):
             yield roots
 
 
-def _python_children(path: Path, apart: Child | None, loader: PageLoader) -> tuple[list[pa.Table], ChildFindings]:
-    tables: list[pa.Table] = []
+def _python_children(
+    path: Path, apart: Mapping[str, Child], loader: PageLoader
+) -> tuple[list[tuple[Child, pa.Table]], ChildFindings]:
+    tables: list[tuple[Child, pa.Table]] = []
     findings = ChildFindings()
-    if apart is None:
+    if not apart:
         return tables, findings
-    seen: dict[str, int] = {}
+    seen: dict[str, dict[str, int]] = {name: {} for name in apart}
     for items, _ in _python_batches(path, children_only=True):
-        parents = [item.pop(PARENT) for item in items]
-        table, found = loader.child_rows(
-            apart, loader.child_wire(apart, items), pa.array(parents, pa.string()), _positions(parents, seen)
-        )
-        tables.append(table)
-        findings.update(found)
+        for type_name, child in apart.items():
+            nodes = [item for item in items if item.get(TYPENAME) == type_name]
+            if not nodes:
+                continue
+            parents = [node.pop(PARENT) for node in nodes]
+            for node in nodes:
+                node.pop(TYPENAME)
+            table, found = loader.child_rows(
+                child,
+                loader.child_wire(child, nodes),
+                pa.array(parents, pa.string()),
+                _positions(parents, seen[type_name]),
+            )
+            tables.append((child, table))
+            findings.update(found)
     return tables, findings
 
 

@@ -8,9 +8,12 @@ CURSOR = "updated_at"
 
 # Shopify refuses a query whose requested cost passes 1,000 points; a connection costs `first` times a node's cost,
 # so each page size keeps its query under it (customers cost ~5 points a node, an order with its first ten lines ~64).
-PAGE_SIZES = {"customers": 100, "orders": 15, "abandonedCheckouts": 10}
-LINE_ITEMS_PER_PAGE = 10  # an order's further lines are read by a query of their own
-MORE_LINE_ITEMS_PAGE = 250
+PAGE_SIZES = {"customers": 100, "orders": 12, "abandonedCheckouts": 10}
+# Nodes of a connection inside a record (an order's lines) asked for with the record; further ones are read by a
+# query of their own, a larger page at a time. An order ships by one method, two when split (shipped and picked up).
+LINE_ITEMS_PER_PAGE = 10
+SHIPPING_LINES_PER_PAGE = 2
+MORE_NESTED_PAGE = 250
 # Lines of a bulk result file per batch handed to dlt when it is read record by record; bytes per block when arrow
 # reads it (about ten thousand orders).
 BULK_BATCH = 5_000
@@ -46,6 +49,11 @@ ORDER_FIELDS = f"""
     subtotalPriceSet {{ {_MONEY} }}
     totalTaxSet {{ {_MONEY} }}
     totalDiscountsSet {{ {_MONEY} }}
+"""
+SHIPPING_LINE_FIELDS = f"""
+    id title code source carrierIdentifier isRemoved
+    originalPriceSet {{ {_MONEY} }}
+    discountedPriceSet {{ {_MONEY} }}
 """
 CHECKOUT_LINE_ITEM_FIELDS = f"""
     id title variantTitle sku quantity

@@ -155,6 +155,9 @@ _TENDERS = Child(
     ),
 )
 
+# How a sale fulfilled later reaches the buyer (PICKUP, SHIPMENT, DELIVERY); a sale carried out of the store has none.
+_FULFILLMENTS = Child("fulfillments", ("fulfillments",), columns=(column("uid"), column("type"), column("state")))
+
 ORDERS = Entity(
     name="orders",
     columns=(
@@ -176,7 +179,7 @@ ORDERS = Entity(
     cursor="updated_at",
     required_times=("created_at",),
     checks=tuple(amount("total_money__amount", "total_money.amount")),
-    children=(_LINE_ITEMS, _TENDERS),
+    children=(_LINE_ITEMS, _TENDERS, _FULFILLMENTS),
 )
 
 PAYMENTS = Entity(

@@ -13,6 +13,7 @@ from functools import cached_property
 from types import SimpleNamespace
 from typing import Any
 
+from .. import delivery
 from ..catalog import COUNTRY_BY_CODE, PRODUCTS, Product
 from ..ids import shopify_checkout_id, shopify_checkout_token, shopify_customer_id, shopify_order_id
 from ..malformed import LONG_STRING, cursor_value, invalid_email, legacy_bytes
@@ -25,6 +26,7 @@ SHOP_ID = 60_000_000_001
 _GATEWAYS = ("shopify_payments", "manual", "paypal")
 ORDER_LINE_ID_BASE = 14_000_000_000_000
 CHECKOUT_LINE_ID_BASE = 15_000_000_000_000
+SHIPPING_LINE_ID_BASE = 16_000_000_000_000
 ADDRESS_ID_OFFSET = 2_000_000_000_000
 
 
@@ -203,6 +205,26 @@ class LineItemView(View):
         return "two" if self.o.defect == "wrong_type" and self.position == 0 else self.line.quantity
 
 
+class ShippingLineView(View):
+    """The `ShippingLine` of a web order: the delivery option chosen at checkout (delivery.py). A pickup line bears
+    its location's name, as Shopify's local pickup does; the shop delivers for free, so totals are unchanged."""
+
+    __slots__ = ("o",)
+
+    def __init__(self, o: Order) -> None:
+        self.o = o
+
+    id = property(lambda self: gid("ShippingLine", SHIPPING_LINE_ID_BASE + self.o.seq))
+    title = property(lambda self: delivery.title(self.o))
+    code = property(lambda self: delivery.title(self.o))
+    source = property(lambda self: "shopify")
+    carrierIdentifier = property(lambda self: None)
+    custom = property(lambda self: False)
+    isRemoved = property(lambda self: False)
+    originalPriceSet = property(lambda self: Bag(0, self.o.currency))
+    discountedPriceSet = property(lambda self: Bag(0, self.o.currency))
+
+
 class _Sale(View):
     """What orders and checkouts share: totals and line items."""
 
@@ -260,6 +282,8 @@ class OrderView(_Sale):
     paymentGatewayNames = property(lambda self: [_GATEWAYS[self.o.tender]])
     billingAddress = property(lambda self: Address(self.c, fallback=True))
     shippingAddress = property(lambda self: Address(self.c, fallback=True))
+    # Online orders ship by the option chosen at checkout; an order of gift cards only has no shipping line.
+    shippingLines = property(lambda self: [ShippingLineView(self.o)] if self.o.delivery else [])
 
     @property
     def displayFulfillmentStatus(self) -> str:

@@ -59,3 +59,27 @@ def test_the_profile_shows_points_and_the_last_nps_answer(
     points = Localizer("en").number(balance)
     assert f"Points balance / lifetime {points} /" in text, text[text.find("Loyalty, feedback") :][:600]
     assert f"Last NPS answer {score} (" in text
+
+
+def test_the_profile_lists_the_browsers_tied_to_them_with_the_events_that_tied_them(
+    home_copy: Path, in_home: Callable[[Path], None]
+) -> None:
+    in_home(home_copy)
+    add_user(ConsoleStore(), "ties_reader", "analyst", PASSWORD)
+    with duckdb.connect(str(home_copy / "warehouse.duckdb"), read_only=True) as con:
+        customer, events = con.sql("""
+            select records.customer_id, list(evidence.tied_by_event_id order by evidence.tied_by_event_id)
+            from identity.match_evidence as evidence
+            inner join marts.customer_id_map as records on evidence.record_id_l = records.record_id
+            where evidence.client_id is not null
+            group by records.customer_id
+            order by count(*) desc, records.customer_id
+            limit 1
+        """).fetchall()[0]
+    with TestClient(create_app(), follow_redirects=False) as client:
+        token = TOKEN.search(client.get("/login", follow_redirects=True).text).group(1)
+        client.post("/login", data={"name": "ties_reader", "password": PASSWORD, "csrf_token": token})
+        page = client.get(f"/customers/{customer}", follow_redirects=True)
+    assert page.status_code == 200, page.text[-2000:]
+    section = page.text[page.text.find("Browsers tied to them") :]
+    assert events and all(event in section for event in events), section[:1500]

@@ -68,3 +68,13 @@ def test_a_real_effect_is_told_from_none_at_this_size() -> None:
         (row,) = results(frame, AS_OF, "USD", seed=seed).query("period == 'all'").to_dict("records")
         excluded += row["absolute_uplift_low"] > 0
     assert excluded >= len(SEEDS) // 2, excluded
+
+
+def test_groups_without_any_spread_get_no_interval_rather_than_certainty() -> None:
+    """Nobody in either group ordered (a small campaign, a quiet fortnight): orders per member have no spread for a t
+    interval to measure, and [0, 0] would claim the campaign surely brought nothing. No interval: too few to tell."""
+    frame, _ = planted(0, 0.0)
+    frame = frame.head(25).assign(orders=0, revenue=0.0)
+    assert frame["held_out"].any() and not frame["held_out"].all()
+    (row,) = results(frame, AS_OF, "USD").query("period == 'all'").to_dict("records")
+    assert row["orders_uplift_low"] is None or row["orders_uplift_low"] < row["orders_uplift_high"], row

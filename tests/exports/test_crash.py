@@ -9,7 +9,6 @@ request journal.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -67,10 +66,6 @@ def plant_warehouse(home: Path) -> None:
         )
 
 
-def subscriber_hash(email: str) -> str:
-    return hashlib.md5(email.lower().encode()).hexdigest()
-
-
 def batches(home: Path) -> list[dict]:
     """The batch requests of the simulator's journal (their bodies list members)."""
     return [entry for entry in simulated_mailchimp.journal(home) if "members" in entry["body"]]
@@ -111,7 +106,9 @@ def crashed_and_resumed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert len(sent) == 2, "the kill was not right after the second batch"
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
         recorded = {key for (key,) in con.sql("select record_key from exports.mailchimp_state").fetchall()}
-    first, second = ({subscriber_hash(m["email_address"]) for m in b["body"]["members"]} for b in sent)
+    first, second = (
+        {simulated_mailchimp.subscriber_hash(m["email_address"]) for m in b["body"]["members"]} for b in sent
+    )
     assert recorded == first, "the CDP had not recorded exactly the first batch when it was killed"
     assert not recorded & second
 
@@ -153,7 +150,7 @@ def test_the_export_log_agrees_with_the_journal(crashed_and_resumed: Path) -> No
     journaled: Counter[tuple[str, str | None]] = Counter()
     for entry in batches(crashed_and_resumed):
         for member in entry["body"]["members"]:
-            key = subscriber_hash(member["email_address"])
+            key = simulated_mailchimp.subscriber_hash(member["email_address"])
             journaled[(key, None)] += 1  # the list row: status and merge fields
             journaled.update((key, tag) for tag in member.get("tags", []))
     with duckdb.connect(str(crashed_and_resumed / "warehouse.duckdb"), read_only=True) as con:

@@ -3,26 +3,41 @@ simulated Mailchimp's own store and the files written), the assignment is the sa
 merge of two customers, and marts.campaign_results measures the effect the simulator gave the campaigns.
 
 One more night runs on a copy of the session's home: the simulator's clock 15 days on (past the 14-day window of
-the first night's entries) and an identity override that merges a held-out customer into one who is not.
+the first night's entries) and an identity override that merges a held-out customer into one who is not. The campaign
+results are also measured on two more seeds, each in a home of its own whose nights run in the background while this
+module's tests do (benchmarks/campaigns.py `campaign_nights`). The console's overview shows the results of that night.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 import pytest
+from starlette.testclient import TestClient
 
 from activation.config import load_destinations
-from benchmarks.campaigns import true_uplift
+from benchmarks.campaigns import DAYS_LATER, campaign_nights, read_results
+from cdp_orchestration.console.app import create_app
+from cdp_orchestration.console.i18n import Localizer
+from cdp_orchestration.console.store import ConsoleStore
+from cdp_orchestration.console.users import add_user
 from simulator import advance_day
 from simulator.campaigns import DEFAULT_EFFECTS
-from tests.conftest import run_night
+from tests.conftest import SESSION_SEED, cdp_environment, plant_hash_key, run_night
+from tests.console.conftest import PASSWORD
 
-DAYS_LATER = 15
+# The seeds whose campaigns are measured besides the session's, with the session's hash key. The small campaigns
+# (abandoned carts: 2 to 5 emailed members in 300 people) seldom have anybody held out at the session's size and
+# control group: these seeds have twice the people and a 30 % control group, so that every campaign has both groups.
+OTHER_SEEDS = ("1", "2")
+OTHER_SEEDS_SETTINGS = {"CDP_PEOPLE": "600", "CDP_CONTROL_GROUP_PCT": "30"}
 DIRECT_MAIL = next(d for d in load_destinations() if d.kind == "direct_mail_csv")
 
 
@@ -64,6 +79,23 @@ def assert_no_held_out_member_reached_mailchimp(home: Path) -> int:
         tagged = {email for email in emails if scope in members.get(email, set())}
         assert not tagged, f"held out of {scope} but tagged there: {sorted(tagged)[:3]}"
     return sum(map(len, held.values()))
+
+
+def seed_nights(home: Path, seed: str) -> Path:
+    plant_hash_key(home)
+    campaign_nights(home, {**cdp_environment(home, seed=seed), **OTHER_SEEDS_SETTINGS})
+    return home
+
+
+@pytest.fixture(scope="module", autouse=True)
+def other_seeds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[Path]]]:
+    """The campaign nights of `OTHER_SEEDS`, started in the background as the module starts: they run beside its
+    own night (one process uses about one core of two), not after it."""
+    with ThreadPoolExecutor(len(OTHER_SEEDS)) as pool:
+        yield {
+            seed: pool.submit(seed_nights, tmp_path_factory.mktemp(f"seed{seed}") / "home", seed)
+            for seed in OTHER_SEEDS
+        }
 
 
 @pytest.fixture(scope="module")
@@ -153,23 +185,61 @@ def test_a_held_out_customer_stays_held_out_through_a_merge(home: Path, merge: t
     assert gone == 0
 
 
-def test_campaign_results_cover_the_simulated_effects(home: Path, merge: tuple[str, str]) -> None:
-    """The orders-per-member uplift interval covers the extra order probability the simulator gives the emailed
-    members, diluted by the treated members the email tool did not email (a bounce, an address it refused); for the
-    campaign without effect it covers zero. (`make bench` measures the coverage over seeds: benchmarks/campaigns.py.)"""
-    checked = []
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        for segment, effect in DEFAULT_EFFECTS.items():
-            row = con.execute(
-                """select held_out, orders_uplift_low, orders_uplift_high, sample_ratio_mismatch
-                   from marts.campaign_results where destination = 'mailchimp' and period = 'all' and segment = ?""",
-                [segment],
-            ).fetchone()
-            assert row, f"no results for {segment}"
-            held, low, high, mismatch = row
-            assert not mismatch, f"{segment}: the held-out share is not what the assignment promised"
+def test_campaign_results_cover_the_simulated_effects_in_most_seeds(
+    home: Path, merge: tuple[str, str], other_seeds: dict[str, Future[Path]]
+) -> None:
+    """On each of three seeds, the orders-per-member uplift interval of each campaign is judged against the extra
+    orders the simulator's emails brought its treated members beyond its held-out ones: the simulator's effects and
+    its Mailchimp's own record of whom it emailed (benchmarks.campaigns.true_uplift). That is the campaign's effect
+    diluted by the treated members the tool did not email (a bounce, a refused address), plus the other campaigns'
+    effects on members the control group kept from every email: for the birthday campaign, without effect of its
+    own, zero but for those.
+
+    A campaign is judged on the seeds that give it an interval (a campaign with nobody held out has none: the
+    abandoned carts in the session's population), at least two, and may miss its truth in one of them at most: in
+    two of three for the win-back and birthday campaigns, one of two for the abandoned carts. At the nominal 95 %,
+    a campaign misses twice 0.25 % (two seeds) to 0.7 % (three) of the time, under 2 % for the three together;
+    the seeds and the planted hash key fix every draw, so a given code passes or fails every time, and that is how
+    often a correct change that moves the draws would fail this. (`make bench` measures coverage over more seeds.)"""
+    homes = {SESSION_SEED: home} | {seed: nights.result() for seed, nights in other_seeds.items()}
+    judged: dict[str, list[tuple[str, float, float, float]]] = {segment: [] for segment in DEFAULT_EFFECTS}
+    for seed, seed_home in homes.items():
+        rows = read_results(seed_home, int(seed))
+        assert {row[1] for row in rows} == set(DEFAULT_EFFECTS), f"seed {seed}: a campaign has no results"
+        for _, segment, _, truth, _, held, _, low, high, *_, mismatch in rows:
+            assert not mismatch, f"seed {seed}, {segment}: the held-out share is not what the assignment promised"
             if held and low is not None:  # two members in all give no interval: too few to tell
-                truth = true_uplift(home, con, segment, effect)
-                assert low <= truth <= high, (segment, truth, low, high)
-                checked.append(effect)
-    assert any(checked), "no campaign with an effect had anyone held out: the test proves nothing"
+                judged[segment].append((seed, truth, low, high))
+    for segment, intervals in judged.items():
+        assert len(intervals) >= 2, f"{segment}: an interval in fewer than two seeds proves nothing: {intervals}"
+        missed = [interval for interval in intervals if not interval[2] <= interval[1] <= interval[3]]
+        assert len(missed) <= 1, f"{segment} missed (seed, truth, low, high): {missed} of {intervals}"
+
+
+def test_the_console_overview_shows_each_campaigns_groups(
+    home: Path, merge: tuple[str, str], in_home: Callable[[Path], None]
+) -> None:
+    """The overview's campaign panel lists each campaign with anybody held out, with its two groups' sizes as the
+    analytics copy's marts.campaign_results holds them."""
+    in_home(home)
+    add_user(ConsoleStore(), "campaign_reader", "marketer", PASSWORD)
+    with duckdb.connect(str(home / "analytics.duckdb"), read_only=True) as con:
+        expected = con.sql("""
+            select segment, destination, treated, held_out from marts.campaign_results
+            where period = 'all' and held_out > 0 order by segment, destination""").fetchall()
+    assert expected, "no campaign held anybody out: the test proves nothing"
+    with TestClient(create_app(), follow_redirects=False) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login", follow_redirects=True).text)
+        client.post("/login", data={"name": "campaign_reader", "password": PASSWORD, "csrf_token": token.group(1)})
+        page = client.get("/overview")
+    assert page.status_code == 200, page.text[-2000:]
+    panel = page.text[page.text.index('id="campaigns"') :].split("</section>")[0]
+    shown = [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)][:4]
+        for row in re.findall(r"<tr>(.*?)</tr>", panel, re.S)
+        if "<td" in row
+    ]
+    number = Localizer("en").number
+    assert shown == [
+        [segment, destination, number(treated), number(held)] for segment, destination, treated, held in expected
+    ]

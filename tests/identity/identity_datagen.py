@@ -438,3 +438,31 @@ def _record(rng: random.Random, p: dict, system: str, n: int) -> dict:
         "person_id": p["person_id"],
         "household_id": p["household_id"],
     }
+
+
+# One woman seen as two customers: her records of before a move (A: a web-shop account, the CRM, the till), linked
+# only through the CRM record in the middle (the web shop has no phone, the till no email), and her records of
+# after it (B: new email, new phone, new address, and a birth date the CRM got wrong). Nothing scored joins A to B:
+# only an analyst who knows her can.
+_SHE = {"first_name": "Wiesława", "last_name": "Grzybowska", "country": "PL", "household_id": "H-planted"}
+PLANTED_A = ["shopify:planted-a1", "hubspot:planted-a2", "square:planted-a3"]
+PLANTED_B = ["shopify:planted-b1", "hubspot:planted-b2"]
+
+
+def planted_person_seen_twice() -> pd.DataFrame:
+    """Records ``PLANTED_A`` and ``PLANTED_B`` of one person (``person_id`` "P-planted"), as the module comment says."""
+    home_a = {"address": "ul. Cicha 14/3", "city": "Lublin", "postcode": "20-418"}
+    home_b = {"address": "ul. Polna 88", "city": "Kraków", "postcode": "30-012"}
+    rows = [
+        {**_SHE, **home_a, "email": "wgrzybowska77@onet.pl", "phone": None, "date_of_birth": None},
+        {**_SHE, **home_a, "email": "wgrzybowska77@onet.pl", "phone": "601 234 517", "date_of_birth": "1977-05-21"},
+        {**_SHE, "last_name": None, "email": None, "phone": "601234517", "date_of_birth": None, "address": None,
+         "city": None, "postcode": None},
+        {**_SHE, **home_b, "email": "wiesia.g@wp.pl", "phone": "+48 733 908 164", "date_of_birth": None},
+        {**_SHE, **home_b, "email": "wiesia.g@wp.pl", "phone": "733 908 164", "date_of_birth": "1971-12-02"},
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "record_id", PLANTED_A + PLANTED_B)
+    frame.insert(1, "source_system", frame["record_id"].str.split(":").str[0])
+    frame["person_id"] = "P-planted"
+    return frame

@@ -11,14 +11,13 @@ from dlt import Pipeline
 
 from dlt_sources.connections import FILE_SOURCES, Connection
 from dlt_sources.pipelines import SOURCES, make_pipeline, make_source
-from simulator import SimState, generate, web_landing_dir
+from simulator import SimState, web_landing_dir
 from simulator.browsing import Web
-from simulator.campaigns import campaign_effects, read_sends
 from simulator.config import Tuning, simulator_dir
 from simulator.malformed import UNUSABLE_CURSOR_DEFECTS
 from simulator.model import World
 from simulator.pixels import finished_days
-from simulator.planted import read_planted
+from simulator.simulation import served_world
 from warehouse import pipelines_dir, warehouse_path
 
 # Defects that make an order unusable: the loader rejects those records into quarantine.
@@ -47,17 +46,7 @@ def simulated_world(home: Path) -> World:
     """The simulator's world at its current day as it serves it: the malformed records this process's settings ask
     for, and the orders its campaigns brought (the emails its Mailchimp sent)."""
     state = SimState(**json.loads((home / "simulator" / "state.json").read_text()))
-    tuning = Tuning.from_env()
-    folder = simulator_dir(home)
-    return generate(
-        state,
-        tuning.malformed,
-        tuning.malformed_opt_in,
-        read_planted(folder),
-        tuning.random_purchases,
-        read_sends(folder),
-        campaign_effects(),
-    )
+    return served_world(state, Tuning.from_env(), simulator_dir(home))
 
 
 def landed_events(world: World) -> int:

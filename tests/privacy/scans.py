@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from simulator.mailchimp import subscriber_hash
 
 NOT_DIGITS = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
 
@@ -25,13 +26,8 @@ class Needles:
     @classmethod
     def of(cls, email: str, phone_digits: str | None) -> Needles:
         email = email.strip().lower()
-        member_id = mailchimp_member_id(email)
+        member_id = subscriber_hash(email)
         return cls((email.encode(), member_id.encode()), (phone_digits.encode(),) if phone_digits else ())
-
-
-def mailchimp_member_id(email: str) -> str:
-    """Mailchimp's id of a member: the md5 of the lower-cased email, as derivable as the email."""
-    return hashlib.md5(email.strip().lower().encode()).hexdigest()
 
 
 def holds(path: Path, needles: Needles) -> bool:

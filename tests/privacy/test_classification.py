@@ -48,6 +48,18 @@ def test_every_classification_is_one_the_analytics_copy_knows(manifest):
     assert classification.treatment("marts", "export_log", "error") == "redact"
 
 
+@pytest.mark.parametrize(
+    ("meta", "refused"), [({"pii": "emial"}, "emial"), ({"pii": "email", "analytics": "keeep"}, "keeep")]
+)
+def test_a_misspelt_classification_is_refused(meta: dict, refused: str):
+    manifest = {"nodes": {"model.cdp.planted": {
+        "resource_type": "model", "schema": "marts", "alias": "planted", "name": "planted",
+        "unique_id": "model.cdp.planted", "columns": {"contact": {"meta": meta}},
+    }}}  # fmt: skip
+    with pytest.raises(ValueError, match=refused):
+        classification_of(manifest)
+
+
 def classified(columns: dict[str, dict], column: str) -> bool:
     return columns.get(column, {}).get("meta", {}).get("pii") in CLASSIFICATIONS
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from simulator.mailchimp import subscriber_hash
 from tests.conftest import run_cdp
 from tests.privacy.conftest import Forgotten
-from tests.privacy.scans import Needles, files_holding, mailchimp_member_id
+from tests.privacy.scans import Needles, files_holding
 from warehouse.catalog import tables
 
 # The simulator is the source system (it still holds the person); Dagster's run history holds no row data.
@@ -23,7 +24,7 @@ OWED = "privacy/pending_removals.json"
 
 
 def _member_id(person: Forgotten) -> str:
-    return mailchimp_member_id(person.email)
+    return subscriber_hash(person.email)
 
 
 def _needles(person: Forgotten) -> Needles:

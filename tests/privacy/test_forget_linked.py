@@ -1,5 +1,6 @@
 """`cdp forget` reaches what stands for the person in the newer sources: every event of the browsers stitched to them
-(their anonymous browsing included), every line of their loyalty ledgers, their survey answers; and nobody else's."""
+(their anonymous browsing included) and the evidence of those ties, every line of their loyalty ledgers, their survey
+answers; and nobody else's."""
 
 from __future__ import annotations
 
@@ -62,6 +63,10 @@ def _counts(con: duckdb.DuckDBPyConnection, theirs: Theirs) -> dict[str, int]:
         "their facts": one(
             "select count(*) from marts.fct_web_events where list_contains(?, client_id)", [theirs.clients]
         ),
+        "web ties": one("select count(*) from identity.match_evidence where client_id is not null", []),
+        "their web ties": one(
+            "select count(*) from identity.match_evidence where list_contains(?, client_id)", [theirs.clients]
+        ),
         "ledger lines": one("select count(*) from raw_square.loyalty_events", []),
         "their ledger lines": one(
             "select count(*) from raw_square.loyalty_events where list_contains(?, loyalty_account_id)",
@@ -100,12 +105,19 @@ def before_and_after(nightly_run, cdp_home: Path, tmp_path_factory: pytest.TempP
 
 def test_their_browsers_ledgers_and_answers_are_gone_and_nothing_else(before_and_after) -> None:
     before, after = before_and_after
-    assert before["their browsers' events"] > 0 and before["their ledger lines"] > 0
-    for key in ("their browsers' events", "events naming them elsewhere", "their facts", "their ledger lines"):
+    assert before["their browsers' events"] > 0 and before["their ledger lines"] > 0 and before["their web ties"] > 0
+    for key in (
+        "their browsers' events",
+        "events naming them elsewhere",
+        "their facts",
+        "their web ties",
+        "their ledger lines",
+    ):
         assert after[key] == 0, key
     assert after["their survey answers"] == 0
     # Everyone else's browsing, ledgers and answers stay.
     theirs = before["their browsers' events"] + before["events naming them elsewhere"]
     assert after["web events"] == before["web events"] - theirs
     assert after["ledger lines"] == before["ledger lines"] - before["their ledger lines"]
+    assert after["web ties"] == before["web ties"] - before["their web ties"]
     assert after["survey answers"] == before["survey answers"] - before["their survey answers"]

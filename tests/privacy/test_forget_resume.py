@@ -17,9 +17,10 @@ import duckdb
 import pytest
 
 from privacy.forget import KILL_AT_SETTING
+from simulator.mailchimp import subscriber_hash
 from tests.conftest import run_cdp
 from tests.privacy.conftest import pick_person
-from tests.privacy.scans import Needles, files_holding, mailchimp_member_id
+from tests.privacy.scans import Needles, files_holding
 
 OWED = "privacy/pending_removals.json"
 # Kill points: the owed removals are written and the fresh warehouse is being built (before the swap); the fresh
@@ -50,7 +51,7 @@ def test_a_killed_forget_run_again_leaves_nothing(nightly_run, cdp_home: Path, t
     home = tmp_path / "home"
     shutil.copytree(cdp_home, home)
     customer_id, email, phone, _ = pick_person(home / "warehouse.duckdb")
-    member_id = mailchimp_member_id(email)
+    member_id = subscriber_hash(email)
     member = _member_rows(home, member_id)
     assert member, "the person should be a member of the email tool"
     command = ("forget", "--email", email, "--requested-by", "dpo@example.com")

@@ -22,11 +22,12 @@ from typing import Any
 import duckdb
 import pytest
 
+from dlt_sources.common.upgrade import kept_schema
 from simulator.ids import loyalty_account_id, square_customer_id
 from tests.conftest import run_cdp
 from tests.privacy.conftest import PLANTED_PEOPLE, ForgottenPlanted, PlantedNight
 from tests.privacy.planted import PLACEHOLDER_PHONE
-from warehouse.catalog import tables
+from warehouse.catalog import quote, tables
 
 DLT_LINKS = ("_dlt_id", "_dlt_root_id", "_dlt_parent_id")
 # Columns that hold a source's own record ID; elsewhere a bare ID such as HubSpot's `251` is just a number. Staging
@@ -231,6 +232,47 @@ def test_the_household_member_keeps_profile_segments_and_exports(forgotten_plant
     for path in sorted((night.home / "exports").rglob("*.csv")):
         after = forgotten_planted.home / path.relative_to(night.home)
         assert _rows_with(after, night.planted.family_email) == _rows_with(path, night.planted.family_email), path
+
+
+@pytest.fixture(scope="module")
+def forgotten_with_kept_tables(planted_night: PlantedNight, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The planted night as a home an upgrade left (dlt_sources/common/upgrade.py): every source's raw tables also
+    kept in `raw_<source>__before_upgrade`, then the subject forgotten. The warehouse before the forget is beside
+    the home as `before.duckdb`."""
+    folder = tmp_path_factory.mktemp("forgotten_with_kept_tables")
+    home = folder / "home"
+    shutil.copytree(planted_night.home, home)
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        for table in tables(con):
+            if table.schema in {f"raw_{s}" for s in PERSON_TABLES} and not table.is_view:
+                if not table.name.startswith("_dlt"):
+                    con.execute(f"create schema if not exists {quote(kept_schema(table.schema))}")
+                    con.execute(f"create table {quote(kept_schema(table.schema))}.{quote(table.name)} as "
+                                f"select * from {table.ref}")  # fmt: skip
+    shutil.copy(home / "warehouse.duckdb", folder / "before.duckdb")
+    result = run_cdp(
+        home, "forget", "--customer-id", planted_night.customer_id, extra_env={"CDP_PEOPLE": PLANTED_PEOPLE}
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return folder
+
+
+def test_forget_reaches_the_older_tables_an_upgrade_kept(forgotten_with_kept_tables: Path, subject):
+    before, after = forgotten_with_kept_tables / "before.duckdb", forgotten_with_kept_tables / "home/warehouse.duckdb"
+    changes = _changes(before, after, subject)
+    changes.pop("identity.id_history", None)
+    assert changes == {}, f"rows of other people changed: {json.dumps(changes, default=str)[:3000]}"
+    theirs = {}
+    for label, path in (("before", before), ("after", after)):
+        with duckdb.connect(str(path), read_only=True) as con:
+            theirs[label] = {
+                table.ref: n
+                for table in tables(con)
+                if table.schema.endswith("__before_upgrade")
+                and (n := sum(map(subject.named_in, _rows(con, f"select * from {table.ref}"))))
+            }
+    assert theirs["before"], "the kept tables should hold the subject's rows"
+    assert theirs["after"] == {}
 
 
 def _rows_with(path: Path, value: str) -> list[list[str]]:

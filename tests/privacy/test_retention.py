@@ -196,3 +196,40 @@ def test_grandchild_rows_go_with_their_parents_parent(tmp_path, monkeypatch):
             for table in ("carts", "carts__lines", "carts__lines__options")
         }
     assert kept == {"carts": ["new"], "carts__lines": ["new-1"], "carts__lines__options": ["new-1-a"]}
+
+
+def test_the_older_tables_an_upgrade_kept_lose_their_rows_past_the_window_too(tmp_path, monkeypatch):
+    """An upgrade keeps a source's older tables in `raw_<source>__before_upgrade` (dlt_sources/common/upgrade.py):
+    personal data all the same, whose window does not stop while the user checks the reload."""
+    policy = tmp_path / "retention.yml"
+    policy.write_text(
+        "rules:\n  - {name: carts, source: shop, keep_days: 10,\n"
+        "     tables: [{table: raw_shop.carts, timestamp: created}]}\n"
+    )
+    monkeypatch.setenv("CDP_RETENTION_FILE", str(policy))
+    as_of = datetime(2026, 6, 1, tzinfo=UTC)
+    with duckdb.connect() as con:
+        con.execute("""
+            create schema raw_shop;
+            create table raw_shop.carts (created timestamptz, _dlt_id varchar);
+            create schema raw_shop__before_upgrade;
+            create table raw_shop__before_upgrade.carts (created timestamptz, _dlt_id varchar);
+            create table raw_shop__before_upgrade.carts__lines (_dlt_id varchar, _dlt_parent_id varchar);
+        """)
+        record_source_clock(con, "shop", as_of, "r1")
+        for schema in ("raw_shop", "raw_shop__before_upgrade"):
+            con.execute(
+                f"insert into {schema}.carts values (?, 'old'), (?, 'new')",
+                [as_of - timedelta(days=30), as_of - timedelta(days=1)],
+            )
+        con.execute("insert into raw_shop__before_upgrade.carts__lines values ('old-1', 'old'), ('new-1', 'new')")
+        apply_retention(con)
+        kept = {
+            table: sorted(r for (r,) in con.sql(f"select _dlt_id from {table}").fetchall())
+            for table in ("raw_shop.carts", "raw_shop__before_upgrade.carts", "raw_shop__before_upgrade.carts__lines")
+        }
+    assert kept == {
+        "raw_shop.carts": ["new"],
+        "raw_shop__before_upgrade.carts": ["new"],
+        "raw_shop__before_upgrade.carts__lines": ["new-1"],
+    }

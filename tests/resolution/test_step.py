@@ -10,11 +10,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from resolution import resolve_warehouse
+from resolution import record_override, resolve_warehouse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "identity"))
 
-from identity_datagen import generate  # noqa: E402
+from identity_datagen import PLANTED_A, PLANTED_B, generate, planted_person_seen_twice  # noqa: E402
 
 
 @pytest.fixture
@@ -106,3 +106,28 @@ def test_the_night_keeps_its_state_in_the_identity_schema(warehouse) -> None:
     assert con.sql("select count(*) from identity.resolution_state").fetchall()[0][0] == 1
     applied = con.sql("select record_id_l, record_id_r, decision from identity.applied_overrides").fetchall()
     assert applied == [(a[0], b[0], "different")]
+
+
+def test_an_analysts_same_on_a_later_night_makes_two_customers_one(warehouse, tmp_path: Path) -> None:
+    con, model, overrides = warehouse
+    planted = planted_person_seen_twice().drop(columns=["person_id", "household_id"])
+    planted["source_record_id"] = planted["record_id"].str.split(":").str[1]
+    con.register("planted_in", planted)
+    con.execute("insert into intermediate.int_person_records by name select * from planted_in")
+    resolve_warehouse(con, model, overrides, "night-1")
+    before = assignment(con)
+    ids_a, ids_b = {before[r] for r in PLANTED_A}, {before[r] for r in PLANTED_B}
+    assert len(ids_a) == len(ids_b) == 1 and ids_a != ids_b  # two customers, as planted
+    # The console records her decision on the end record of the first customer's chain.
+    console = tmp_path / "home" / "identity" / "overrides.csv"
+    record_override(console, PLANTED_A[0], PLANTED_B[0], "same", "one woman, moved", "console:ana")
+    resolve_warehouse(con, model, [*overrides, console], "night-2")
+    after = assignment(con)
+    (kept,) = {after[r] for r in PLANTED_A + PLANTED_B}
+    (gone,) = (ids_a | ids_b) - {kept}
+    changes = con.execute(
+        "select old_customer_id, new_customer_id, change from identity.id_history where run_id = 'night-2' "
+        "and (old_customer_id in (?, ?) or new_customer_id in (?, ?))",
+        [kept, gone, kept, gone],
+    ).fetchall()
+    assert changes == [(gone, kept, "merge")]

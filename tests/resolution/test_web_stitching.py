@@ -1,12 +1,19 @@
 """Anonymous web client IDs stitched to customers, judged against the simulator's truth of which person each client
-belongs to (`simulator/web_clients.csv`): precision, shared clients never a key, anonymous browsing kept and counted."""
+belongs to (`simulator/web_clients.csv`): precision, shared clients never a key, anonymous browsing kept and counted,
+each tie recorded in identity.match_evidence with the event that made it (the simulator's own events)."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from simulator.browsing import Web
+from simulator.ids import customer_record_id, web_event_id
+from simulator.model import World
+from simulator.pixels import finished_days
 
 MIN_LINKED = 30  # a precision needs links to measure
 
@@ -81,3 +88,52 @@ def test_a_linked_clients_earlier_browsing_is_its_customers(built_warehouse: duc
             and events.customer_id is distinct from links.customer_id
     """).fetchall()[0]
     assert orphans == 0
+
+
+def test_every_stitched_client_is_explained_in_match_evidence_by_the_event_that_tied_it(
+    built_warehouse: duckdb.DuckDBPyConnection, session_world: World, cdp_home: Path, links: list[tuple]
+) -> None:
+    """A linked client's tie is a row of identity.match_evidence beside the scored pairs, naming one of its
+    customer's records; the event it gives happened on that browser, by the person of that record (the simulator's
+    own events and records), and the browser is one web_clients.csv lists."""
+    events = {
+        web_event_id(event.number): event
+        for _, day, defects in finished_days(Web(session_world, 0.005))
+        for event, defect in zip(day, defects, strict=True)
+        if defect is None
+    }
+    person_of = {
+        (system, customer_record_id(system, record.seq)): record.person.pid
+        for system, records in session_world.customers.items()
+        for record in records
+    }
+    with (cdp_home / "simulator" / "web_clients.csv").open() as clients:
+        kind_of = {row["client_id"]: row["kind"] for row in csv.DictReader(clients)}
+    ties = built_warehouse.sql("""
+        select evidence.client_id, evidence.record_id_l, evidence.match_type, evidence.tied_by_event_id,
+            records.source_system, records.source_record_id, records.customer_id
+        from identity.match_evidence as evidence
+        left join marts.customer_id_map as records on evidence.record_id_l = records.record_id
+        where evidence.client_id is not null
+    """).fetchall()
+    assert {m for _, _, m, *_ in ties} == {"web_checkout_customer", "web_logged_in", "web_checkout_email"}
+    for client, record, match_type, event_id, system, source_id, _ in ties:
+        assert kind_of.get(client) in ("personal", "shared"), client  # a browser of the population, or a tablet
+        event = events[event_id]
+        assert event.client == client, (client, event_id)
+        assert event.person == person_of[(system, source_id)], (client, record, match_type, event_id)
+    tied_to = {(client, customer) for client, *_, customer in ties}
+    linked = [(row[0], row[2]) for row in links if row[1] == "linked"]
+    assert len(linked) >= MIN_LINKED and all(link in tied_to for link in linked)
+    # One query on match_evidence explains every link of a customer: their browsers beside their scored pairs.
+    both = built_warehouse.execute(
+        """with records as (
+               select customer_id, record_id from marts.customer_id_map where list_contains(?, customer_id))
+           select records.customer_id
+           from identity.match_evidence as evidence
+           inner join records on records.record_id in (evidence.record_id_l, evidence.record_id_r)
+           group by records.customer_id
+           having bool_or(evidence.client_id is null) and bool_or(evidence.client_id is not null)""",
+        [sorted({customer for _, customer in linked})],
+    ).fetchall()
+    assert both, "some stitched customers also have records joined by scored pairs"

@@ -15,6 +15,7 @@ import duckdb
 
 from activation import load_destinations
 from cdp_orchestration.console.analytics import rows
+from cdp_orchestration.console.i18n import N_
 from cdp_orchestration.console.queries.identity import PairExplainer, PairExplanation
 from identity import normalize_email, normalize_phone
 from privacy.person import parse_record
@@ -113,12 +114,21 @@ class Searcher:
         return "where " + " and ".join([condition] * len(tokens)), params
 
 
+# How a web tie of identity.match_evidence tied a browser to one of the customer's records.
+WEB_TIE_RULES = {
+    "web_checkout_customer": N_("a completed checkout named them"),
+    "web_logged_in": N_("they were logged in"),
+    "web_checkout_email": N_("a checkout gave an email only they hold"),
+}
+
+
 @dataclass
 class Profile:
     customer: dict[str, Any]
     records: list[dict[str, Any]]
     joined_pairs: list[PairExplanation]
     candidates: list[PairExplanation]
+    web_ties: list[dict[str, Any]]  # browsers tied to their records (rows of match_evidence with a client_id)
     id_history: list[dict[str, Any]]
     segments: list[dict[str, Any]]
     exports: list[dict[str, Any]]
@@ -171,11 +181,22 @@ def profile(cursor: duckdb.DuckDBPyConnection, customer_id: str, explainer: Pair
     records = sorted(
         ({**r, **held.get(r["record_id"], {})} for r in mapped), key=lambda r: (r["source_system"], r["record_id"])
     )
-    pairs = rows(
+    # One query for every link: the scored pairs of records, and the web ties (rows with a client_id), which join a
+    # browser to a record by a rule and have no agreement to explain.
+    links = rows(
         cursor,
         """select * from identity.match_evidence where list_contains(?, record_id_l) or list_contains(?, record_id_r)
            order by match_probability desc, record_id_l, record_id_r""",
         [record_ids, record_ids],
+    )
+    pairs = [link for link in links if link.get("client_id") is None]
+    web_ties = sorted(
+        (
+            {**link, "rule": WEB_TIE_RULES.get(link["match_type"], link["match_type"])}
+            for link in links
+            if link.get("client_id") is not None
+        ),
+        key=lambda tie: (tie["tied_at"], tie["client_id"]),
     )
     others = sorted({p["record_id_l"] for p in pairs} | {p["record_id_r"] for p in pairs} - set(record_ids))
     owner = {r: customer_id for r in record_ids} | {
@@ -201,6 +222,7 @@ def profile(cursor: duckdb.DuckDBPyConnection, customer_id: str, explainer: Pair
         records=records,
         joined_pairs=[pair for pair in explained if pair.joined],
         candidates=[pair for pair in explained if not pair.joined][: explainer.candidates_shown],
+        web_ties=web_ties,
         id_history=rows(
             cursor,
             """select old_customer_id, new_customer_id, change, changed_at from identity.id_history

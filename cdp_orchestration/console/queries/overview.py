@@ -1,4 +1,4 @@
-"""The overview: sales, products, places, lifecycle stages, segment sizes and last night's health."""
+"""The overview: sales, products, places, lifecycle stages, segment sizes, campaign results and last night's health."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class Overview:
     cities: Rows
     lifecycle: Rows
     segment_sizes: Rows
+    campaigns: Rows
     night: dict[str, Any]
 
 
@@ -94,7 +95,21 @@ def overview(cursor: duckdb.DuckDBPyConnection) -> Overview:
                from marts.customer_360 group by 1 order by spend desc nulls last""",
         ),
         segment_sizes=rows(cursor, "select segment, day, members from marts.segment_sizes_daily order by all"),
+        campaigns=campaigns(cursor),
         night=last_night(cursor),
+    )
+
+
+def campaigns(cursor: duckdb.DuckDBPyConnection) -> Rows:
+    """Each campaign with anybody held out, over all weeks: its groups, conversion and uplift with the interval, from
+    marts.campaign_results (newer than some warehouses: none if it is not there)."""
+    if not has_table(cursor, "marts", "campaign_results"):
+        return []
+    return rows(
+        cursor,
+        """select segment, destination, treated, held_out, treated_conversion, held_out_conversion,
+                  absolute_uplift, absolute_uplift_low, absolute_uplift_high, sample_ratio_mismatch, weeks_to_detect
+           from marts.campaign_results where period = 'all' and held_out > 0 order by segment, destination""",
     )
 
 

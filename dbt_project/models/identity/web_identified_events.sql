@@ -25,7 +25,8 @@ email_owners as (
 
     select
         records.email_key,
-        min(customer_map.customer_id) as customer_id
+        min(customer_map.customer_id) as customer_id,
+        min(records.record_id) as record_id
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('customer_id_map') }} as customer_map on records.record_id = customer_map.record_id
     where records.email_key is not null
@@ -64,7 +65,7 @@ by_email as (
         events.event_id,
         'checkout_email' as match_type,
         email_owners.customer_id,
-        cast(null as varchar) as record_id
+        email_owners.record_id
     from events
     inner join email_owners on events.checkout_email_key = email_owners.email_key
 

@@ -28,6 +28,12 @@ locations as (
 
 ),
 
+deliveries as (
+
+    select * from {{ ref('int_order_deliveries') }}
+
+),
+
 people as (
 
     select
@@ -110,6 +116,7 @@ localised as (
     select
         unioned.*,
         main_payment.payment_method,
+        deliveries.delivery_method,
         coalesce(people.country, unioned.shipping_country, locations.country) as customer_country,
         case
             when unioned.channel = 'in_store' then locations.timezone
@@ -118,6 +125,8 @@ localised as (
     from unioned
     left join main_payment
         on main_payment.order_id = unioned.source_system || ':' || unioned.source_order_id
+    left join deliveries
+        on deliveries.order_id = unioned.source_system || ':' || unioned.source_order_id
     left join people on unioned.customer_record_id = people.record_id
     left join locations on unioned.store_id = locations.location_id
     left join country_timezones
@@ -151,6 +160,7 @@ select
     status,
     status in ('completed', 'open') as is_revenue,
     payment_method,
+    delivery_method,
     customer_country,
     local_timezone,
     total_amount,

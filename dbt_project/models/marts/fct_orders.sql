@@ -44,6 +44,7 @@ select
     orders.status,
     orders.is_revenue,
     orders.payment_method,
+    orders.delivery_method,
     orders.customer_country,
     orders.updated_at,
     orders.load_id

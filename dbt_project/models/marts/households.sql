@@ -19,7 +19,7 @@ links as (
 
 select
     members.household_id,
-    count(distinct members.customer_id) as household_size,
+    max(members.household_size) as household_size,
     min(members.customer_id) as first_customer_id,
     count(case when links.key_kind = 'address' then 1 end) > 0 as linked_by_address,
     count(case when links.key_kind = 'phone' then 1 end) > 0 as linked_by_phone,

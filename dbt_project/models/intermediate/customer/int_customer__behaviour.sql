@@ -70,7 +70,6 @@ product_views as (
         product_name,
         category,
         count(*) as views,
-        max(occurred_at) as last_viewed_at,
         max({{ epoch_seconds('occurred_at') }}) as latest
     from events
     where event_name = 'product_viewed' and product_name is not null

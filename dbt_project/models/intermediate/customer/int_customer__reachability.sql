@@ -1,7 +1,8 @@
--- One row per customer: how to reach them well. The delivery method they choose most at web checkouts (shipping,
--- pickup in store, local delivery: the selected delivery option of their completed checkouts), and the best time to
--- contact them: the local hour and weekday (their country's time) at which they open emails most. Ties go to the
--- most recent, then the smallest value.
+-- One row per customer: how to reach them well. The delivery method of most of their revenue orders (shipping, pickup
+-- in store, local delivery: a web order's shipping line, an in-store sale's fulfillment; int_order_deliveries), and the
+-- best time to contact them: the local hour and weekday (their country's time) at which they open emails most. Ties
+-- go to the most recent, then the smallest value. A sale carried out of the store says nothing of how they like to
+-- receive things, and neither does a web checkout's chosen option: its order carries the same choice.
 
 with
 
@@ -11,16 +12,16 @@ customers as (
 
 ),
 
-checkouts as (
+delivery_counts as (
 
     select
         customer_id,
-        delivery_type,
+        delivery_method,
         count(*) as orders,
-        max({{ epoch_seconds('occurred_at') }}) as latest
-    from {{ ref('fct_web_events') }}
-    where event_name = 'checkout_completed' and customer_id is not null and delivery_type is not null
-    group by customer_id, delivery_type
+        max({{ epoch_seconds('ordered_at') }}) as latest
+    from {{ ref('fct_orders') }}
+    where customer_id is not null and is_revenue and delivery_method is not null
+    group by customer_id, delivery_method
 
 ),
 
@@ -69,8 +70,9 @@ day_counts as (
 
 delivery as (
 
-    {{ first_row_per('checkouts', partition_by='customer_id', order_by='orders desc, latest desc, delivery_type',
-        columns=['customer_id', 'delivery_type as preferred_delivery_method']) }}
+    {{ first_row_per('delivery_counts', partition_by='customer_id',
+        order_by='orders desc, latest desc, delivery_method',
+        columns=['customer_id', 'delivery_method as preferred_delivery_method']) }}
 
 ),
 

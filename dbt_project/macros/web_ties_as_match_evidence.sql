@@ -1,0 +1,25 @@
+{#- The web client stitching in identity.match_evidence (written by the nightly identity step, resolution/store.py,
+    which gives it these rows' columns): each client, customer and kind of tie of `evidence` (web_client_evidence)
+    as a row beside the scored pairs. `record_id_l` is the source record the tying event named (the email's owner for
+    a checkout email), `record_id_r` is null: the other side is the browser, `client_id`. The tie is deterministic
+    (probability 1, no match weight); `tied_by_event_id` is the first event that showed it. Replaced whole each time
+    the evidence is built. -#}
+{% macro web_ties_as_match_evidence(evidence) -%}
+    {%- set target = adapter.get_relation(database=evidence.database, schema='identity', identifier='match_evidence') -%}
+    {%- if target is not none -%}
+        delete from {{ target }} where client_id is not null;
+        insert into {{ target }} by name
+        select
+            record_id as record_id_l,
+            cast(null as varchar) as record_id_r,
+            cast(null as double) as match_weight,
+            1.0 as match_probability,
+            client_id,
+            'web_' || match_type as match_type,
+            first_event_id as tied_by_event_id,
+            first_tied_at as tied_at,
+            events
+        from {{ evidence }}
+        where record_id is not null
+    {%- endif -%}
+{%- endmacro %}
