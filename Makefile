@@ -16,8 +16,9 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	@$(BIN)/cdp run
 
+# One pytest worker per core; each test module runs whole on one worker (tests/conftest.py says how).
 test: $(STAMP) browser
-	@$(BIN)/python -m pytest -q
+	@$(BIN)/python -m pytest -q --numprocesses logical --dist loadgroup
 
 dev: $(STAMP)
 	@$(BIN)/cdp dev

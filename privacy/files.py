@@ -109,7 +109,7 @@ def held_in_pending_packages(pipelines: Path, subject: Subject) -> list[Path]:
         for folder in PENDING_PACKAGES
         for pending in pipelines.glob(folder)
         for path in pending.rglob("*")
-        if path.is_file() and redaction.finds(path.read_bytes())
+        if redaction.finds(_bytes_of(path))
     ]
 
 
@@ -128,7 +128,7 @@ def scrub(roots: Iterable[Path], subject: Subject, leave_alone: Iterable[Path] =
             seen.add(resolved)
             if path.suffix == ".wal" or _is_duckdb(path):
                 continue  # the warehouse and its copies are rewritten, not scrubbed; a log of one is part of it
-            data = path.read_bytes()
+            data = _bytes_of(path)
             if not redaction.finds(data):
                 continue
             if data.startswith(SQLITE_MAGIC):
@@ -141,6 +141,15 @@ def scrub(roots: Iterable[Path], subject: Subject, leave_alone: Iterable[Path] =
                 path.unlink()
                 done[str(path)] = -1
     return done
+
+
+def _bytes_of(path: Path) -> bytes:
+    """The file's bytes; none for a file gone since its folder was listed (a night's dbt step removes its own output
+    folder once Dagster has read it, and a forget may run beside a night)."""
+    try:
+        return path.read_bytes() if path.is_file() else b""
+    except FileNotFoundError:
+        return b""
 
 
 class Redaction:
@@ -203,8 +212,11 @@ def _scrub_sqlite(path: Path, pattern: re.Pattern[bytes]) -> int:
 
 
 def _is_duckdb(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(12)[8:12] == DUCKDB_MAGIC
+    try:
+        with path.open("rb") as handle:
+            return handle.read(12)[8:12] == DUCKDB_MAGIC
+    except FileNotFoundError:
+        return False  # gone since listed: _bytes_of finds nothing in it either
 
 
 def _is_text(data: bytes) -> bool:

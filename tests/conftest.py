@@ -2,6 +2,11 @@
 
 Tests that change state (a sync, a forget, a new night) work on a copy of it (`home_copy`); scenario tests that need
 a population of their own (faults, crashes, hostile input) make their own small runs.
+
+`make test` runs the suite on every core (pytest-xdist): each module runs whole on one worker, so its module-scoped
+nights are made once, and the session's night is made once for all workers (the first to need it makes it, under a
+file lock, the others read it). A module whose tests share a session fixture of their own with other modules names
+one `xdist_group` for all of them (tests/privacy's planted night).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 
 from simulator import SimState, generate
 from simulator.model import World
@@ -58,9 +64,13 @@ def run_cdp(
 
 def run_night(home: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """`cdp run` into `home`; fails the test with the run's own output when the night fails."""
-    result = run_cdp(home, "run", extra_env=extra_env)
-    assert result.returncode == 0, f"cdp run into {home} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    return result
+    return succeeded(run_cdp(home, "run", extra_env=extra_env), home)
+
+
+def succeeded(night: subprocess.CompletedProcess, home: Path) -> subprocess.CompletedProcess:
+    """The night, once shown to have succeeded; fails the test with the run's own output when it did not."""
+    assert night.returncode == 0, f"cdp run into {home} failed:\n{night.stdout[-4000:]}\n{night.stderr[-4000:]}"
+    return night
 
 
 def plant_hash_key(home: Path) -> None:
@@ -71,18 +81,48 @@ def plant_hash_key(home: Path) -> None:
     key.chmod(0o600)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each module runs whole on one worker (`--dist loadgroup`), unless it names a group shared with others."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else item.nodeid))
+
+
+def shared_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder every worker of this test session sees (each worker's own is a folder inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def cdp_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("cdp_home")
+    home = shared_temp(tmp_path_factory) / "cdp_home"
+    home.mkdir(exist_ok=True)
+    return home
 
 
 @pytest.fixture(scope="session")
 def nightly_run(cdp_home: Path) -> subprocess.CompletedProcess:
-    """`cdp run` on the session's population; every test reading the warehouse depends on it. The home gets a
-    planted hash key first: holdout and control-group draws hash customers under it, so with the installation's
-    random key each session would measure other campaign groups."""
-    plant_hash_key(cdp_home)
-    return run_night(cdp_home)
+    """`cdp run` on the session's population; every test reading the warehouse depends on it. The first worker to
+    need it runs it, the others wait and read its outcome. The home gets a planted hash key first: holdout and
+    control-group draws hash customers under it, so with the installation's random key each session would measure
+    other campaign groups."""
+    outcome = cdp_home.parent / "cdp_home.night.json"
+    with FileLock(cdp_home.parent / "cdp_home.lock"):
+        if not outcome.exists():
+            plant_hash_key(cdp_home)
+            result = run_cdp(cdp_home, "run")
+            outcome.write_text(
+                json.dumps(
+                    {
+                        "args": result.args,
+                        "returncode": result.returncode,
+                        "stdout": result.stdout,
+                        "stderr": result.stderr,
+                    }
+                )
+            )
+    return succeeded(subprocess.CompletedProcess(**json.loads(outcome.read_text())), cdp_home)
 
 
 @pytest.fixture(scope="session")

@@ -23,12 +23,17 @@ BEFORE_IDENTITY = "resource_type:seed path:models/staging path:models/intermedia
 AFTER_IDENTITY = "path:models/identity path:models/intermediate/customer path:models/marts"
 
 
+# The models' unit tests check the SQL, not the night's data: they run in `make test` (tests/dbt/test_unit_tests.py),
+# not each night, as dbt advises for production builds.
+NIGHTLY_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+
+
 def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
     """`dbt build` of the step's selection; dbt's own output goes to a log file under CDP_HOME, not the terminal."""
     log_file = logs_dir() / f"dbt-{context.run.run_id[:8]}-{context.op_def.name}.log"
     context.log.info(f"dbt build; its output is in {log_file}")
     with log_file.open("a") as log, contextlib.redirect_stdout(log):
-        invocation = dbt.cli(["build"], context=context)
+        invocation = dbt.cli(NIGHTLY_BUILD, context=context)
         try:
             yield from invocation.stream()
         finally:
