@@ -12,7 +12,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
 from activation.segment_history import apply_segments, run_as_of
 from cdp_orchestration.resources import WarehouseResource
 from cdp_orchestration.segments.catalog import Segment, segments_in_manifest
-from cdp_orchestration.transform.project import dbt_project
+from cdp_orchestration.transform.project import manifest
 
 MEMBERSHIP = AssetKey(["marts", "segment_membership"])
 HISTORY = AssetKey(["marts", "segment_history"])
@@ -22,7 +22,7 @@ GROUP = "segments"
 
 @cache
 def declared_segments() -> tuple[Segment, ...]:
-    return tuple(segments_in_manifest(dbt_project().manifest_path))
+    return tuple(segments_in_manifest(manifest()))
 
 
 def segment_key(name: str) -> AssetKey:

@@ -6,10 +6,9 @@ The tag is the one definition of what a segment is, set for the folder models/ma
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 SEGMENT_TAG = "segment"
@@ -35,9 +34,9 @@ def is_segment_model(node: dict[str, Any]) -> bool:
     return node.get("resource_type") == "model" and SEGMENT_TAG in (node.get("tags") or [])
 
 
-def segments_in_manifest(manifest_path: Path) -> list[Segment]:
-    """Every declared segment, sorted by name; its name is `meta.segment`, else the model name without `seg_`."""
-    manifest = json.loads(manifest_path.read_text())
+def segments_in_manifest(manifest: Mapping[str, Any]) -> list[Segment]:
+    """Every declared segment of a parsed dbt project, sorted by name; its name is `meta.segment`, else the model name
+    without `seg_`."""
     found = []
     for unique_id, node in manifest["nodes"].items():
         if not is_segment_model(node):

@@ -1,6 +1,7 @@
 """The one dbt project of the CDP, as Dagster sees it: built (and its manifest parsed when stale) on first use."""
 
 import fcntl
+import json
 import os
 import sys
 import threading
@@ -8,10 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from dagster_dbt import DbtProject
 
-from privacy.classification import Classification, load_classification
+from privacy.classification import Classification, classification_of
 from warehouse.paths import DBT_PROJECT_DIR
 
 # What dbt writes into the project folder; everything else there is the project itself.
@@ -96,6 +98,12 @@ def _manifest_is_stale(project: DbtProject) -> bool:
     return any(path.stat().st_mtime > parsed_at for path in files)
 
 
+def manifest() -> dict[str, Any]:
+    """The parsed project, read whole: never while a parse in another process rewrites target/manifest.json."""
+    with parsing_alone():
+        return json.loads(Path(dbt_project().manifest_path).read_text(encoding="utf-8"))
+
+
 def classification() -> Classification:
     """What the analytics copy may show, as the dbt project's YAML classifies it (`meta: {pii: ...}`)."""
-    return load_classification(Path(dbt_project().manifest_path))
+    return classification_of(manifest())

@@ -8,7 +8,6 @@ against the truth in tests/resolution/test_web_stitching.py).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +15,7 @@ import duckdb
 import pytest
 
 from cdp_orchestration.segments.catalog import segments_in_manifest
-from cdp_orchestration.transform.project import dbt_project
+from cdp_orchestration.transform import project
 from simulator.browsing import Web
 from simulator.ids import customer_record_id, hubspot_contact_id, shopify_order_id, square_customer_id, square_order_id
 from simulator.model import World
@@ -150,13 +149,13 @@ def test_browse_abandonment_against_the_simulators_views_and_orders(
 
 
 def test_detractors_are_left_out_of_promotional_segments(built_warehouse) -> None:
-    manifest = json.loads(dbt_project().manifest_path.read_text())
+    manifest = project.manifest()
     promotional = {
         node["name"]
         for node in manifest["nodes"].values()
         if "segment" in (node.get("tags") or []) and node["config"].get("meta", {}).get("promotional", True)
     }
-    assert {s.model for s in segments_in_manifest(dbt_project().manifest_path)} - promotional == {"seg_detractors"}
+    assert {s.model for s in segments_in_manifest(manifest)} - promotional == {"seg_detractors"}
     detractors = _customers(built_warehouse, "select customer_id from marts.seg_detractors")
     assert detractors, "the session's customers include recent detractors"
     for model in promotional:

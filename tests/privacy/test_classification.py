@@ -3,12 +3,11 @@ the analytics copy reads (privacy/classification.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
-from cdp_orchestration.transform.project import dbt_project, reparse
+from cdp_orchestration.transform import project
 from privacy.classification import classification_of
 
 PII_KINDS = {"email", "phone", "name", "address", "online_id", "birth_date", "record", "free_text"}
@@ -26,8 +25,8 @@ PHONE_VALUE = r"^(\+|0)[0-9][0-9 ()-]{7,}$"
 
 @pytest.fixture(scope="module")
 def manifest() -> dict:
-    reparse()  # the YAML as it is now, not as last parsed
-    return json.loads(dbt_project().manifest_path.read_text())
+    project.reparse()  # the YAML as it is now, not as last parsed
+    return project.manifest()
 
 
 @pytest.fixture(scope="module")

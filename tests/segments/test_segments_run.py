@@ -11,21 +11,21 @@ from dagster import AssetKey
 
 from activation.config import load_destinations
 from cdp_orchestration.segments.catalog import segments_in_manifest
-from cdp_orchestration.transform.project import dbt_project
+from cdp_orchestration.transform.project import manifest
 from warehouse import REPO_ROOT
 
 SEGMENT_FILES = sorted((REPO_ROOT / "dbt_project" / "models" / "marts" / "segments").glob("seg_*.sql"))
 
 
 def test_every_segment_file_is_a_declared_segment_with_an_owner() -> None:
-    segments = segments_in_manifest(dbt_project().manifest_path)
+    segments = segments_in_manifest(manifest())
     assert sorted(s.model for s in segments) == [path.stem for path in SEGMENT_FILES]
     assert all(s.owner and s.description for s in segments)
     assert len(segments) >= 12
 
 
 def test_membership_equals_the_segment_models_and_the_open_stays(home: Path) -> None:
-    segments = segments_in_manifest(dbt_project().manifest_path)
+    segments = segments_in_manifest(manifest())
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         candidates = {
             (segment.name, customer_id)

@@ -16,9 +16,9 @@ from cdp_orchestration.segments.catalog import Segment, segments_in_manifest
 @cache
 def declared_segments() -> dict[str, Segment]:
     """The segments the dbt project declares, read once from its manifest (parsed first if a clone has none)."""
-    from cdp_orchestration.transform.project import dbt_project  # imports dagster-dbt: only when first needed
+    from cdp_orchestration.transform.project import manifest  # imports dagster-dbt: only when first needed
 
-    return {s.name: s for s in segments_in_manifest(dbt_project().manifest_path)}
+    return {s.name: s for s in segments_in_manifest(manifest())}
 
 
 @dataclass
