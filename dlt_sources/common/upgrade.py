@@ -60,7 +60,8 @@ def source_of_raw_schema(schema: str) -> str | None:
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str] | None:
     rows = con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+        "select column_name from information_schema.columns "
+        "where table_catalog = current_database() and table_schema = ? and table_name = ?",
         [schema, table],
     ).fetchall()
     return {name for (name,) in rows} or None
