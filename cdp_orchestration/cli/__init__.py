@@ -25,12 +25,12 @@ def run_nightly(select: str | None = None) -> int:
     from cdp_orchestration.definitions import defs as build_definitions
     from cdp_orchestration.jobs import NIGHTLY_JOB_NAME
     from cdp_orchestration.operations.health import own_error
-    from cdp_orchestration.transform.project import parsing_alone, reparse
+    from cdp_orchestration.transform.project import parsing_alone
     from operations import KINDS
 
-    # The models may have changed since the last parse (a new segment file): parse before loading the graph.
+    # Building the graph parses the models when they changed since the last parse (a new segment file); no other
+    # process parses while this one builds its graph from the manifest.
     with parsing_alone():
-        reparse()
         defs = build_definitions()
         job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
     try:

@@ -28,13 +28,6 @@ def dbt_project() -> DbtProject:
     return project
 
 
-def reparse() -> None:
-    """Parses the project afresh, whatever the manifest's age (a headless run does, before building its graph)."""
-    project = _project()
-    with parsing_alone():
-        project.preparer.prepare(project)
-
-
 # flock holds per open file, so a second acquisition in this process would wait for the first: count instead.
 _held = threading.local()
 _in_process = threading.RLock()
@@ -77,9 +70,10 @@ def _project() -> DbtProject:
 
 
 def ensure_manifest(project: DbtProject) -> None:
-    """Parses the project when its manifest is missing (a fresh clone) or older than a file of the project:
-    Dagster builds its dbt assets and checks from the manifest, and one that lacks a new model or test fails the
-    run when dbt reports it."""
+    """Parses the project when its manifest is missing (a fresh clone) or older than a file or folder of the project
+    (a model added, changed, renamed or deleted): Dagster builds its dbt assets and checks from the manifest, and one
+    that lacks a new model or test, or names a deleted one, fails the run when dbt reports it. The manifest does not
+    depend on CDP_HOME (the profile's path), so one parse serves every home."""
     with parsing_alone():
         if _manifest_is_stale(project):
             project.preparer.prepare(project)
@@ -94,14 +88,18 @@ def _manifest_is_stale(project: DbtProject) -> bool:
     parsed_at = manifest.stat().st_mtime
     # dbt's own output (thousands of files under target/) is never walked: this runs each time definitions load.
     sources = [entry for entry in Path(project.project_dir).iterdir() if entry.name not in _DBT_OUTPUT_FOLDERS]
-    files = [p for entry in sources for p in ([entry] if entry.is_file() else entry.rglob("*")) if p.is_file()]
-    return any(path.stat().st_mtime > parsed_at for path in files)
+    # A folder's time changes when a file in it is added, renamed or deleted.
+    paths = [p for entry in sources for p in ([entry] if entry.is_file() else [entry, *entry.rglob("*")])]
+    return any(path.stat().st_mtime > parsed_at for path in paths)
 
 
 def manifest() -> dict[str, Any]:
-    """The parsed project, read whole: never while a parse in another process rewrites target/manifest.json."""
+    """The project as its files are now, parsed, read whole: never while a parse in another process rewrites
+    target/manifest.json."""
     with parsing_alone():
-        return json.loads(Path(dbt_project().manifest_path).read_text(encoding="utf-8"))
+        project = dbt_project()
+        ensure_manifest(project)
+        return json.loads(Path(project.manifest_path).read_text(encoding="utf-8"))
 
 
 def classification() -> Classification:

