@@ -6,8 +6,11 @@
 -- else is shipped. An in-store sale fulfilled later (Square) has its fulfillment's type: PICKUP, SHIPMENT, DELIVERY.
 -- An order with several lines or fulfillments (split between shipping and pickup) is named by its first.
 
-{%- set patterns = var('delivery_rate_patterns') %}
-{%- set location_names = var('pickup_location_names') %}
+{%- set rate_patterns = var('delivery_rate_patterns') %}
+{%- set location_names = [] %}
+{%- for name in var('pickup_location_names') %}
+    {%- do location_names.append("'" ~ dbt.escape_single_quotes(name | lower) ~ "'") %}
+{%- endfor %}
 
 with
 
@@ -40,17 +43,13 @@ shopify as (
             when category in ('local', 'localdelivery') then 'local'
             -- a pickup point (a parcel locker, a partner's counter) is reached by shipping
             when category in ('shipping', 'pickuppoint') then 'shipping'
-            {%- for method in ('local', 'pickup') if patterns[method] %}
-            when {% for pattern in patterns[method] -%}
-                rate_name like '{{ dbt.escape_single_quotes(pattern | lower) }}'
-                {%- if not loop.last %} or {% endif %}
-            {%- endfor %} then '{{ method }}'
+            {%- for method in ('local', 'pickup') %}
+            {%- for pattern in rate_patterns[method] %}
+            when rate_name like '{{ dbt.escape_single_quotes(pattern | lower) }}' then '{{ method }}'
+            {%- endfor %}
             {%- endfor %}
             {%- if location_names %}
-            {%- set names %}
-                {%- for name in location_names %}'{{ dbt.escape_single_quotes(name | lower) }}'{{ ', ' if not loop.last }}{% endfor %}
-            {%- endset %}
-            when title in ({{ names }}) or code in ({{ names }}) then 'pickup'
+            when title in ({{ location_names | join(', ') }}) or code in ({{ location_names | join(', ') }}) then 'pickup'
             {%- endif %}
             else 'shipping'
         end as delivery_method,
