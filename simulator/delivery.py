@@ -4,9 +4,12 @@ A person mostly uses one method (their habit, ``{seed}:delivery:person:{pid}``: 
 for some, local delivery for a few) and now and then another. Every web order chooses one at checkout (Shopify's
 shipping line) except an order of gift cards only, which ships nothing; a few in-store sales are fulfilled later
 (Square's fulfillments: ordered ahead and picked up, shipped home, delivered locally), the rest are carried out of the
-store.
+store. Now and then such a sale's first fulfillment is cancelled and another method reaches the buyer (a pickup
+never collected, then shipped): Square keeps both, the cancelled one first.
 Each order's choice comes from a stream of its own (``{seed}:delivery:{system}:{seq}``) drawn after the rest of the
-world: people, records and orders are what they were without it, and a past order's choice never changes.
+world: people, records and orders are what they were without it, and a past order's choice never changes; the
+cancelled fulfillment comes from another (``{seed}:delivery:square-cancelled:{seq}``), so the choices are what they
+were without it.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ METHODS = (SHIPPING, PICKUP, LOCAL)
 _HABIT_CUM = tuple(accumulate((70, 20, 10)))  # share of people whose habit each method is
 HABIT_SHARE = 0.85  # orders that follow the person's habit; the others take any method
 SQUARE_FULFILLED_SHARE = 0.15  # in-store sales fulfilled later rather than carried out of the store
+SQUARE_CANCELLED_SHARE = 0.2  # of those (not cancelled), the ones whose first fulfillment was cancelled
 # Square's fulfillment type of each method (Orders API `Fulfillment.type`).
 SQUARE_TYPES = {PICKUP: "PICKUP", SHIPPING: "SHIPMENT", LOCAL: "DELIVERY"}
 # The shop's shipping rates as its checkout names them (Shopify shows a pickup line under its location's name).
 SHIPPING_TITLE, LOCAL_TITLE = "Standard Shipping", "Local Delivery"
+# Shopify's classification of each method on the shipping line (`ShippingLine.deliveryCategory`).
+SHOPIFY_CATEGORIES = {PICKUP: "pick-up", SHIPPING: "shipping", LOCAL: "local"}
 
 
 def habit(seed: int, person: Person) -> str:
@@ -49,6 +55,16 @@ def add_delivery(world: World) -> None:
             if person.pid not in habits:
                 habits[person.pid] = habit(seed, person)
             order.delivery = habits[person.pid] if rng.random() < HABIT_SHARE else rng.choice(METHODS)
+            if system == "square" and not order.cancelled:
+                _add_cancelled_fulfillment(seed, order)
+
+
+def _add_cancelled_fulfillment(seed: int, order: Order) -> None:
+    """Now and then, a fulfillment of another method that was cancelled before the order's own
+    (``Order.cancelled_delivery``)."""
+    rng = random.Random(f"{seed}:delivery:square-cancelled:{order.seq}")
+    if rng.random() < SQUARE_CANCELLED_SHARE:
+        order.cancelled_delivery = rng.choice([method for method in METHODS if method != order.delivery])
 
 
 def _delivered(order: Order) -> bool:
@@ -68,3 +84,9 @@ def title(order: Order) -> str:
     if order.delivery == PICKUP:
         return STORES[pickup_store(order)].name
     return LOCAL_TITLE if order.delivery == LOCAL else SHIPPING_TITLE
+
+
+def category(order: Order) -> str:
+    """Shopify's delivery category of the order's shipping line."""
+    assert order.delivery is not None
+    return SHOPIFY_CATEGORIES[order.delivery]

@@ -95,6 +95,9 @@ class Order:
     # How it reaches the customer (delivery.py: shipping, pickup, local); None when nothing is delivered. Drawn
     # after the rest of the world, on streams of its own.
     delivery: str | None = None
+    # An in-store sale's fulfillment of another method that was cancelled before the one that reached the buyer
+    # (delivery.py); None for most.
+    cancelled_delivery: str | None = None
 
 
 @dataclass(slots=True)

@@ -173,7 +173,8 @@ def render_order(o: Order) -> dict[str, Any]:
     if o.customer:
         record["customer_id"] = square_customer_id(o.customer.seq)
     if o.delivery:
-        # A sale fulfilled later (delivery.py): picked up, shipped or delivered, as the Orders API shows it.
+        # A sale fulfilled later (delivery.py): picked up, shipped or delivered, as the Orders API shows it; one whose
+        # first fulfillment was cancelled shows that one first.
         record["fulfillments"] = [
             {
                 "uid": f"{oid[:10]}F",
@@ -181,6 +182,10 @@ def render_order(o: Order) -> dict[str, Any]:
                 "state": "CANCELED" if o.cancelled else "COMPLETED",
             }
         ]
+        if o.cancelled_delivery:
+            record["fulfillments"].insert(
+                0, {"uid": f"{oid[:10]}C", "type": SQUARE_TYPES[o.cancelled_delivery], "state": "CANCELED"}
+            )
     if not o.cancelled:
         kind, details = _payment_details(o)
         record["tenders"] = [

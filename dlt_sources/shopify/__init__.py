@@ -185,7 +185,9 @@ ORDERS = Entity(
     children=(
         Child("payment_gateway_names", ("paymentGatewayNames",)),
         Child("line_items", ("lineItems", "nodes"), _ORDER_LINE_ITEM_COLUMNS, _LINE_ITEM_CHECKS, row_id="id"),
-        # How the order reaches the buyer (shipping, local pickup, local delivery), as chosen at checkout.
+        # How the order reaches the buyer (shipping, local pickup, local delivery), as chosen at checkout; Shopify's
+        # `deliveryCategory` classifies it. `shippingLines` without `includeRemovals` lists only the lines in force, so
+        # `isRemoved` is not read.
         Child(
             "shipping_lines",
             ("shippingLines", "nodes"),
@@ -195,7 +197,7 @@ ORDERS = Entity(
                 column("code"),
                 column("source"),
                 column("carrier_identifier", "carrierIdentifier"),
-                column("is_removed", "isRemoved", BOOL),
+                column("delivery_category", "deliveryCategory"),
                 *_money("original_price_set", "originalPriceSet"),
                 *_money("discounted_price_set", "discountedPriceSet"),
             ),

@@ -51,7 +51,7 @@ ORDER_FIELDS = f"""
     totalDiscountsSet {{ {_MONEY} }}
 """
 SHIPPING_LINE_FIELDS = f"""
-    id title code source carrierIdentifier isRemoved
+    id title code source carrierIdentifier deliveryCategory
     originalPriceSet {{ {_MONEY} }}
     discountedPriceSet {{ {_MONEY} }}
 """

@@ -207,7 +207,8 @@ class LineItemView(View):
 
 class ShippingLineView(View):
     """The `ShippingLine` of a web order: the delivery option chosen at checkout (delivery.py). A pickup line bears
-    its location's name, as Shopify's local pickup does; the shop delivers for free, so totals are unchanged."""
+    its location's name, as Shopify's local pickup does, and each line its `deliveryCategory`; the shop delivers for
+    free, so totals are unchanged."""
 
     __slots__ = ("o",)
 
@@ -219,6 +220,7 @@ class ShippingLineView(View):
     code = property(lambda self: delivery.title(self.o))
     source = property(lambda self: "shopify")
     carrierIdentifier = property(lambda self: None)
+    deliveryCategory = property(lambda self: delivery.category(self.o))
     custom = property(lambda self: False)
     isRemoved = property(lambda self: False)
     originalPriceSet = property(lambda self: Bag(0, self.o.currency))

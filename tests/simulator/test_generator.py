@@ -8,7 +8,7 @@ from statistics import correlation
 import orjson
 import pytest
 
-from simulator import generate
+from simulator import delivery, generate
 from simulator.catalog import PRODUCTS
 from simulator.config import DAY_SECONDS, now_ts
 from simulator.generator import _Builder
@@ -217,3 +217,28 @@ def test_complements_sell_together_and_customers_keep_to_their_taste() -> None:
     lines = [(o.customer.person.taste, PRODUCTS[p].category) for o in orders if o.customer for p, _ in o.lines]
     in_taste = sum(taste == category for taste, category in lines) / len(lines)
     assert in_taste > 0.4, in_taste
+
+
+def test_a_cancelled_fulfillment_comes_before_the_one_that_reached_the_buyer_and_changes_nothing_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Some in-store sales fulfilled later show a fulfillment of another type, cancelled, before the completed one; it
+    has a random stream of its own: without it, every order and its method is the same."""
+    state = SimState(seed=4, people=300, day=3)
+    planted = generate(state)
+    monkeypatch.setattr(delivery, "SQUARE_CANCELLED_SHARE", 0.0)
+    plain = generate(state)
+    assert [render_order(o) for o in planted.orders["shopify"]] == [render_order(o) for o in plain.orders["shopify"]]
+    refulfilled = 0
+    for a, b in zip(planted.orders["square"], plain.orders["square"], strict=True):
+        record, without = render_square_order(a), render_square_order(b)
+        assert a.delivery == b.delivery
+        if a.cancelled_delivery is None:
+            assert record == without
+            continue
+        refulfilled += 1
+        first, *rest = record.pop("fulfillments")
+        assert rest == without.pop("fulfillments") and record == without
+        assert first["state"] == "CANCELED" and rest[0]["state"] == "COMPLETED" and first["type"] != rest[0]["type"]
+        assert not a.cancelled
+    assert refulfilled, "some sales had a fulfillment cancelled"

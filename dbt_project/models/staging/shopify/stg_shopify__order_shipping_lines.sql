@@ -4,7 +4,7 @@ source as (
 
     {{ optional_source('shopify', 'orders__shipping_lines', {
         'id': 'varchar', 'title': 'varchar', 'code': 'varchar', 'source': 'varchar', 'carrier_identifier': 'varchar',
-        'is_removed': 'boolean', 'original_price_set__shop_money__amount': 'varchar',
+        'delivery_category': 'varchar', 'original_price_set__shop_money__amount': 'varchar',
         'original_price_set__shop_money__currency_code': 'varchar', '_dlt_parent_id': 'varchar',
         '_dlt_list_idx': 'bigint', '_dlt_id': 'varchar',
     }) }}
@@ -33,14 +33,12 @@ renamed as (
         source.code,
         source.source as rate_source,
         source.carrier_identifier,
+        source.delivery_category,
         upper(source.original_price_set__shop_money__currency_code) as currency,
 
         ----------  numerics
         cast(source._dlt_list_idx as integer) as position,
-        {{ parse_money('source.original_price_set__shop_money__amount') }} as price,
-
-        ----------  booleans
-        coalesce(source.is_removed, false) as is_removed
+        {{ parse_money('source.original_price_set__shop_money__amount') }} as price
 
     from source
     inner join orders on source._dlt_parent_id = orders._dlt_id
