@@ -5,12 +5,14 @@ whose each record is (`truth.csv`)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
 from resolution import override_files, resolve_warehouse
+from tests.conftest import run_cdp
 from warehouse import cdp_home
 
 MIN_TIES = 30  # a tie kept or lost needs ties to look at
@@ -55,3 +57,14 @@ def test_resolving_identity_again_keeps_the_web_ties(home_copy: Path, in_home: C
     assert pairs > 0, "the scored pairs were written again"
     assert {tie for tie in supported if tie[1] != gone} <= after
     assert not any(record == gone for _, record, _ in after), "a tie to a record no source holds any more"
+
+
+def test_building_the_web_evidence_without_the_identity_tables_is_an_error(home_copy: Path, tmp_path: Path) -> None:
+    """The ties would go nowhere: the build says so instead of leaving the console without them."""
+    home = tmp_path / "home"
+    shutil.copytree(home_copy, home)
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        con.execute("drop table identity.match_evidence")
+    build = run_cdp(home, "run", "--select", 'key:"identity/web_client_evidence"')
+    assert build.returncode != 0
+    assert "identity.match_evidence is missing" in build.stdout + build.stderr, build.stderr[-3000:]
