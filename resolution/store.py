@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from identity import PreviousRun, Resolution
-from warehouse import cdp_home, has_table, registered, transaction
+from warehouse import cdp_home, column_names, has_table, registered, transaction
 from warehouse.paths import DBT_PROJECT_DIR
 
 DDL = """
@@ -44,6 +44,8 @@ WEB_TIE_COLUMNS = {
     "tied_at": "timestamptz",
     "events": "bigint",
 }
+# Every column a web tie fills (macros/web_ties_as_match_evidence.sql): its record, its probability and its own.
+WEB_TIE_ROW = ("record_id_l", "record_id_r", "match_weight", "match_probability", *WEB_TIE_COLUMNS)
 # A night resolves incrementally from what the last one kept: its assignment, its evidence, the fingerprint of
 # each record's matching features, the overrides it applied and the model it scored with. All of it is state, kept
 # through a full refresh.
@@ -116,8 +118,8 @@ def save_resolution(
     run_id: str,
     now: datetime,
 ) -> None:
-    """Replaces the assignment, the evidence, the fingerprints and the applied overrides, appends the ID changes,
-    all in one transaction."""
+    """Replaces the assignment, the scored pairs of the evidence (keeping its web ties), the fingerprints and the
+    applied overrides, appends the ID changes, all in one transaction."""
     must, cannot = overrides
     applied = pd.DataFrame(
         [(a, b, "same") for a, b in must] + [(a, b, "different") for a, b in cannot],
@@ -144,14 +146,33 @@ def save_resolution(
             "insert into identity.id_history select old_customer_id, new_customer_id, change, ?, ? from history_in",
             [run_id, now],
         )
-        web_ties = ", ".join(f"cast(null as {kind}) as {name}" for name, kind in WEB_TIE_COLUMNS.items())
-        con.execute(f"create or replace table identity.match_evidence as select *, {web_ties} from evidence_in")
+        no_tie = ", ".join(f"cast(null as {kind}) as {name}" for name, kind in WEB_TIE_COLUMNS.items())
+        con.execute(
+            f"create or replace table identity.match_evidence as select *, {no_tie} from evidence_in"
+            + _kept_web_ties(con)
+        )
         con.execute("delete from identity.record_fingerprints")
         con.execute("insert into identity.record_fingerprints select record_id, fingerprint from fingerprints_in")
         con.execute("delete from identity.applied_overrides")
         con.execute("insert into identity.applied_overrides select * from overrides_in")
         con.execute("delete from identity.resolution_state")
         con.execute("insert into identity.resolution_state values (?)", [resolution.model_id])
+
+
+def _kept_web_ties(con: duckdb.DuckDBPyConnection) -> str:
+    """The stored web ties whose record is still assigned, as a `union` onto the new scored pairs ("" when none can be).
+
+    The ties are dbt's (web_client_evidence replaces them whole each time it is built); a re-resolution without that
+    build after it (`cdp run --select` of part of the lineage, a night failing after identity) must not lose them. A
+    tie names a record, not a customer: a merge or a split takes it along with its record. A record no longer
+    assigned (deleted at its source, its person forgotten) takes its ties with it.
+    """
+    if "client_id" not in column_names(con, "identity", "match_evidence"):  # the first night, or no tie was ever kept
+        return ""
+    return (
+        f" union all by name select {', '.join(WEB_TIE_ROW)} from identity.match_evidence"
+        " where client_id is not null and record_id_l in (select record_id from assignment_in)"
+    )
 
 
 def load_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:

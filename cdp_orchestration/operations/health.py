@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import cache
 
-from dagster import DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, RunRecord, RunsFilter
+from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, RunRecord, RunsFilter
 from dagster_shared.error import SerializableErrorInfo
 
+from activation.config import load_destinations
 from cdp_orchestration.jobs import NIGHTLY_JOB_NAME
+from dlt_sources.pipelines import SOURCES
 from operations import Alert, Finding, Health, Night, checked_kinds, findings, notify, read_health, thresholds
 
 # "Materialize all" in the UI runs the implicit asset job over the same lineage.
@@ -46,11 +49,20 @@ def _night(instance: DagsterInstance, record: RunRecord) -> Night:
 
 
 def _runs_whole_lineage(run: DagsterRun) -> bool:
-    """A good night is one that reached the exports: a run of the whole lineage, or one whose selection (the UI's,
-    or `cdp run --select`) held them; a part of the lineage leaves the exports and the analytics copy as they were."""
+    """A good night is one that ran from the loads to the exports: a run of the whole lineage, or one whose selection
+    (the UI's, or `cdp run --select`) holds every source's load and every destination's export. A part of the lineage
+    leaves the rest as it was: an export alone sends again what an older night built, and loads nothing."""
     if not run.asset_selection:  # None, or empty as `execute_in_process` records a whole job
         return True
-    return any(key.path[0] == "exports" for key in run.asset_selection)
+    loaded = {key.path[1] for key in run.asset_selection if key.path[0] == "dlt" and len(key.path) > 1}
+    sources, exports = _loads_and_exports()
+    return sources <= loaded and exports <= run.asset_selection
+
+
+@cache
+def _loads_and_exports() -> tuple[frozenset[str], frozenset[AssetKey]]:
+    """The sources whose loads (`dlt/<source>/…`) start a night and the export assets that end it."""
+    return frozenset(SOURCES), frozenset(AssetKey(["exports", d.name]) for d in load_destinations())
 
 
 def _failure(instance: DagsterInstance, run: DagsterRun) -> tuple[str | None, str | None]:

@@ -29,7 +29,8 @@ class ResolutionConfig(Config):
             EVIDENCE,
             deps=[PERSON_RECORDS],
             group_name="identity",
-            description="Every scored pair kept: match weight, probability and per-field agreement.",
+            description="Every scored pair kept: match weight, probability and per-field agreement (beside the web "
+            "ties that web_client_evidence writes, kept when identity is resolved again without it).",
         ),
         AssetSpec(
             HISTORY,

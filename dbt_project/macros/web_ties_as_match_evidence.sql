@@ -3,10 +3,16 @@
     as a row beside the scored pairs. `record_id_l` is the source record the tying event named (the email's owner for
     a checkout email), `record_id_r` is null: the other side is the browser, `client_id`. The tie is deterministic
     (probability 1, no match weight); `tied_by_event_id` is the first event that showed it. Replaced whole each time
-    the evidence is built. -#}
+    the evidence is built; the identity step keeps them when it resolves again in between. Without the table (the
+    identity step has never run on this warehouse) the ties would go nowhere: that is an error, not a silent no-op. -#}
 {% macro web_ties_as_match_evidence(evidence) -%}
-    {%- set target = adapter.get_relation(database=evidence.database, schema='identity', identifier='match_evidence') -%}
-    {%- if target is not none -%}
+    {%- if execute -%}
+        {%- set target = adapter.get_relation(database=evidence.database, schema='identity', identifier='match_evidence') -%}
+        {%- if target is none -%}
+            {{ exceptions.raise_compiler_error(
+                "identity.match_evidence is missing, so the web ties of " ~ evidence ~ " cannot be recorded: "
+                ~ "run the identity step (cdp run) before building the web client evidence") }}
+        {%- endif -%}
         delete from {{ target }} where client_id is not null;
         insert into {{ target }} by name
         select
