@@ -177,7 +177,7 @@ def _pooled_t(treated: np.ndarray, held: np.ndarray, column: str) -> dict[str, f
     anybody (nobody ordered, or everybody ordered alike) there is no spread to measure at all: no interval."""
     difference = float(treated.mean() - held.mean())
     members = np.concatenate([treated, held])
-    if len(members) <= 2 or not np.ptp(members) > 0:
+    if len(members) <= 2 or np.ptp(members) == 0:
         return {column: difference, f"{column}_low": None, f"{column}_high": None}
     compared = CompareMeans(DescrStatsW(treated), DescrStatsW(held))
     if compared.std_meandiff_pooledvar > 0:
