@@ -29,6 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 from scipy.stats import chisquare
+from scipy.stats import t as t_distribution
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_effectsize
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
@@ -168,13 +169,23 @@ def _compare(part: pd.DataFrame, rng: np.random.Generator, weeks: int) -> dict[s
 
 def _pooled_t(treated: np.ndarray, held: np.ndarray, column: str) -> dict[str, float | None]:
     """The difference of means with its 95 % t interval on the pooled variance: valid for a handful of held-out
-    members, where a bootstrap of the held-out group would see no spread at all. Groups with no spread at all
-    (nobody ordered) get none: the interval would be one point, a certainty the data do not give."""
-    interval: tuple[float | None, float | None] = (None, None)
-    if len(treated) + len(held) > 2 and np.ptp(np.concatenate([treated - treated.mean(), held - held.mean()])) > 0:
-        compared = CompareMeans(DescrStatsW(treated), DescrStatsW(held))
-        interval = tuple(float(v) for v in compared.tconfint_diff(alpha=ALPHA, usevar="pooled"))
-    return {column: float(treated.mean() - held.mean()), f"{column}_low": interval[0], f"{column}_high": interval[1]}
+    members, where a bootstrap of the held-out group would see no spread at all.
+
+    When neither group varies within itself (every treated member ordered once, no held-out member did) the pooled
+    variance is nil and the interval would be one point, a certainty a few members do not give: the variance of all
+    members together stands in for it, the spread they would have were the groups alike. When nobody differs from
+    anybody (nobody ordered, or everybody ordered alike) there is no spread to measure at all: no interval."""
+    difference = float(treated.mean() - held.mean())
+    members = np.concatenate([treated, held])
+    if len(members) <= 2 or np.ptp(members) == 0:
+        return {column: difference, f"{column}_low": None, f"{column}_high": None}
+    compared = CompareMeans(DescrStatsW(treated), DescrStatsW(held))
+    if compared.std_meandiff_pooledvar > 0:
+        low, high = compared.tconfint_diff(alpha=ALPHA, usevar="pooled")
+    else:
+        spread = members.std(ddof=1) * math.sqrt(1 / len(treated) + 1 / len(held))
+        low, high = t_distribution.interval(1 - ALPHA, len(members) - 2, loc=difference, scale=spread)
+    return {column: difference, f"{column}_low": float(low), f"{column}_high": float(high)}
 
 
 def _bootstrap(treated: np.ndarray, held: np.ndarray, rng: np.random.Generator, column: str) -> dict[str, float | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,7 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
+from cdp_orchestration.console.app import create_app
+from cdp_orchestration.console.store import ConsoleStore
+from cdp_orchestration.console.users import add_user as add_user_in_process
 from tests.conftest import REPO_ROOT, cdp_environment
 
 PASSWORD = "correct horse battery staple"
@@ -28,6 +33,25 @@ def add_user(home: Path, name: str, role: str, password: str = PASSWORD) -> subp
          "--password-stdin"],
         input=password + "\n", cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
+
+
+def campaign_panel(name: str) -> list[dict[str, str]]:
+    """The overview's campaign panel as a new marketer `name` sees it, served in-process on the home this process's
+    CDP settings point at: a row a campaign, column heading → the cell's text."""
+    add_user_in_process(ConsoleStore(), name, "marketer", PASSWORD)
+    with TestClient(create_app(), follow_redirects=False) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login", follow_redirects=True).text)
+        client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token.group(1)})
+        page = client.get("/overview")
+    assert page.status_code == 200, page.text[-2000:]
+    panel = page.text[page.text.index('id="campaigns"') :].split("</section>")[0]
+
+    def text(cells: str, tag: str) -> list[str]:
+        return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", cells, re.S)]
+
+    header = text(panel, "th")
+    return [dict(zip(header, text(row, "td"), strict=True)) for row in re.findall(r"<tr>(.*?)</tr>", panel, re.S)
+            if "<td" in row]  # fmt: skip
 
 
 def free_port() -> int:

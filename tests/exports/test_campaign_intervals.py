@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from activation.campaign_results import results
+from tests.exports.test_holdout_assignment import stays
 
 SEEDS = range(40)
 MEMBERS = 1200
@@ -47,12 +48,18 @@ def planted(seed: int, extra_conversion: float) -> tuple[pd.DataFrame, float]:
     return frame, extra_conversion
 
 
+def overall(frame: pd.DataFrame, seed: int = 0) -> dict:
+    """The campaign's row over all weeks."""
+    (row,) = results(frame, AS_OF, "USD", seed=seed).query("period == 'all'").to_dict("records")
+    return row
+
+
 @pytest.mark.parametrize("extra_conversion", [0.0, 0.08])
 def test_intervals_cover_the_planted_effect_in_most_seeds(extra_conversion: float) -> None:
     covered = {"conversion": 0, "orders": 0}
     for seed in SEEDS:
         frame, truth = planted(seed, extra_conversion)
-        (row,) = results(frame, AS_OF, "USD", seed=seed).query("period == 'all'").to_dict("records")
+        row = overall(frame, seed)
         assert not row["sample_ratio_mismatch"]
         covered["conversion"] += row["absolute_uplift_low"] <= truth <= row["absolute_uplift_high"]
         covered["orders"] += row["orders_uplift_low"] <= truth <= row["orders_uplift_high"]
@@ -65,7 +72,7 @@ def test_a_real_effect_is_told_from_none_at_this_size() -> None:
     excluded = 0
     for seed in SEEDS:
         frame, _ = planted(seed, 0.12)
-        (row,) = results(frame, AS_OF, "USD", seed=seed).query("period == 'all'").to_dict("records")
+        row = overall(frame, seed)
         excluded += row["absolute_uplift_low"] > 0
     assert excluded >= len(SEEDS) // 2, excluded
 
@@ -73,8 +80,14 @@ def test_a_real_effect_is_told_from_none_at_this_size() -> None:
 def test_groups_without_any_spread_get_no_interval_rather_than_certainty() -> None:
     """Nobody in either group ordered (a small campaign, a quiet fortnight): orders per member have no spread for a t
     interval to measure, and [0, 0] would claim the campaign surely brought nothing. No interval: too few to tell."""
-    frame, _ = planted(0, 0.0)
-    frame = frame.head(25).assign(orders=0, revenue=0.0)
-    assert frame["held_out"].any() and not frame["held_out"].all()
-    (row,) = results(frame, AS_OF, "USD").query("period == 'all'").to_dict("records")
-    assert row["orders_uplift_low"] is None or row["orders_uplift_low"] < row["orders_uplift_high"], row
+    row = overall(stays(treated=(22, 0), held_out=(3, 0), expected_share=0.1))
+    assert (row["orders_uplift_low"], row["orders_uplift_high"]) == (None, None), row
+
+
+def test_groups_alike_within_but_apart_get_an_interval_excluding_zero() -> None:
+    """Every treated member ordered once, no held-out member did: neither group varies within itself, yet the
+    difference is plain. The interval holds the planted one order per member and excludes zero, and is no single
+    point either (a certainty 25 members do not give)."""
+    row = overall(stays(treated=(22, 22), held_out=(3, 0), expected_share=0.1))
+    assert row["orders_uplift_low"] is not None, row
+    assert 0 < row["orders_uplift_low"] < 1 < row["orders_uplift_high"], row

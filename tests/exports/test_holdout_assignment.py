@@ -95,13 +95,15 @@ def test_a_merge_keeps_the_held_out_customer_held_out(con: duckdb.DuckDBPyConnec
     assert kept_back not in after and after[survivor] is True
 
 
-def stays(treated: tuple[int, int], held_out: tuple[int, int], expected_share: float) -> pd.DataFrame:
-    """(members, buyers) of each group; buyers placed one order of 10."""
+def stays(
+    treated: tuple[int, int], held_out: tuple[int, int], expected_share: float, segment: str = "lapsed"
+) -> pd.DataFrame:
+    """(members, buyers) of each group of a campaign in `segment`; buyers placed one order of 10."""
     rows = []
     for is_held, (members, buyers) in ((False, treated), (True, held_out)):
         for i in range(members):
             bought = i < buyers
-            rows.append(("lapsed", "mailchimp", f"c{is_held}{i}", AS_OF, is_held, expected_share, int(bought),
+            rows.append((segment, "mailchimp", f"c{is_held}{i}", AS_OF, is_held, expected_share, int(bought),
                          10.0 * bought))  # fmt: skip
     columns = ["segment", "destination", "customer_id", "entered_at", "held_out", "expected_held_out", "orders",
                "revenue"]  # fmt: skip
