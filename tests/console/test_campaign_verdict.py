@@ -25,6 +25,9 @@ CAMPAIGNS = {
     "no_effect": ((1000, 150), (100, 15), 0.1, "cannot tell yet"),
     # One member a group, one bought: any split of two buyers is as likely (Fisher's exact p = 1).
     "one_member_each": ((1, 1), (1, 0), 0.5, "cannot tell yet"),
+    # Four of four treated bought, the one held out did not: Newcombe's interval excludes zero, yet four buyers among
+    # five members fall this way one time in five (Fisher's exact p = 0.2).
+    "four_buyers_of_five": ((4, 4), (1, 0), 0.2, "cannot tell yet"),
     # Both members held out (a chance of 0.09 at 30 %): nobody to compare them with.
     "nobody_treated": ((0, 0), (2, 0), 0.3, "too few to tell"),
     # Half held out where a tenth was promised, and a large difference that is not to be believed.

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+from scipy.stats import fisher_exact
 
 from cdp_orchestration.console.analytics import rows
 from warehouse import has_table
@@ -17,6 +18,10 @@ TOP_PAIRS = 10
 TOP_CITIES = 10
 # A pair bought together this rarely says nothing about what sells together.
 MIN_ORDERS_TOGETHER = 3
+# A campaign's verdict names a direction only when the groups' conversions differ beyond chance by Fisher's exact test
+# as well as by the uplift's interval: with a handful of members, Newcombe's interval can exclude zero where any split
+# of the buyers is quite likely (4 of 4 treated against 0 of 1 held out: Fisher's p is 0.2).
+VERDICT_P_VALUE = 0.05
 
 Rows = list[dict[str, Any]]
 
@@ -105,12 +110,27 @@ def campaigns(cursor: duckdb.DuckDBPyConnection) -> Rows:
     marts.campaign_results (newer than some warehouses: none if it is not there)."""
     if not has_table(cursor, "marts", "campaign_results"):
         return []
-    return rows(
+    found = rows(
         cursor,
         """select segment, destination, treated, held_out, treated_conversion, held_out_conversion,
                   absolute_uplift, absolute_uplift_low, absolute_uplift_high, sample_ratio_mismatch, weeks_to_detect
            from marts.campaign_results where period = 'all' and held_out > 0 order by segment, destination""",
     )
+    for campaign in found:
+        campaign["beyond_chance"] = _exact_p_value(campaign) < VERDICT_P_VALUE
+    return found
+
+
+def _exact_p_value(campaign: dict[str, Any]) -> float:
+    """Fisher's exact test of the treated and held-out groups' buyers (two-sided); 1 when a group is empty."""
+    if not campaign["treated"] or not campaign["held_out"]:
+        return 1.0
+    groups = []
+    for size, conversion in ((campaign["treated"], campaign["treated_conversion"]),
+                             (campaign["held_out"], campaign["held_out_conversion"])):  # fmt: skip
+        buyers = round(size * conversion)
+        groups.append([buyers, size - buyers])
+    return float(fisher_exact(groups).pvalue)
 
 
 def last_night(cursor: duckdb.DuckDBPyConnection) -> dict[str, Any]:
