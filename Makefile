@@ -18,7 +18,7 @@ run: $(STAMP)
 
 # One pytest worker per core; each test module runs whole on one worker (tests/conftest.py says how).
 test: $(STAMP) browser
-	@$(BIN)/python -m pytest -q --numprocesses logical --dist loadgroup
+	@$(BIN)/python -m pytest -q --numprocesses logical
 
 dev: $(STAMP)
 	@$(BIN)/cdp dev

@@ -5,8 +5,7 @@ a population of their own (faults, crashes, hostile input) make their own small 
 
 `make test` runs the suite on every core (pytest-xdist): each module runs whole on one worker, so its module-scoped
 nights are made once, and the session's night is made once for all workers (the first to need it makes it, under a
-file lock, the others read it). A module whose tests share a session fixture of their own with other modules names
-one `xdist_group` for all of them (tests/privacy's planted night).
+file lock, the others read it). Modules sharing a session fixture of their own run together (`SHARED_FIXTURES`).
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -81,11 +81,29 @@ def plant_hash_key(home: Path) -> None:
     key.chmod(0o600)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each module runs whole on one worker (`--dist loadgroup`), unless it names a group shared with others."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else item.nodeid))
+# Modules that share a session fixture of their own run on one worker, so that it is made once.
+SHARED_FIXTURES = {
+    module: fixture
+    for fixture, modules in {
+        "planted_night": ("test_analytics_copy.py", "test_forget_reach.py", "test_forget_scope.py"),
+    }.items()
+    for module in (f"tests/privacy/{name}" for name in modules)
+}
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Each module runs whole on one worker (its module-scoped nights are made once), modules that share a session
+    fixture together. (xdist's own `loadgroup` marks do not group tests under pytest 9: it renames a test by a
+    private attribute that pytest 9 no longer reads.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return SHARED_FIXTURES.get(module, module)
+
+    return ByModule(config, log)
 
 
 def shared_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:

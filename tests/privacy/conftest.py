@@ -72,8 +72,6 @@ def forgotten(nightly_run, cdp_home: Path, tmp_path_factory: pytest.TempPathFact
 
 
 PLANTED_PEOPLE = "250"
-# The modules reading the planted night (a session fixture) run on one worker, so the night is made once.
-ON_THE_PLANTED_NIGHT = pytest.mark.xdist_group("planted_night")
 # The source systems' own copy of the person is not the CDP's to erase.
 SOURCE_SYSTEMS = ("simulator",)
 

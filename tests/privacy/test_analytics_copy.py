@@ -19,11 +19,9 @@ import pytest
 
 from identity import is_placeholder, normalize_date, phone_key
 from privacy.analytics_copy import publish_copy
-from tests.privacy.conftest import ON_THE_PLANTED_NIGHT, PlantedNight
+from tests.privacy.conftest import PlantedNight
 from warehouse.catalog import tables
 from warehouse.paths import DBT_PROJECT_DIR
-
-pytestmark = ON_THE_PLANTED_NIGHT
 
 # What each source system's person records hold about the person, by column: (table, kind → columns).
 PERSON_FIELDS = {

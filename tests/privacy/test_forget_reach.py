@@ -16,9 +16,7 @@ import duckdb
 
 from activation import planning, suppression
 from activation.config import load_destinations
-from tests.privacy.conftest import ON_THE_PLANTED_NIGHT, ForgottenPlanted, scan_areas
-
-pytestmark = ON_THE_PLANTED_NIGHT
+from tests.privacy.conftest import ForgottenPlanted, scan_areas
 
 
 def test_the_scans_find_the_subject_everywhere_before_the_forget(forgotten_planted: ForgottenPlanted):

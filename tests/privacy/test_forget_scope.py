@@ -25,11 +25,9 @@ import pytest
 from dlt_sources.common.upgrade import kept_schema
 from simulator.ids import loyalty_account_id, square_customer_id
 from tests.conftest import run_cdp
-from tests.privacy.conftest import ON_THE_PLANTED_NIGHT, PLANTED_PEOPLE, ForgottenPlanted, PlantedNight
+from tests.privacy.conftest import PLANTED_PEOPLE, ForgottenPlanted, PlantedNight
 from tests.privacy.planted import PLACEHOLDER_PHONE
 from warehouse.catalog import quote, tables
-
-pytestmark = ON_THE_PLANTED_NIGHT
 
 DLT_LINKS = ("_dlt_id", "_dlt_root_id", "_dlt_parent_id")
 # Columns that hold a source's own record ID; elsewhere a bare ID such as HubSpot's `251` is just a number. Staging
