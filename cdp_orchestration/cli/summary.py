@@ -10,6 +10,7 @@ from dagster import DagsterInstance, ExecuteInProcessResult
 
 import warehouse
 from dlt_sources.common.quarantine import QUARANTINE_TABLE
+from dlt_sources.common.upgrade import rows_kept
 from dlt_sources.pipelines import SOURCES
 from predictive import read_all
 
@@ -82,6 +83,8 @@ def warehouse_facts() -> list[tuple[str, str]]:
                 facts.append((f"segment {segment}", f"{size:,}"))
         except duckdb.CatalogException:
             pass
+        for schema, rows in rows_kept(con).items():
+            facts.append((schema, f"{rows:,} rows kept from before an upgrade, read by no model (README: Upgrading)"))
     return facts
 
 

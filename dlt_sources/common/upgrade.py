@@ -49,6 +49,21 @@ def kept_schema(dataset: str) -> str:
     return dataset + KEPT_SCHEMA_SUFFIX
 
 
+def rows_kept(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows per kept schema (the older tables of each upgraded source, dlt's own bookkeeping tables aside). No model
+    reads them: a night names them until they are dropped, so orders a source no longer serves are not lost
+    unnoticed."""
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+    ).fetchall()
+    rows: dict[str, int] = {}
+    for schema, table in sorted(tables):
+        if schema.endswith(KEPT_SCHEMA_SUFFIX) and not table.startswith("_dlt_"):
+            (count,) = con.execute(f"select count(*) from {quoted(schema)}.{quoted(table)}").fetchone() or (0,)
+            rows[schema] = rows.get(schema, 0) + count
+    return rows
+
+
 def source_of_raw_schema(schema: str) -> str | None:
     """The source whose raw records a schema holds: its raw schema `raw_<source>`, dlt's staging copy of it
     (`raw_<source>_staging`) and the older tables an upgrade kept (`raw_<source>__before_upgrade`). None for any

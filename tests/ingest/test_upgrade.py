@@ -17,6 +17,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
+from cdp_orchestration.cli.summary import warehouse_facts
 from cdp_orchestration.definitions import defs as build_definitions
 from cdp_orchestration.jobs import NIGHTLY_JOB_NAME
 from dlt_sources.common.upgrade import normalised_by_dlt
@@ -187,3 +188,14 @@ def test_the_next_day_loads_the_new_data_without_upgrading_again(upgraded):
     result, said = run_loads()
     assert_loaded_exactly(home, result)
     assert not [line for line in said if "older release" in line or "carried over" in line]
+
+
+def test_every_night_names_the_rows_kept_from_before_the_upgrade(upgraded, monkeypatch: pytest.MonkeyPatch):
+    home, _, _ = upgraded
+    monkeypatch.setenv("CDP_HOME", str(home))
+    facts = dict(warehouse_facts())
+    for source, planted in PLANTED.items():
+        # Each planted record, and each item of its one nested list (a child table of the older layout).
+        rows = sum(1 + len(next(v for v in record.values() if isinstance(v, list))) for t in planted.values()
+                   for record in t)  # fmt: skip
+        assert facts[f"raw_{source}__before_upgrade"].startswith(f"{rows:,} rows kept from before an upgrade"), facts
