@@ -130,16 +130,7 @@ def nightly_run(cdp_home: Path) -> subprocess.CompletedProcess:
         if not outcome.exists():
             plant_hash_key(cdp_home)
             result = run_cdp(cdp_home, "run")
-            outcome.write_text(
-                json.dumps(
-                    {
-                        "args": result.args,
-                        "returncode": result.returncode,
-                        "stdout": result.stdout,
-                        "stderr": result.stderr,
-                    }
-                )
-            )
+            outcome.write_text(json.dumps(vars(result)))  # args, returncode, stdout, stderr
     return succeeded(subprocess.CompletedProcess(**json.loads(outcome.read_text())), cdp_home)
 
 

@@ -24,7 +24,8 @@ Two upgrades, both run before a source's load:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -187,10 +188,9 @@ def _keep_older_tables(con: duckdb.DuckDBPyConnection, dataset: str, tables: lis
     Idempotent: a table moved by a night killed before dlt's drop is found moved, and rows an older release wrote
     since join the kept ones."""
     kept = kept_schema(dataset)
-    con.execute("begin transaction")
-    try:
+    rows = {}
+    with _one_transaction(con):
         con.execute(f"create schema if not exists {quoted(kept)}")
-        rows = {}
         for table in tables:
             source, target = f"{quoted(dataset)}.{quoted(table)}", f"{quoted(kept)}.{quoted(table)}"
             if _columns(con, dataset, table):
@@ -202,11 +202,19 @@ def _keep_older_tables(con: duckdb.DuckDBPyConnection, dataset: str, tables: lis
                 con.execute(f"drop table {source}")
             if _columns(con, kept, table):
                 rows[table] = con.execute(f"select count(*) from {target}").fetchall()[0][0]
+    return rows
+
+
+@contextmanager
+def _one_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block's statements commit together or not at all (dlt_sources sits below `warehouse.transaction`)."""
+    con.execute("begin transaction")
+    try:
+        yield
     except BaseException:
         con.execute("rollback")
         raise
     con.execute("commit")
-    return rows
 
 
 def _set_aside(con: duckdb.DuckDBPyConnection, dataset: str, table: str) -> int:
@@ -231,8 +239,7 @@ def carry_over_history(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str
         if not aside_columns:
             continue
         target, source = f"{quoted(dataset)}.{quoted(table)}", f"{quoted(dataset)}.{quoted(aside)}"
-        con.execute("begin transaction")
-        try:
+        with _one_transaction(con):
             if columns_now:
                 columns = ", ".join(quoted(c) for c in sorted(aside_columns & columns_now))
                 same_key = " and ".join(f"t.{quoted(c)} = o.{quoted(c)}" for c in key)
@@ -248,8 +255,4 @@ def carry_over_history(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str
                 con.execute(f"alter table {source} rename to {quoted(table)}")
                 if "_dlt_id" in aside_columns:
                     con.execute(f"alter table {target} alter column _dlt_id drop not null")
-        except BaseException:
-            con.execute("rollback")
-            raise
-        con.execute("commit")
     return carried

@@ -6,6 +6,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import pytest
 
 from privacy.retention import apply_retention, retention_rules
 from tests.conftest import run_cdp
@@ -165,15 +166,21 @@ def test_one_future_date_header_deletes_nothing_inside_the_window(nightly_run, c
         assert con.execute(inside, [as_of - timedelta(days=30)]).fetchall()[0][0] == held
 
 
-def test_grandchild_rows_go_with_their_parents_parent(tmp_path, monkeypatch):
-    """dlt nests lists of lists as `table__list__list`, linked to the child row above it, not to the root."""
+@pytest.fixture
+def carts_kept_ten_days(tmp_path, monkeypatch) -> datetime:
+    """A policy keeping the shop's carts (`raw_shop.carts`, by `created`) ten days; the source clock's day to record."""
     policy = tmp_path / "retention.yml"
     policy.write_text(
         "rules:\n  - {name: carts, source: shop, keep_days: 10,\n"
         "     tables: [{table: raw_shop.carts, timestamp: created}]}\n"
     )
     monkeypatch.setenv("CDP_RETENTION_FILE", str(policy))
-    as_of = datetime(2026, 6, 1, tzinfo=UTC)
+    return datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def test_grandchild_rows_go_with_their_parents_parent(carts_kept_ten_days: datetime):
+    """dlt nests lists of lists as `table__list__list`, linked to the child row above it, not to the root."""
+    as_of = carts_kept_ten_days
     with duckdb.connect() as con:
         con.execute("""
             create schema raw_shop;
@@ -198,16 +205,10 @@ def test_grandchild_rows_go_with_their_parents_parent(tmp_path, monkeypatch):
     assert kept == {"carts": ["new"], "carts__lines": ["new-1"], "carts__lines__options": ["new-1-a"]}
 
 
-def test_the_older_tables_an_upgrade_kept_lose_their_rows_past_the_window_too(tmp_path, monkeypatch):
+def test_the_older_tables_an_upgrade_kept_lose_their_rows_past_the_window_too(carts_kept_ten_days: datetime):
     """An upgrade keeps a source's older tables in `raw_<source>__before_upgrade` (dlt_sources/common/upgrade.py):
     personal data all the same, whose window does not stop while the user checks the reload."""
-    policy = tmp_path / "retention.yml"
-    policy.write_text(
-        "rules:\n  - {name: carts, source: shop, keep_days: 10,\n"
-        "     tables: [{table: raw_shop.carts, timestamp: created}]}\n"
-    )
-    monkeypatch.setenv("CDP_RETENTION_FILE", str(policy))
-    as_of = datetime(2026, 6, 1, tzinfo=UTC)
+    as_of = carts_kept_ten_days
     with duckdb.connect() as con:
         con.execute("""
             create schema raw_shop;
