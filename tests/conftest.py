@@ -91,12 +91,41 @@ SHARED_FIXTURES = {
 }
 
 
+# Modules running nights of their own, longest first (`--durations`): they start first, so that the workers end
+# together on short modules rather than one waiting for the other's last long module. The first two do not read the
+# session's night, so one worker runs them while the other makes it.
+LONGEST_FIRST = (
+    "tests/operations/test_lifeboat.py",
+    "tests/orchestration/test_dagster_ui.py",
+    "tests/orchestration/test_second_night.py",
+    "tests/orchestration/test_kill_points.py",
+    "tests/exports/test_holdouts.py",
+    "tests/exports/test_refusals.py",
+    "tests/privacy/test_analytics_copy.py",
+    "tests/privacy/test_retention.py",
+    "tests/privacy/test_hostile_input.py",
+    "tests/predictive/test_random_purchases.py",
+    "tests/exports/test_ad_audiences.py",
+    "tests/exports/test_mailchimp.py",
+    "tests/dbt/test_consent.py",
+    "tests/console/test_console_browser.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {module: place for place, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Each module runs whole on one worker (its module-scoped nights are made once), modules that share a session
-    fixture together. (xdist's own `loadgroup` marks do not group tests under pytest 9: it renames a test by a
-    private attribute that pytest 9 no longer reads.)"""
+    fixture together, in the order collected (`LONGEST_FIRST`), not xdist's most-tests-first. (xdist's own
+    `loadgroup` marks do not group tests under pytest 9: it renames a test by a private attribute that pytest 9 no
+    longer reads.)"""
     from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False
 
     class ByModule(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:

@@ -7,7 +7,15 @@ The base every domain library stands on; it imports no other package of the proj
 from warehouse.catalog import Table, column_names, has_table, quote, tables
 from warehouse.connection import connect, registered, transaction
 from warehouse.keys import keyed_hash, register_keyed_hash
-from warehouse.paths import REPO_ROOT, analytics_path, cdp_home, logs_dir, pipelines_dir, warehouse_path
+from warehouse.paths import (
+    REPO_ROOT,
+    analytics_path,
+    cdp_home,
+    dbt_runs_dir,
+    logs_dir,
+    pipelines_dir,
+    warehouse_path,
+)
 
 __all__ = [
     "REPO_ROOT",
@@ -16,6 +24,7 @@ __all__ = [
     "cdp_home",
     "column_names",
     "connect",
+    "dbt_runs_dir",
     "has_table",
     "keyed_hash",
     "logs_dir",

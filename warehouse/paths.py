@@ -31,6 +31,14 @@ def pipelines_dir() -> Path:
     return cdp_home() / "dlt"
 
 
+def dbt_runs_dir() -> Path:
+    """dbt's working folders for this home's builds, and its parse of the project kept between them: the parse names
+    this home's warehouse (the profile's path), so it serves this home's next build and no other home's."""
+    path = cdp_home() / "dbt"
+    path.mkdir(exist_ok=True)
+    return path
+
+
 def logs_dir() -> Path:
     path = cdp_home() / "logs"
     path.mkdir(exist_ok=True)

@@ -5,16 +5,19 @@ customer IDs it writes. Two `@dbt_assets` over the one project keep that order i
 """
 
 import contextlib
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from cdp_orchestration.transform.project import dbt_project
 from cdp_orchestration.transform.translator import CdpDbtTranslator
-from warehouse import logs_dir
+from warehouse import dbt_runs_dir, logs_dir
 
 # The models directly in models/intermediate/ feed identity; those of its customer/ folder (customer_360 by concern)
 # and of models/identity/ (web client IDs stitched to customers) read identity's customer ids, so they are built with
@@ -25,21 +28,31 @@ AFTER_IDENTITY = "path:models/identity path:models/intermediate/customer path:mo
 
 # The models' unit tests check the SQL, not the night's data: they run in `make test` (tests/dbt/test_unit_tests.py),
 # not each night, as dbt advises for production builds.
-NIGHTLY_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+NIGHTLY_BUILD = ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "none"]
+PARTIAL_PARSE = "partial_parse.msgpack"  # dbt's own file name for its parse of the project
 
 
 def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
-    """`dbt build` of the step's selection; dbt's own output goes to a log file under CDP_HOME, not the terminal."""
+    """`dbt build` of the step's selection; dbt's own output goes to a log file under CDP_HOME, not the terminal.
+
+    dbt parses only what changed since this home's last build: its parse is kept in the home, not in the project's
+    target folder, whose parse a night into another home (a test, a second installation) would have made."""
     log_file = logs_dir() / f"dbt-{context.run.run_id[:8]}-{context.op_def.name}.log"
     context.log.info(f"dbt build; its output is in {log_file}")
+    kept_parse = dbt_runs_dir() / PARTIAL_PARSE
+    target = Path(tempfile.mkdtemp(prefix=f"{context.op_def.name}-", dir=dbt_runs_dir()))
+    if kept_parse.exists():
+        shutil.copy(kept_parse, target / PARTIAL_PARSE)
     with log_file.open("a") as log, contextlib.redirect_stdout(log):
-        invocation = dbt.cli(NIGHTLY_BUILD, context=context)
+        invocation = dbt.cli(NIGHTLY_BUILD, context=context, target_path=target)
         try:
             yield from invocation.stream()
+            if (target / PARTIAL_PARSE).exists():
+                os.replace(target / PARTIAL_PARSE, kept_parse)
         finally:
             # Each invocation writes its own folder of compiled SQL and results (megabytes, sometimes quoting
-            # values) into dbt_project/target; once Dagster has read it, nothing needs it again.
-            shutil.rmtree(invocation.target_path, ignore_errors=True)
+            # values); once Dagster has read it, nothing needs it again.
+            shutil.rmtree(target, ignore_errors=True)
 
 
 def dbt_step(

@@ -145,7 +145,9 @@ def lifeboat(home_copy: Path, alerts: Receiver, tmp_path_factory: pytest.TempPat
         # A key that is blank once trimmed: the simulated Mailchimp answers 401 to every request.
         refusing = {"DESTINATIONS__MAILCHIMP__BASE_URL": f"{url}/3.0", "DESTINATIONS__MAILCHIMP__API_KEY": " "}
         refusing |= to_kept
-        boat.runs["refusing destination"] = run_cdp(kept, "run", extra_env=refusing)
+        # Only the step that meets the destination: the nights before ran the rest.
+        mailchimp = ("--select", 'key:"exports/mailchimp"')
+        boat.runs["refusing destination"] = run_cdp(kept, "run", *mailchimp, extra_env=refusing)
     boat.alerts["refusing destination"] = alerts.take("kept")
     boat.runs["status after a failed night"] = run_cdp(kept, "status")
     return boat
