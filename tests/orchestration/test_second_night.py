@@ -1,9 +1,11 @@
-"""Two nights on one state folder: IDs stay put, a new day loads only its changes, overrides hold."""
+"""Two nights on one state folder (the session's first, copied, and the next day's): IDs stay put, a new day loads
+only its changes, overrides hold."""
 
 from __future__ import annotations
 
 import csv
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,13 +57,9 @@ class TwoNights:
 
 
 @pytest.fixture(scope="module")
-def two_nights(tmp_path_factory: pytest.TempPathFactory) -> TwoNights:
-    home = tmp_path_factory.mktemp("two_nights")
-    overrides = home / "overrides.csv"
-    overrides.write_text("record_id_l,record_id_r,decision,reason,author\n")
-    env = {"CDP_PEOPLE": "200", "CDP_SEED": "3", "CDP_IDENTITY_OVERRIDES": str(overrides)}
-    first = run_cdp(home, "run", extra_env=env)
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+def two_nights(nightly_run: subprocess.CompletedProcess, home_copy: Path) -> TwoNights:
+    """The session's first night (on a copy of its home), then an analyst's overrides and the next day's night."""
+    home = home_copy
     before = assignments(home)
     records_before = person_records(home)
     # The analyst forces apart the two records of the first merged customer, and joins two strangers.
@@ -70,17 +68,18 @@ def two_nights(tmp_path_factory: pytest.TempPathFactory) -> TwoNights:
         by_customer.setdefault(customer, []).append(record)
     merged = next(records for records in by_customer.values() if len(records) >= 2)
     singles = [records[0] for records in by_customer.values() if len(records) == 1][:2]
-    with overrides.open("a", newline="") as handle:
+    overrides = home.parent / "overrides.csv"
+    with overrides.open("w", newline="") as handle:
         writer = csv.writer(handle)
+        writer.writerow(["record_id_l", "record_id_r", "decision", "reason", "author"])
         writer.writerow([merged[0], merged[1], "different", "test: not the same person", "tests"])
         writer.writerow([singles[0], singles[1], "same", "test: the same person", "tests"])
     advance_day(1, home=home)
-    second = run_cdp(home, "run", extra_env=env)
+    second = run_cdp(home, "run", extra_env={"CDP_IDENTITY_OVERRIDES": str(overrides)})
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     changed = {r for r, values in person_records(home).items() if records_before.get(r) != values}
-    return TwoNights(
-        home, before, assignments(home), merged, singles, rows_loaded(first.stdout), rows_loaded(second.stdout), changed
-    )
+    loaded_first, loaded_second = rows_loaded(nightly_run.stdout), rows_loaded(second.stdout)
+    return TwoNights(home, before, assignments(home), merged, singles, loaded_first, loaded_second, changed)
 
 
 def test_customer_ids_are_stable_across_nights(two_nights: TwoNights) -> None:
