@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-kill-matrix dev console bench lint clean
+.PHONY: run test test-scenarios test-kill-matrix dev console bench lint clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -16,9 +16,16 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	@$(BIN)/cdp run
 
-# One pytest worker per core; each test module runs whole on one worker (tests/conftest.py says how).
+# One pytest worker per core; each test module runs whole on one worker (tests/conftest.py says how). The long
+# scenarios (several nights of their own each: alerts and restore, campaign holdouts over seeds, a night through the
+# Dagster UI) run in test-scenarios; CI runs both.
+PYTEST := $(BIN)/python -m pytest -q --numprocesses logical
+
 test: $(STAMP) browser
-	@$(BIN)/python -m pytest -q --numprocesses logical
+	@$(PYTEST) -m "not long_scenario"
+
+test-scenarios: $(STAMP) browser
+	@$(PYTEST) -m long_scenario
 
 dev: $(STAMP)
 	@$(BIN)/cdp dev

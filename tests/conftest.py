@@ -92,8 +92,9 @@ SHARED_FIXTURES = {
 
 
 # Modules running nights of their own, longest first (`--durations`): they start first, so that the workers end
-# together on short modules rather than one waiting for the other's last long module. The first two do not read the
-# session's night, so one worker runs them while the other makes it.
+# together on short modules rather than one waiting for the other's last long module. Of the first two that each
+# make target runs, one does not read the session's night (the Dagster UI's, the refusals'): one worker runs it while
+# the other makes that night.
 LONGEST_FIRST = (
     "tests/operations/test_lifeboat.py",
     "tests/orchestration/test_dagster_ui.py",

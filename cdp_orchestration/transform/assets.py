@@ -49,6 +49,7 @@ def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
             yield from invocation.stream()
             if (target / PARTIAL_PARSE).exists():
                 os.replace(target / PARTIAL_PARSE, kept_parse)
+                kept_parse.chmod(0o600)  # as all under CDP_HOME; dbt wrote it over a copy of the project's own
         finally:
             # Each invocation writes its own folder of compiled SQL and results (megabytes, sometimes quoting
             # values); once Dagster has read it, nothing needs it again.

@@ -28,6 +28,8 @@ from simulator.campaigns import DEFAULT_EFFECTS
 from tests.conftest import SESSION_SEED, cdp_environment, plant_hash_key, run_night
 from tests.console.conftest import campaign_panel
 
+pytestmark = pytest.mark.long_scenario  # `make test-scenarios`, not `make test`
+
 # The seeds whose campaigns are measured besides the session's, with the session's hash key. The small campaigns
 # (abandoned carts: 2 to 5 emailed members in 300 people) seldom have anybody held out at the session's size and
 # control group: these seeds have twice the people and a 30 % control group, so that every campaign has both groups.

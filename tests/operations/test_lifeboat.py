@@ -23,6 +23,8 @@ from simulator import advance_day, running_simulator
 from tests.conftest import run_cdp, run_night
 from tests.operations.receiver import Receiver, receiver
 
+pytestmark = pytest.mark.long_scenario  # `make test-scenarios`, not `make test`
+
 # Shorter than the gap between two nights of this test: the stalled sources become news at once.
 STALL_WINDOW_HOURS = "0.005"
 

@@ -19,6 +19,8 @@ from playwright.sync_api import sync_playwright
 
 from tests.conftest import REPO_ROOT
 
+pytestmark = pytest.mark.long_scenario  # `make test-scenarios`, not `make test`
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Flags for a headless Chromium on a machine with no network but loopback.
 CHROMIUM_FLAGS = [

@@ -153,14 +153,12 @@ def assert_whole(home: Path) -> None:
     assert_nothing_lost(home)
 
 
-@pytest.mark.slow
 def test_nights_killed_at_representative_points_end_whole_when_run_again(second_day: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     kill_and_rerun(second_day, REPRESENTATIVE, home)
     assert_whole(home)
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(not FULL_MATRIX, reason="the full kill matrix runs with make test-kill-matrix")
 @pytest.mark.parametrize("point", list(POINTS))
 def test_a_night_killed_at_a_point_ends_whole_when_run_again(second_day: Path, point: str, tmp_path: Path) -> None:

@@ -134,3 +134,11 @@ def test_an_incremental_night_loads_only_the_days_changes(two_nights: TwoNights)
     assert set(first) == set(second) == {"shopify", "square", "hubspot", "web"}
     # A simulated day touches a few percent of the sources' records.
     assert all(0 < second[source] < first[source] / 4 for source in first), (first, second)
+
+
+def test_a_nights_second_dbt_step_does_not_parse_the_project_again(two_nights: TwoNights) -> None:
+    """dbt keeps a home's parse of the project between its builds: the marts' build of the second night reads the
+    parse the night's first build made, in a home that is a copy of another (it parsed the whole project again,
+    twice a night, when it was given a parse made for another home's warehouse)."""
+    marts_log = max((two_nights.home / "logs").glob("dbt-*-dbt_marts.log"), key=lambda log: log.stat().st_mtime)
+    assert "Unable to do partial parsing" not in marts_log.read_text(), marts_log.read_text()[:500]

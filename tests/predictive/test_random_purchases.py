@@ -19,7 +19,6 @@ def random_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-@pytest.mark.slow
 def test_the_gate_refuses_predictions_that_do_not_beat_their_baselines(random_night: Path) -> None:
     churn = json.loads((random_night / "predictive" / "churn_probability" / "card.json").read_text())
     print(f"\nchurn on random purchases: {churn['withheld_reason']}; backtest {churn['comparison']}")
