@@ -91,10 +91,10 @@ SHARED_FIXTURES = {
 }
 
 
-# Modules running nights of their own, longest first (`--durations`): they start first, so that the workers end
-# together on short modules rather than one waiting for the other's last long module. Of the first two that each
-# make target runs, one does not read the session's night (the Dagster UI's, the refusals'): one worker runs it while
-# the other makes that night.
+# The longest modules (most of them run nights of their own), longest first as `--durations` measured them: they
+# start first, so that the workers end together on short modules rather than one waiting for the other's last long
+# module. Of the first two that each make target runs, one does not read the session's night (the Dagster UI's, the
+# refusals'): one worker runs it while the other makes that night.
 LONGEST_FIRST = (
     "tests/operations/test_lifeboat.py",
     "tests/orchestration/test_dagster_ui.py",
@@ -114,6 +114,7 @@ LONGEST_FIRST = (
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`LONGEST_FIRST` first, the other modules after them in their collected order."""
     rank = {module: place for place, module in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 

@@ -39,8 +39,9 @@ def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
     target folder, whose parse a night into another home (a test, a second installation) would have made."""
     log_file = logs_dir() / f"dbt-{context.run.run_id[:8]}-{context.op_def.name}.log"
     context.log.info(f"dbt build; its output is in {log_file}")
-    kept_parse = dbt_runs_dir() / PARTIAL_PARSE
-    target = Path(tempfile.mkdtemp(prefix=f"{context.op_def.name}-", dir=dbt_runs_dir()))
+    runs = dbt_runs_dir()
+    kept_parse = runs / PARTIAL_PARSE
+    target = Path(tempfile.mkdtemp(prefix=f"{context.op_def.name}-", dir=runs))
     if kept_parse.exists():
         shutil.copy(kept_parse, target / PARTIAL_PARSE)
     with log_file.open("a") as log, contextlib.redirect_stdout(log):

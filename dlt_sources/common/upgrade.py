@@ -55,13 +55,16 @@ def rows_kept(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     reads them: a night names them until they are dropped, so orders a source no longer serves are not lost
     unnoticed."""
     tables = con.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+        """select schema_name, table_name from duckdb_tables()
+           where database_name = current_database() and ends_with(schema_name, ?)
+             and not starts_with(table_name, '_dlt_')
+           order by all""",
+        [KEPT_SCHEMA_SUFFIX],
     ).fetchall()
     rows: dict[str, int] = {}
-    for schema, table in sorted(tables):
-        if schema.endswith(KEPT_SCHEMA_SUFFIX) and not table.startswith("_dlt_"):
-            (count,) = con.execute(f"select count(*) from {quoted(schema)}.{quoted(table)}").fetchone() or (0,)
-            rows[schema] = rows.get(schema, 0) + count
+    for schema, table in tables:
+        (count,) = con.execute(f"select count(*) from {quoted(schema)}.{quoted(table)}").fetchone()
+        rows[schema] = rows.get(schema, 0) + count
     return rows
 
 
