@@ -1,0 +1,127 @@
+"""Apache Spark beside the DuckDB warehouse (`CDP_ENGINE=spark`, CONTRACT §8): the session's settings, and, for now,
+a DuckDB warehouse's source tables copied to parquet that Spark reads as tables of the same names.
+
+Everything Spark keeps lives under `$CDP_HOME/spark/`: its warehouse of dbt's tables (`warehouse/`), the Hive
+metastore (`metastore/`, an embedded Derby database that names those tables across processes), its scratch space and
+the copied sources (`raw/<schema>/<table>/`). dlt's filesystem landing replaces the copy in a later part.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from warehouse.paths import cdp_home
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+# DuckDB types whose parquet form Spark cannot read (or reads as bytes): copied as text or a wider number.
+_AS_TEXT = ("JSON", "UUID", "TIME", "INTERVAL", "BIT", "BLOB")
+_AS_DECIMAL = ("HUGEINT", "UHUGEINT", "UBIGINT")
+
+
+def engine() -> str:
+    """`duckdb` (the default) or `spark`: the engine dbt builds the models on."""
+    return os.environ.get("CDP_ENGINE", "duckdb").strip().lower() or "duckdb"
+
+
+def spark_dir(home: Path | None = None) -> Path:
+    path = (home or cdp_home()) / "spark"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def session_settings(home: Path | None = None) -> dict[str, str]:
+    """The Spark settings of a CDP home; `dbt_project/profiles.yml`'s `spark` output states the same ones.
+
+    `local[2]` by default: a cluster's master URL (`spark://host:7077`, `yarn`, `k8s://…`) and its resources come from
+    `CDP_SPARK_MASTER`, `CDP_SPARK_DRIVER_MEMORY` and `CDP_SPARK_SHUFFLE_PARTITIONS`; on a cluster the warehouse and
+    raw folders must be on storage every executor reads (`CDP_SPARK_DIR`: an HDFS or object-store URL)."""
+    local = spark_dir(home)
+    root = os.environ.get("CDP_SPARK_DIR") or str(local)
+    return {
+        "spark.master": os.environ.get("CDP_SPARK_MASTER", "local[2]"),
+        "spark.app.name": "cdp",
+        "spark.driver.memory": os.environ.get("CDP_SPARK_DRIVER_MEMORY", "1g"),
+        # Spark's default of 200 shuffle partitions is 200 tasks per join on a few thousand rows.
+        "spark.sql.shuffle.partitions": os.environ.get("CDP_SPARK_SHUFFLE_PARTITIONS", "4"),
+        "spark.sql.session.timeZone": "UTC",
+        # dbt-spark sets it too: invalid casts give NULL as in Spark 3 (DuckDB's try_cast), not an error.
+        "spark.sql.ansi.enabled": "false",
+        "spark.sql.warehouse.dir": f"{root}/warehouse",
+        "spark.sql.catalogImplementation": "hive",
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={local}/metastore;create=true",
+        # derby.log and the Hive scratch folders go under the home, never the working directory.
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={local}",
+        "spark.hadoop.hive.exec.scratchdir": f"{local}/scratch",
+        "spark.hadoop.hive.exec.local.scratchdir": f"{local}/scratch",
+        "spark.local.dir": f"{local}/tmp",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+    }
+
+
+def session(home: Path | None = None) -> SparkSession:
+    """The process's Spark session for `home` (created on first use; later calls return the same one)."""
+    import sys
+
+    from pyspark.sql import SparkSession
+
+    # Python UDFs run in worker processes of this environment, not whatever `python3` is first on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in session_settings(home).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def copy_sources(
+    spark: SparkSession, tables: Iterable[tuple[str, str]], warehouse: Path, home: Path | None = None
+) -> list[str]:
+    """Copies each `(schema, table)` of the DuckDB file `warehouse` that exists there to parquet under
+    `$CDP_HOME/spark/raw/<schema>/<table>/` and (re)registers it in Spark as `<schema>.<table>`; returns the names
+    copied. Tables missing from DuckDB are left missing on Spark too (dbt's optional sources stand in for them)."""
+    raw = spark_dir(home) / "raw"
+    copied = []
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for schema, table, column, data_type in con.execute(
+            "select table_schema, table_name, column_name, data_type from information_schema.columns "
+            "order by table_schema, table_name, ordinal_position"
+        ).fetchall():
+            columns.setdefault((schema, table), []).append((column, data_type))
+        for schema, table in sorted(set(tables)):
+            if (schema, table) not in columns:
+                continue
+            folder = raw / schema / table
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True, mode=0o700)
+            select = ", ".join(_readable(column, data_type) for column, data_type in columns[(schema, table)])
+            con.execute(
+                f'copy (select {select} from "{schema}"."{table}") to \'{folder}/data.parquet\' (format parquet)'
+            )
+            spark.sql(f"create database if not exists `{schema}`")
+            spark.sql(f"drop table if exists `{schema}`.`{table}`")
+            spark.sql(f"create table `{schema}`.`{table}` using parquet location '{folder}'")
+            copied.append(f"{schema}.{table}")
+    finally:
+        con.close()
+    return copied
+
+
+def _readable(column: str, data_type: str) -> str:
+    quoted = '"' + column.replace('"', '""') + '"'
+    if data_type.upper().startswith(_AS_TEXT):
+        return f"cast({quoted} as varchar) as {quoted}"
+    if data_type.upper() in _AS_DECIMAL:
+        return f"cast({quoted} as decimal(38, 0)) as {quoted}"
+    return quoted
