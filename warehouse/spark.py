@@ -8,6 +8,7 @@ the copied sources (`raw/<schema>/<table>/`). dlt's filesystem landing replaces 
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Iterable
@@ -80,6 +81,8 @@ def session(home: Path | None = None) -> SparkSession:
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    # PySpark logs each failed statement with its whole JVM stack trace; the caller (dbt) reports the error itself.
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     return spark
 
 

@@ -35,5 +35,5 @@
 
 {#- ISO date string (YYYY-MM-DD) or NULL for impossible and placeholder dates. -#}
 {% macro normalize_date(column) -%}
-    cdp_normalize_date(cast({{ column }} as varchar))
+    cdp_normalize_date(cast({{ column }} as string))
 {%- endmacro %}

@@ -9,7 +9,7 @@
     {%- else -%}
         select
         {%- for name, data_type in columns.items() %}
-            cast(null as {{ data_type }}) as {{ adapter.quote(name) if name == 'default' else name }}{{ ',' if not loop.last }}
+            cast(null as {{ sql_type(data_type) }}) as {{ adapter.quote(name) if name == 'default' else name }}{{ ',' if not loop.last }}
         {%- endfor %}
         where false
     {%- endif -%}

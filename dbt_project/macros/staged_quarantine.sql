@@ -11,13 +11,13 @@ source as (
     select * from {{ relation }}
     {%- else -%}
     select
-        cast(null as varchar) as entity,
-        cast(null as varchar) as source_record_id,
-        cast(null as varchar) as disposition,
-        cast(null as varchar) as reason,
-        cast(null as varchar) as payload,
-        cast(null as varchar) as _dlt_load_id,
-        cast(null as varchar) as _dlt_id
+        cast(null as string) as entity,
+        cast(null as string) as source_record_id,
+        cast(null as string) as disposition,
+        cast(null as string) as reason,
+        cast(null as string) as payload,
+        cast(null as string) as _dlt_load_id,
+        cast(null as string) as _dlt_id
     where false
     {%- endif %}
 
@@ -28,7 +28,7 @@ renamed as (
     select
         '{{ source_name }}' as source_system,
         entity,
-        cast(source_record_id as varchar) as source_record_id,
+        cast(source_record_id as string) as source_record_id,
         disposition,
         reason,
         payload,

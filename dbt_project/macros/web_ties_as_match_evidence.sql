@@ -17,7 +17,7 @@
         insert into {{ target }} by name
         select
             record_id as record_id_l,
-            cast(null as varchar) as record_id_r,
+            cast(null as string) as record_id_r,
             cast(null as double) as match_weight,
             1.0 as match_probability,
             client_id,

@@ -49,7 +49,7 @@ unioned as (
         order_id as source_order_id,
         product_name,
         variant_name,
-        cast(null as varchar) as sku,
+        cast(null as string) as sku,
         quantity,
         unit_price,
         coalesce(line_amount, quantity * unit_price) as line_amount

@@ -71,7 +71,7 @@ unioned as (
         case when customer_id is not null then 'shopify:' || customer_id end as customer_record_id,
         email,
         'online' as channel,
-        cast(null as varchar) as store_id,
+        cast(null as string) as store_id,
         case
             when cancelled_at is not null then 'cancelled'
             when financial_status in ('refunded', 'voided') then 'refunded'
@@ -92,7 +92,7 @@ unioned as (
         'square' as source_system,
         square_orders.order_id as source_order_id,
         case when square_orders.customer_id is not null then 'square:' || square_orders.customer_id end,
-        cast(null as varchar) as email,
+        cast(null as string) as email,
         'in_store' as channel,
         square_orders.location_id as store_id,
         case square_orders.order_state
@@ -101,7 +101,7 @@ unioned as (
             when 'CANCELLED' then 'cancelled'
             else 'open'
         end as status,
-        cast(null as varchar) as shipping_country,
+        cast(null as string) as shipping_country,
         square_orders.total_amount,
         square_orders.currency,
         square_orders.created_at as ordered_at,

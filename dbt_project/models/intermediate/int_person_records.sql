@@ -31,7 +31,7 @@ unioned as (
         email,
         email_key,
         phone,
-        cast(null as varchar) as date_of_birth,
+        cast(null as string) as date_of_birth,
         address,
         city,
         postcode,
@@ -98,7 +98,7 @@ select
     postcode,
     country,
     -- no source sends gender today; the column keeps the schema stable for one that does
-    cast(null as varchar) as gender,
+    cast(null as string) as gender,
     created_at,
     updated_at,
     load_id

@@ -15,7 +15,7 @@ final as (
     select
         run_id,
         {% if var('as_of') -%}
-        cast('{{ var("as_of") }}' as timestamptz) as as_of_at,
+        cast('{{ var("as_of") }}' as {{ sql_type('timestamptz') }}) as as_of_at,
         'var' as as_of_origin
         {%- else -%}
         observed_at as as_of_at,

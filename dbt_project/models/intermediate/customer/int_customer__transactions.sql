@@ -78,7 +78,7 @@ select
     monetary_score,
     case
         when recency_score is not null then
-            cast(recency_score as varchar) || cast(frequency_score as varchar) || cast(monetary_score as varchar)
+            cast(recency_score as string) || cast(frequency_score as string) || cast(monetary_score as string)
     end as rfm_cell,
     case when order_count > 0 then cast(online_order_count as double) / order_count end as online_share,
     case when order_count > 0 then cast(in_store_order_count as double) / order_count end as in_store_share

@@ -95,7 +95,7 @@ session_customers as (
 select
     numbered.event_id,
     numbered.client_id,
-    numbered.client_id || ':' || cast(cast({{ epoch_seconds('sessions.session_started_at') }} as bigint) as varchar)
+    numbered.client_id || ':' || cast(cast({{ epoch_seconds('sessions.session_started_at') }} as bigint) as string)
         as session_id,
     coalesce(identified.customer_id, session_customers.customer_id, links.customer_id) as customer_id,
     case

@@ -16,7 +16,7 @@ renamed as (
     select
 
         ----------  ids
-        cast(id as varchar) as contact_id,
+        cast(id as string) as contact_id,
 
         ----------  person
         {{ clean_name('firstname') }} as first_name,

@@ -31,8 +31,8 @@ renamed as (
     select
 
         ----------  ids
-        cast(source.id as varchar) as email_event_id,
-        cast(source.email_campaign_id as varchar) as email_campaign_id,
+        cast(source.id as string) as email_event_id,
+        cast(source.email_campaign_id as string) as email_campaign_id,
 
         ----------  strings
         upper(source.type) as event_type,

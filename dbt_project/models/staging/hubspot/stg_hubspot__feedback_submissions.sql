@@ -18,7 +18,7 @@ contacts as (
 
     select
         _dlt_parent_id,
-        min(cast(value as varchar)) as contact_id
+        min(cast(value as string)) as contact_id
     from ({{ optional_source('hubspot', 'feedback_submissions__associated_contacts_ids', {
         'value': 'varchar', '_dlt_parent_id': 'varchar',
     }) }}) as associated
@@ -31,9 +31,9 @@ renamed as (
     select
 
         ----------  ids
-        cast(source.id as varchar) as submission_id,
+        cast(source.id as string) as submission_id,
         contacts.contact_id,
-        cast(source.hs_survey_id as varchar) as survey_id,
+        cast(source.hs_survey_id as string) as survey_id,
 
         ----------  strings
         upper(source.hs_survey_type) as survey_type,

@@ -20,8 +20,8 @@ tickets as (
 renamed as (
 
     select distinct
-        cast(tickets.id as varchar) as ticket_id,
-        cast(source.value as varchar) as contact_id
+        cast(tickets.id as string) as ticket_id,
+        cast(source.value as string) as contact_id
     from source
     inner join tickets on source._dlt_parent_id = tickets._dlt_id
 

@@ -11,7 +11,7 @@ renamed as (
     select
 
         ----------  ids
-        cast(id as varchar) as ticket_id,
+        cast(id as string) as ticket_id,
         _dlt_id as dlt_id,
 
         ----------  strings

@@ -26,8 +26,8 @@ renamed as (
     select
 
         ----------  ids
-        cast(checkouts.id as varchar) || ':' || cast(source._dlt_list_idx as varchar) as checkout_line_id,
-        cast(checkouts.id as varchar) as checkout_id,
+        cast(checkouts.id as string) || ':' || cast(source._dlt_list_idx as string) as checkout_line_id,
+        cast(checkouts.id as string) as checkout_id,
         {{ shopify_id('source.product__id') }} as product_id,
         {{ shopify_id('source.variant__id') }} as variant_id,
         source.sku,

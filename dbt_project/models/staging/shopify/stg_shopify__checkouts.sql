@@ -11,7 +11,7 @@ renamed as (
     select
 
         ----------  ids
-        cast(id as varchar) as checkout_id,
+        cast(id as string) as checkout_id,
         {{ shopify_id('customer__id') }} as customer_id,
 
         ----------  strings

@@ -28,7 +28,7 @@ renamed as (
 
         ----------  ids
         {{ shopify_id('source.id') }} as address_id,
-        cast(customers.id as varchar) as customer_id,
+        cast(customers.id as string) as customer_id,
 
         ----------  strings
         source.address1 as address,

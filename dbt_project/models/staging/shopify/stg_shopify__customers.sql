@@ -16,7 +16,7 @@ renamed as (
     select
 
         ----------  ids (the numeric ID of the customer's global ID, as the loader keeps it)
-        cast(id as varchar) as customer_id,
+        cast(id as string) as customer_id,
 
         ----------  person
         {{ clean_name('first_name') }} as first_name,

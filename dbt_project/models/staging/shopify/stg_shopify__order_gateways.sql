@@ -20,7 +20,7 @@ orders as (
 renamed as (
 
     select
-        cast(orders.id as varchar) as order_id,
+        cast(orders.id as string) as order_id,
         lower(source.value) as gateway,
         source._dlt_list_idx as gateway_position
     from source

@@ -22,7 +22,7 @@ renamed as (
 
         ----------  ids
         {{ shopify_id('source.id') }} as order_line_id,
-        cast(orders.id as varchar) as order_id,
+        cast(orders.id as string) as order_id,
         {{ shopify_id('source.product__id') }} as product_id,
         {{ shopify_id('source.variant__id') }} as variant_id,
         source.sku,

@@ -26,7 +26,7 @@ renamed as (
 
         ----------  ids
         coalesce({{ shopify_id('source.id') }}, source._dlt_id) as shipping_line_id,
-        cast(orders.id as varchar) as order_id,
+        cast(orders.id as string) as order_id,
 
         ----------  strings
         source.title,

@@ -11,7 +11,7 @@ renamed as (
     select
 
         ----------  ids
-        cast(id as varchar) as order_id,
+        cast(id as string) as order_id,
         {{ shopify_id('customer__id') }} as customer_id,
         name as order_name,
         _dlt_id as dlt_id,

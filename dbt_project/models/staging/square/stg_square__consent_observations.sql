@@ -18,7 +18,7 @@ renamed as (
     select
 
         ----------  ids
-        cast(customer_id as varchar) as customer_id,
+        cast(customer_id as string) as customer_id,
 
         ----------  consent
         cast(email_unsubscribed as boolean) as is_email_unsubscribed,

@@ -16,7 +16,7 @@ renamed as (
     select
 
         ----------  ids
-        cast(id as varchar) as customer_id,
+        cast(id as string) as customer_id,
 
         ----------  person
         {{ clean_name('given_name') }} as first_name,

@@ -17,9 +17,9 @@ renamed as (
     select
 
         ----------  ids
-        cast(id as varchar) as loyalty_account_id,
-        cast(program_id as varchar) as loyalty_program_id,
-        cast(customer_id as varchar) as customer_id,
+        cast(id as string) as loyalty_account_id,
+        cast(program_id as string) as loyalty_program_id,
+        cast(customer_id as string) as customer_id,
         _dlt_id as dlt_id,
 
         ----------  strings

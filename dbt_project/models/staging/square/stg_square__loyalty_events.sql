@@ -22,9 +22,9 @@ renamed as (
     select
 
         ----------  ids
-        cast(id as varchar) as loyalty_event_id,
-        cast(loyalty_account_id as varchar) as loyalty_account_id,
-        cast(location_id as varchar) as location_id,
+        cast(id as string) as loyalty_event_id,
+        cast(loyalty_account_id as string) as loyalty_account_id,
+        cast(location_id as string) as location_id,
         coalesce(
             {{ column_or_null(source_relation, 'accumulate_points__order_id') }},
             {{ column_or_null(source_relation, 'redeem_reward__order_id') }}

@@ -21,8 +21,8 @@ renamed as (
     select
 
         ----------  ids
-        cast(source.id as varchar) as reward_tier_id,
-        cast(programs.id as varchar) as loyalty_program_id,
+        cast(source.id as string) as reward_tier_id,
+        cast(programs.id as string) as loyalty_program_id,
 
         ----------  strings
         source.name as reward_name,

@@ -21,7 +21,7 @@ events as (
 renamed as (
 
     select
-        cast(events.id as varchar) as event_id,
+        cast(events.id as string) as event_id,
         cast(source._dlt_list_idx as integer) as line_position,
         {{ regexp_extract_group('source.variant__product__id', "'([0-9]+)$'") }} as product_ref,
         trim(source.variant__product__title) as product_name,

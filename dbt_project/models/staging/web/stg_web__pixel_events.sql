@@ -49,8 +49,8 @@ renamed as (
     select
 
         ----------  ids
-        cast(source.id as varchar) as event_id,
-        cast(source.client_id as varchar) as client_id,
+        cast(source.id as string) as event_id,
+        cast(source.client_id as string) as client_id,
         {{ regexp_extract_group(column['customer__id'], "'([0-9]+)$'") }} as logged_in_customer_ref,
         {{ regexp_extract_group(column['data__checkout__order__customer__id'], "'([0-9]+)$'") }}
             as checkout_customer_ref,
