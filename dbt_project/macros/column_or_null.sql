@@ -6,7 +6,7 @@
         {%- if column_name | lower in columns -%}
             {{ column_name }}
         {%- else -%}
-            cast(null as {{ data_type }})
+            cast(null as {{ sql_type(data_type) }})
         {%- endif -%}
     {%- else -%}
         {{ column_name }}

@@ -4,7 +4,6 @@
     detractors themselves). One place for the rule, so a new segment is covered without a line of its own. -#}
 {% macro leave_out_detractors() -%}
     {%- if model.config.meta.get('promotional', true) -%}
-        delete from {{ this }}
-        where customer_id in (select customer_id from {{ ref('customer_360') }} where is_detractor)
+        {{ replace_rows(this, 'customer_id in (select customer_id from ' ~ ref('customer_360') ~ ' where is_detractor)') }}
     {%- endif -%}
 {%- endmacro %}

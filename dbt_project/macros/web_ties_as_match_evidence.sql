@@ -13,8 +13,7 @@
                 "identity.match_evidence is missing, so the web ties of " ~ evidence ~ " cannot be recorded: "
                 ~ "run the identity step (cdp run) before building the web client evidence") }}
         {%- endif -%}
-        delete from {{ target }} where client_id is not null;
-        insert into {{ target }} by name
+        {%- set ties -%}
         select
             record_id as record_id_l,
             cast(null as string) as record_id_r,
@@ -27,5 +26,7 @@
             events
         from {{ evidence }}
         where record_id is not null
+        {%- endset -%}
+        {{ replace_rows(target, 'client_id is not null', ties) }}
     {%- endif -%}
 {%- endmacro %}

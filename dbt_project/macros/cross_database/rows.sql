@@ -32,3 +32,47 @@ where first_row_rank = 1
 {% macro default__latest_by(value, order_key, where) -%}
     max_by({{ value }}, case when {{ where }} then {{ order_key }} end)
 {%- endmacro %}
+
+{#- Aggregate: `value` of the row with the lowest `order_keys` (a list of columns, compared in order: the first
+    event of a group, ties broken by the next key). -#}
+{% macro earliest_by(value, order_keys) -%}
+    {{ return(adapter.dispatch('earliest_by')(value, order_keys)) }}
+{%- endmacro %}
+
+{% macro default__earliest_by(value, order_keys) -%}
+    min_by({{ value }}, struct({{ order_keys | join(', ') }}))
+{%- endmacro %}
+
+{#- How a fact table that grows each night is materialized: incremental where the engine can delete the rows it
+    replaces (DuckDB's delete+insert); a whole table where it cannot (Spark's plain parquet tables have no DELETE or
+    MERGE without Delta or Iceberg), which is what a full refresh builds anyway. -#}
+{% macro growing_fact_materialization() -%}
+    {{ return(adapter.dispatch('growing_fact_materialization')()) }}
+{%- endmacro %}
+
+{% macro default__growing_fact_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
+{#- A post-hook's edit of a table in place: deletes the rows of `relation` where `condition` holds and, when given,
+    adds the rows of `insert_sql` (a select naming its columns as the relation's; one it leaves out is NULL). -#}
+{% macro replace_rows(relation, condition, insert_sql=none) -%}
+    {{ return(adapter.dispatch('replace_rows')(relation, condition, insert_sql)) }}
+{%- endmacro %}
+
+{% macro default__replace_rows(relation, condition, insert_sql) -%}
+    delete from {{ relation }} where {{ condition }}
+    {%- if insert_sql %};
+        insert into {{ relation }} by name
+        {{ insert_sql }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Aggregate: the values of a group as a list in `order_by` order (a list of `expression [asc|desc]`, nulls last). -#}
+{% macro ordered_list(value, order_by) -%}
+    {{ return(adapter.dispatch('ordered_list')(value, order_by)) }}
+{%- endmacro %}
+
+{% macro default__ordered_list(value, order_by) -%}
+    array_agg({{ value }} order by {{ order_by | join(', ') }})
+{%- endmacro %}

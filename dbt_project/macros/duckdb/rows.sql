@@ -12,3 +12,11 @@ qualify row_number() over (partition by {{ partition_by }} order by {{ order_by 
 {% macro duckdb__latest_by(value, order_key, where) -%}
     max_by({{ value }}, {{ order_key }}) filter (where {{ where }})
 {%- endmacro %}
+
+{% macro duckdb__earliest_by(value, order_keys) -%}
+    arg_min({{ value }}, ({{ order_keys | join(', ') }}))
+{%- endmacro %}
+
+{% macro duckdb__growing_fact_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}

@@ -11,7 +11,7 @@ select
     count(*) as events,
     min(occurred_at) as first_tied_at,
     max(occurred_at) as last_tied_at,
-    arg_min(event_id, (occurred_at, event_id)) as first_event_id,
-    arg_min(record_id, (occurred_at, event_id)) as record_id
+    {{ earliest_by('event_id', ['occurred_at', 'event_id']) }} as first_event_id,
+    {{ earliest_by('record_id', ['occurred_at', 'event_id']) }} as record_id
 from {{ ref('web_identified_events') }}
 group by client_id, customer_id, match_type

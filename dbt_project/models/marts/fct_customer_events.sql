@@ -2,7 +2,7 @@
 -- Incremental on the event's load id; events of records that moved to another customer are rebuilt too.
 {{
     config(
-        materialized='incremental',
+        materialized=growing_fact_materialization(),
         unique_key='event_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns'

@@ -1,7 +1,7 @@
 -- One row per order line of any channel, with its customer and product. Incremental like fct_orders.
 {{
     config(
-        materialized='incremental',
+        materialized=growing_fact_materialization(),
         unique_key='order_line_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns'

@@ -2,7 +2,7 @@
 -- customer changed (identity merges and splits) is rebuilt too, so a full refresh gives the same table.
 {{
     config(
-        materialized='incremental',
+        materialized=growing_fact_materialization(),
         unique_key='order_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns'

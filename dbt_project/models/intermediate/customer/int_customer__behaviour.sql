@@ -120,9 +120,10 @@ not_bought as (
 
     select
         recently_viewed.customer_id,
-        array_agg(
-            recently_viewed.product_name order by recently_viewed.last_viewed_at desc, recently_viewed.product_name
-        ) as viewed_not_bought_products
+        {{ ordered_list(
+            'recently_viewed.product_name',
+            ['recently_viewed.last_viewed_at desc', 'recently_viewed.product_name']
+        ) }} as viewed_not_bought_products
     from recently_viewed
     left join order_lines
         on recently_viewed.customer_id = order_lines.customer_id
