@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 # DuckDB types whose parquet form Spark cannot read (or reads as bytes): copied as text or a wider number.
-_AS_TEXT = ("JSON", "UUID", "TIME", "INTERVAL", "BIT", "BLOB")
+_AS_TEXT = {"JSON", "UUID", "TIME", "TIME WITH TIME ZONE", "INTERVAL", "BIT", "BLOB"}
 _AS_DECIMAL = ("HUGEINT", "UHUGEINT", "UBIGINT")
 
 
@@ -123,7 +123,7 @@ def copy_sources(
 
 def _readable(column: str, data_type: str) -> str:
     quoted = '"' + column.replace('"', '""') + '"'
-    if data_type.upper().startswith(_AS_TEXT):
+    if data_type.upper() in _AS_TEXT:
         return f"cast({quoted} as varchar) as {quoted}"
     if data_type.upper() in _AS_DECIMAL:
         return f"cast({quoted} as decimal(38, 0)) as {quoted}"

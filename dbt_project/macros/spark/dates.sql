@@ -1,7 +1,7 @@
 {#- Spark SQL's forms of macros/cross_database/dates.sql (make_date is its spelling too). -#}
 
 {% macro spark__iso_day_of_week(column) -%}
-    extract(dayofweek_iso from {{ column }})
+    cast(extract(dayofweek_iso from {{ column }}) as bigint)
 {%- endmacro %}
 
 {#- Seconds with their fraction, a double as DuckDB's epoch(). -#}

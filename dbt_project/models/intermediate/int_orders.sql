@@ -170,7 +170,7 @@ select
     ordered_at,
     ordered_at_local,
     cast(ordered_at_local as date) as ordered_local_date,
-    extract(hour from ordered_at_local) as ordered_local_hour,
+    cast(extract(hour from ordered_at_local) as bigint) as ordered_local_hour,
     {{ iso_day_of_week('ordered_at_local') }} as ordered_local_day_of_week,
     updated_at,
     load_id

@@ -33,8 +33,8 @@ this_year as (
 
     select
         *,
-        extract(month from birth_date) as birth_month,
-        extract(day from birth_date) as birth_day,
+        cast(extract(month from birth_date) as bigint) as birth_month,
+        cast(extract(day from birth_date) as bigint) as birth_day,
         {{ birthday_in_year('extract(year from as_of_date)', 'extract(month from birth_date)',
                             'extract(day from birth_date)') }} as birthday_this_year
     from birth_dates
@@ -57,10 +57,12 @@ select
     customer_id,
     birth_date,
     -- whole years: one less while this year's birthday is still to come
-    extract(year from as_of_date) - extract(year from birth_date)
-    - case when birthday_this_year > as_of_date then 1 else 0 end as age,
+    cast(
+        extract(year from as_of_date) - extract(year from birth_date)
+        - case when birthday_this_year > as_of_date then 1 else 0 end
+    as bigint) as age,
     birth_month,
     birth_day,
     next_birthday,
-    {{ dbt.datediff('as_of_date', 'next_birthday', 'day') | trim }} as days_to_next_birthday
+    cast({{ dbt.datediff('as_of_date', 'next_birthday', 'day') | trim }} as bigint) as days_to_next_birthday
 from next_birthdays

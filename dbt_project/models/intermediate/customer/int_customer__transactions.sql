@@ -37,9 +37,9 @@ rfm as (
 
     select
         customer_id,
-        ntile(5) over (order by last_order_at, customer_id) as recency_score,
-        ntile(5) over (order by order_count, last_order_at, customer_id) as frequency_score,
-        ntile(5) over (order by total_spend_reporting, last_order_at, customer_id) as monetary_score
+        cast(ntile(5) over (order by last_order_at, customer_id) as bigint) as recency_score,
+        cast(ntile(5) over (order by order_count, last_order_at, customer_id) as bigint) as frequency_score,
+        cast(ntile(5) over (order by total_spend_reporting, last_order_at, customer_id) as bigint) as monetary_score
     from order_stats
 
 ),
