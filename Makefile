@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-scenarios test-kill-matrix dev console bench lint clean
+.PHONY: run test test-scenarios test-spark test-kill-matrix dev console bench lint clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -21,11 +21,16 @@ run: $(STAMP)
 # Dagster UI) run in test-scenarios; CI runs both.
 PYTEST := $(BIN)/python -m pytest -q --numprocesses logical
 
-test: $(STAMP) browser
-	@$(PYTEST) -m "not long_scenario"
+test: $(STAMP) browser java
+	@$(PYTEST) -m "not long_scenario and not spark"
 
 test-scenarios: $(STAMP) browser
 	@$(PYTEST) -m long_scenario
+
+# The dbt project built on a local Spark (local[2]) from the session's night, its marts compared with DuckDB's
+# (CDP_ENGINE=spark, tests/spark). One worker: Spark takes both cores itself.
+test-spark: $(STAMP) java
+	@nice $(BIN)/python -m pytest -q -m spark tests/spark
 
 dev: $(STAMP)
 	@$(BIN)/cdp dev
@@ -56,6 +61,14 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
 		&& (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium not installed: the browser test will be skipped"; }
+
+# Debian's Java 17 for Spark (CDP_ENGINE=spark; pyspark's wheel carries Spark's own jars): one `command -v` where
+# Java is already there; where apt-get cannot run, Spark (make test-spark) says it needs Java.
+.PHONY: java
+java:
+	@command -v java >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
+		&& (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null) \
+		|| echo "java not installed: Spark (CDP_ENGINE=spark, make test-spark) needs openjdk-17-jre-headless"; }
 
 clean:
 	rm -rf $(VENV) .cdp

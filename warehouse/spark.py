@@ -39,7 +39,7 @@ def spark_dir(home: Path | None = None) -> Path:
 
 
 def session_settings(home: Path | None = None) -> dict[str, str]:
-    """The Spark settings of a CDP home; `dbt_project/profiles.yml`'s `spark` output states the same ones.
+    """The Spark settings of a CDP home (`dbt_project/profiles.yml`'s `spark` output repeats those of the catalog).
 
     `local[2]` by default: a cluster's master URL (`spark://host:7077`, `yarn`, `k8s://…`) and its resources come from
     `CDP_SPARK_MASTER`, `CDP_SPARK_DRIVER_MEMORY` and `CDP_SPARK_SHUFFLE_PARTITIONS`; on a cluster the warehouse and
@@ -57,6 +57,8 @@ def session_settings(home: Path | None = None) -> dict[str, str]:
         "spark.sql.ansi.enabled": "false",
         "spark.sql.warehouse.dir": f"{root}/warehouse",
         "spark.sql.catalogImplementation": "hive",
+        # Parquet timestamps as UTC microseconds (not Spark's legacy INT96), as DuckDB and pyarrow write and read them.
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={local}/metastore;create=true",
         # derby.log and the Hive scratch folders go under the home, never the working directory.
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={local}",

@@ -68,3 +68,17 @@ def build(args: Sequence[str] = BUILD, warehouse: Path | None = None) -> Any:
     """Feeds the sources from `warehouse` (this home's DuckDB file by default), then `dbt build` on Spark."""
     feed_sources(warehouse)
     return dbt(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m cdp_orchestration.transform.spark [dbt arguments]`: feeds this home's DuckDB sources to Spark and
+    runs `dbt build` (or the dbt command given) on the `spark` target; exits 0 when dbt succeeded."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    result = build(args or BUILD)
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
