@@ -60,7 +60,8 @@ select
     cast(
         extract(year from as_of_date) - extract(year from birth_date)
         - case when birthday_this_year > as_of_date then 1 else 0 end
-    as bigint) as age,
+        as bigint
+    ) as age,
     birth_month,
     birth_day,
     next_birthday,

@@ -21,8 +21,12 @@ measured as (
     select
         transactions.customer_id,
         transactions.order_count,
-        cast({{ dbt.datediff('transactions.last_order_at', 'as_of.as_of_at', 'day') | trim }} as bigint) as recency_days,
-        cast({{ dbt.datediff('transactions.first_order_at', 'as_of.as_of_at', 'day') | trim }} as bigint) as days_since_first_order
+        cast(
+            {{ dbt.datediff('transactions.last_order_at', 'as_of.as_of_at', 'day') | trim }} as bigint
+        ) as recency_days,
+        cast(
+            {{ dbt.datediff('transactions.first_order_at', 'as_of.as_of_at', 'day') | trim }} as bigint
+        ) as days_since_first_order
     from transactions
     cross join as_of
 
@@ -33,7 +37,9 @@ select
     recency_days,
     days_since_first_order,
     -- orders per 30 days between the first order and the as-of time (at least one period)
-    case when order_count > 0 then cast(order_count as double) / greatest(1.0, days_since_first_order / 30.0) end as orders_per_month,
+    case
+        when order_count > 0 then cast(order_count as double) / greatest(1.0, days_since_first_order / 30.0)
+    end as orders_per_month,
     case
         when order_count = 0 then 'lead'
         when days_since_first_order <= {{ var('lifecycle_new_days') }} then 'new'
