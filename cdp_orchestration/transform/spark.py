@@ -74,9 +74,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """`python -m cdp_orchestration.transform.spark [dbt arguments]`: feeds this home's DuckDB sources to Spark and
     runs `dbt build` (or the dbt command given) on the `spark` target; exits 0 when dbt succeeded."""
     import sys
+    import time
 
     args = list(sys.argv[1:] if argv is None else argv)
-    result = build(args or BUILD)
+    started = time.monotonic()
+    copied = feed_sources()
+    fed = time.monotonic()
+    print(f"{len(copied)} source tables copied to Spark in {fed - started:.1f} s", flush=True)
+    result = dbt(args or BUILD)
+    print(f"dbt {' '.join(args or BUILD)} on Spark: {'done' if result.success else 'failed'} in "
+          f"{time.monotonic() - fed:.1f} s", flush=True)  # fmt: skip
     return 0 if result.success else 1
 
 
