@@ -90,6 +90,10 @@ def load_model(
     saved = settings.pop(PROFILE_KEY, None)
     guards = settings.pop(GUARDS_KEY, None)
     reason = drifted(saved, profile)
+    dialect = getattr(con, "dialect", "duckdb")
+    if reason is None and settings.get("sql_dialect", "duckdb") != dialect:
+        # Its comparisons are SQL of the other engine; the engines are not mixed in one model.
+        reason = f"trained on {settings.get('sql_dialect')}, this run is on {dialect}"
     if reason is None and (guards is None or not frequencies.load(con, model_path)):
         reason = "no guards or term frequencies saved with it"
     if reason:
@@ -242,11 +246,12 @@ def learn_guards(con: duckdb.DuckDBPyConnection, present: set[str], table: str =
         return guards
     rows = con.execute(
         f"""
-        with f as (
-            select record_id, address, dob, first_toks, name_toks from {table}
+        with g as (
+            select record_id, address, dob, first_toks, name_toks, count(*) over (partition by address) as _at
+            from {table}
             where address is not null and dob is not null and name_key is not null
-            qualify count(*) over (partition by address) <= {GUARD_GROUP_MAX}
-        )
+        ),
+        f as (select * from g where _at <= {GUARD_GROUP_MAX})
         select l.first_toks, l.name_toks, r.first_toks, r.name_toks, l.dob = r.dob
         from f l join f r on l.address = r.address and l.record_id < r.record_id
         order by hash(l.record_id || r.record_id) limit {GUARD_PAIRS_MAX}
