@@ -426,7 +426,13 @@ class _Run:
         if model is None:
             sdf = _db_api(con).register("features", dataset_display_name="features_train")
             spec = settings.for_engine(settings.settings(self.present, self.block_keys), _dialect(con))
-            trained = train.train(lambda s: Linker(sdf, s, log_level=None), spec, self.present, self.n)
+            trained = train.train(
+                lambda s: Linker(sdf, s, log_level=None),
+                spec,
+                self.present,
+                self.n,
+                u_chunks=1 if spark_engine.is_spark(con) else 10,
+            )
             model = train.Model(train.calibrate_prior(con, trained), train.learn_guards(con, self.present), profile)
             frequencies.count_values(con, _tf_columns(model.settings))
             self.timings.trained = True

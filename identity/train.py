@@ -141,12 +141,19 @@ def regularise(model: dict[str, Any]) -> dict[str, Any]:
 
 
 def train(
-    make_linker: Callable[[Any], Any], initial: Any, present: set[str], n_records: int, seed: int = 42
+    make_linker: Callable[[Any], Any],
+    initial: Any,
+    present: set[str],
+    n_records: int,
+    seed: int = 42,
+    u_chunks: int = 10,
 ) -> dict[str, Any]:
     """Estimate prior, u and m; return the regularised Splink settings dict.
 
     ``make_linker(settings)`` builds a Linker on the data. An EM round that fails (no pairs, or a level
-    whose m underflows) is retried once from regularised parameters, then skipped.
+    whose m underflows) is retried once from regularised parameters, then skipped. ``u_chunks``: Splink's chunks of
+    the random pairs for u, each a query, stopping once every level has 100 pairs (Splink's default of 10; Spark
+    takes 1: a query costs it seconds whatever its size, and all the sampled pairs are counted).
     """
     from identity.settings import deterministic_rules, em_rules
 
@@ -155,7 +162,7 @@ def train(
     if rules:
         linker.training.estimate_probability_two_random_records_match(rules, recall=0.7)
     max_u_pairs = min(2e6, max(1e5, n_records * 20.0))
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_u_pairs, seed=seed)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_u_pairs, seed=seed, num_chunks=u_chunks)
     max_em_pairs = 1e6 if n_records > 100_000 else None
     for rule in em_rules(present):
         # A failed round leaves the linker without the comparison it was blocked on: restart from before it.
