@@ -97,7 +97,7 @@ class SparkConnection:
 
     ``execute`` takes the DuckDB SQL of this package: ``create [or replace] [temp] table x as <query>``,
     ``create … table x (<columns>)``, ``insert into x <query>``, ``drop table [if exists] x`` and queries. Tables are
-    persisted (memory, then disk) when made, as a DuckDB table is computed once.
+    computed when made and kept, as a DuckDB table is (``store``).
     """
 
     dialect = "spark"
@@ -145,22 +145,20 @@ class SparkConnection:
         return _Result(self.sql(text))
 
     def store(self, name: str, frame: DataFrame) -> None:
-        """Make ``frame`` table ``name``: persisted and computed now, replacing any table of that name."""
-        from pyspark import StorageLevel
+        """Make ``frame`` table ``name``: computed now and kept (memory, then disk), replacing any table of that name.
 
-        frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
-        frame.count()
-        old = self.tables.pop(name, None)
+        A local checkpoint, not ``persist``: a persisted table keeps the plan that made it, so every query over
+        ``features`` would carry the forty-odd statements behind it, and Spark's analysis of plans that deep took
+        tens of seconds a query (``DeduplicateRelations``). Spark frees a checkpoint's blocks once nothing refers to it.
+        """
+        frame = frame.localCheckpoint(eager=True)
+        self.tables.pop(name, None)
         frame.createOrReplaceTempView(name)
         self.tables[name] = frame
-        if old is not None:
-            old.unpersist()
 
     def drop(self, name: str) -> None:
-        frame = self.tables.pop(name, None)
+        self.tables.pop(name, None)
         self.spark.catalog.dropTempView(name)
-        if frame is not None:
-            frame.unpersist()
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         """A pandas frame as table ``name`` (text columns as strings, even when all null)."""
@@ -225,6 +223,17 @@ def _splink_spark_api() -> type:
         def _setup_for_execute_sql(self, sql: str, physical_name: str) -> str:
             tree = sqlglot.parse_one(sql, read="spark").transform(_double_literal)
             return tree.sql("spark", pretty=True)
+
+        def _break_lineage_and_repartition(self, spark_df: Any, templated_name: str, physical_name: str) -> Any:
+            # Splink persists its big intermediate tables ("persist"), which keeps their plans: EM's queries over the
+            # comparison vectors then spent most of their time in Spark's analysis. A local checkpoint of what Splink
+            # chose to persist cuts the plan, as "parquet" does without a checkpoint folder.
+            out = super()._break_lineage_and_repartition(spark_df, templated_name, physical_name)
+            if self.break_lineage_method == "persist" and out.is_cached:
+                cut = out.localCheckpoint(eager=True)
+                out.unpersist()
+                return cut
+            return out
 
     return _SparkAPI
 

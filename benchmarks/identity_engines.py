@@ -1,0 +1,64 @@
+"""``identity.resolve`` on DuckDB and on Spark (Splink's Spark backend, local Spark) side by side: wall time per phase,
+pairwise agreement of the two clusterings, and each one's accuracy against the generator's truth.
+
+    .venv/bin/python benchmarks/identity_engines.py --records 5000 50000
+
+Spark is a local session (``CDP_SPARK_MASTER``, default ``local[2]``; ``CDP_SPARK_DRIVER_MEMORY``, default 2g) started
+once, before the first Spark run (its start-up is reported apart). Records from tests/identity/identity_datagen.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "identity"))
+
+RECORDS_PER_PERSON = 2.15  # what datagen produces on average
+
+
+def run(records: int, seed: int = 7) -> dict:
+    from identity_datagen import generate
+
+    from identity import pipeline, resolve, spark_engine
+    from identity.evaluate import pairwise_agreement, pairwise_metrics
+
+    population = generate(max(2, round(records / RECORDS_PER_PERSON)), seed=seed)
+    out: dict = {"records": len(population)}
+    t = time.perf_counter()
+    spark_engine.session()
+    out["spark_session_start_s"] = round(time.perf_counter() - t, 1)
+    clusters = {}
+    for engine in ("duckdb", "spark"):
+        t = time.perf_counter()
+        clusters[engine] = resolve(population, engine=engine)
+        timings = pipeline.last_timings
+        metrics = pairwise_metrics(clusters[engine], population)
+        out[engine] = {
+            "wall_s": round(time.perf_counter() - t, 1),
+            "phases_s": {k: round(v, 1) for k, v in timings.phases.items()},
+            "pairs_kept": timings.pairs_kept,
+            "edges": timings.edges,
+            **{k: round(metrics[k], 4) for k in ("precision", "recall", "f1")},
+            "mixed_clusters": metrics["mixed_clusters"],
+        }
+    agreement = pairwise_agreement(clusters["duckdb"], clusters["spark"])
+    out["agreement"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in agreement.items()}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, nargs="+", default=[5000, 50000])
+    args = parser.parse_args()
+    for n in args.records:
+        print(json.dumps(run(n)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
