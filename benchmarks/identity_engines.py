@@ -44,6 +44,7 @@ def run(records: int, seed: int = 7) -> dict:
             "phases_s": {k: round(v, 1) for k, v in timings.phases.items()},
             "pairs_kept": timings.pairs_kept,
             "edges": timings.edges,
+            "collected_mb": round(timings.collected_bytes / 1e6, 2),
             **{k: round(metrics[k], 4) for k in ("precision", "recall", "f1")},
             "mixed_clusters": metrics["mixed_clusters"],
         }

@@ -44,6 +44,8 @@ class Timings:
     phases: dict[str, float] = field(default_factory=dict)
     pairs_kept: int = 0
     edges: int = 0
+    # On Spark: bytes of the edges and of the clustered records' features collected to the driver (Arrow).
+    collected_bytes: int = 0
     trained: bool = False
 
 
@@ -303,7 +305,7 @@ def _resolve(
         timings.edges = con.execute("select count(*) from _edges").fetchall()[0][0]
 
         t = time.perf_counter()
-        cluster_con = _edges_on_driver(con, must, cannot) if spark_engine.is_spark(con) else con
+        cluster_con = _edges_on_driver(con, must, cannot, timings) if spark_engine.is_spark(con) else con
         guards = model.guards if model else {}
         touched = None
         if changed is not None:
@@ -520,14 +522,16 @@ def _db_api(con: Any) -> Any:
     return DuckDBAPI(connection=con)
 
 
-def _edges_on_driver(con: Any, must: list[tuple[str, str]], cannot: list[tuple[str, str]]) -> duckdb.DuckDBPyConnection:
+def _edges_on_driver(
+    con: Any, must: list[tuple[str, str]], cannot: list[tuple[str, str]], timings: Timings
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection holding ``_edges`` collected from Spark and the ``features`` clustering reads
     (of the records with an edge or an override only).
 
     Clustering (``cluster.constrained_clusters``, a union-find with guards, strongest pair first) runs on the driver:
     its merges depend on each other in weight order, which does not partition. The edges are the pairs over the match
-    threshold, a few per matched record (``last_timings.edges``; about 16 bytes each once indexed): at 1,000,000
-    records some tens of MB.
+    threshold, a few per matched record (``last_timings.edges``), and those records' names and birth date
+    (``last_timings.collected_bytes`` for both; measured in benchmarks/identity_engines.py).
     """
     ids = pd.DataFrame({"record_id": [x for pair in [*must, *cannot] for x in pair]}, dtype="object")
     con.register("_override_ids", ids)
@@ -541,6 +545,7 @@ def _edges_on_driver(con: Any, must: list[tuple[str, str]], cannot: list[tuple[s
     ).arrow()
     edges = con.execute("select record_id_l, record_id_r, w from _edges").arrow()
     con.unregister("_override_ids")
+    timings.collected_bytes = nodes.nbytes + edges.nbytes
     local = duckdb.connect(":memory:")
     local.register("_nodes_arrow", nodes)
     local.register("_edges_arrow", edges)
