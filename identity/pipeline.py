@@ -260,6 +260,9 @@ def _resolve(
     if set(map(frozenset, must)) & set(map(frozenset, cannot)):
         raise ValueError("a pair is in both must_link and cannot_link")
 
+    # On either engine normalising runs here, in pandas on the driver: each distinct value is cleaned once (names,
+    # emails, postcodes repeat a lot), where a pandas UDF would clean every row's value again in each batch, and the
+    # records arrive as a pandas frame anyway (CONTRACT §5). Spark gets the normalised columns.
     norm = prepare.normalise_records(records)
     if len(norm) > 100_000:  # per-value caches have served this call; do not hold them in a long process
         nz.clear_caches()
