@@ -5,6 +5,16 @@ pairwise agreement of the two clusterings, and each one's accuracy against the g
 
 Spark is a local session (``CDP_SPARK_MASTER``, default ``local[2]``; ``CDP_SPARK_DRIVER_MEMORY``, default 2g) started
 once, before the first Spark run (its start-up is reported apart). Records from tests/identity/identity_datagen.py.
+
+Measured 2026-12-06 on 2 shared cores (other Spark jobs running; nice), local[2], driver memory 2g:
+
+| records | DuckDB wall | Spark wall (features / train / predict / cluster) | agreement | F1 DuckDB / Spark |
+| --- | --- | --- | --- | --- |
+| 4,897 | 2.3 s | 89 s (20.5 / 49.4 / 13.3 / 0.9), session start 7.9 s apart | 0.9968 | 0.8819 / 0.8817 |
+| 49,226 | 7.7 s | 105 s (13.0 / 60.0 / 27.9 / 1.8); 139 s in a fresh process | 0.9979 | 0.8698 / 0.8693 |
+
+Spark's time is mostly a fixed cost per statement (features: about 45 statements; training: Splink's EM iterations,
+each a Spark job of a second or so): from 5,000 to 50,000 records it grows 1.2 times where DuckDB's grows 3.3 times.
 """
 
 from __future__ import annotations

@@ -534,7 +534,8 @@ def _edges_on_driver(
     Clustering (``cluster.constrained_clusters``, a union-find with guards, strongest pair first) runs on the driver:
     its merges depend on each other in weight order, which does not partition. The edges are the pairs over the match
     threshold, a few per matched record (``last_timings.edges``), and those records' names and birth date
-    (``last_timings.collected_bytes`` for both; measured in benchmarks/identity_engines.py).
+    (``last_timings.collected_bytes`` for both, benchmarks/identity_engines.py: 0.33 MB at 4,897 records and 27,668
+    edges at 49,226 records in 3.4 MB, so about 70 bytes a record; a million records, some 70 MB on the driver).
     """
     ids = pd.DataFrame({"record_id": [x for pair in [*must, *cannot] for x in pair]}, dtype="object")
     con.register("_override_ids", ids)
