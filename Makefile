@@ -22,7 +22,7 @@ run: $(STAMP)
 PYTEST := $(BIN)/python -m pytest -q --numprocesses logical
 
 test: $(STAMP) browser
-	@$(PYTEST) -m "not long_scenario"
+	@$(PYTEST) -m "not long_scenario and not spark"
 
 test-scenarios: $(STAMP) browser
 	@$(PYTEST) -m long_scenario
