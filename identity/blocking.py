@@ -1,4 +1,5 @@
-"""Derived matching columns, shared-identifier detection and capped blocking keys, all in DuckDB SQL.
+"""Derived matching columns, shared-identifier detection and capped blocking keys, all in DuckDB SQL (translated for
+Spark by ``dialect.to_spark`` when ``con`` is a ``spark_engine.SparkConnection``).
 
 Recall is won here: a pair that no key brings together is never scored. Each key is a combination that a
 true pair usually shares even with a typo, a missing field or names in another order; each key value is
@@ -8,6 +9,7 @@ dropped when more records share it than ``cap`` allows, so no block can explode 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
@@ -64,7 +66,9 @@ MIN_VALUES_TO_JUDGE = 20
 COMPARED = ("name_key", "dob", "email", "phone", "address", "postcode", "city")
 
 
-def build_features(con: duckdb.DuckDBPyConnection, source: str, target: str = "features") -> tuple[list[str], set[str]]:
+def build_features(
+    con: duckdb.DuckDBPyConnection | Any, source: str, target: str = "features"
+) -> tuple[list[str], set[str]]:
     """Create table ``target`` from normalised table ``source``; return the blocking-key columns built and the
     informative compared columns."""
     con.execute(
@@ -155,7 +159,7 @@ def distinct_people(name_keys: list[str]) -> int:
     return len(reps)
 
 
-def _count_people_by_name(con: duckdb.DuckDBPyConnection, col: str) -> None:
+def _count_people_by_name(con: duckdb.DuckDBPyConnection | Any, col: str) -> None:
     """Replace the distinct-name count of values used under several names by a count of people."""
     rows = con.execute(
         f"""
@@ -169,11 +173,19 @@ def _count_people_by_name(con: duckdb.DuckDBPyConnection, col: str) -> None:
 
     people = pd.DataFrame({"v": [r[0] for r in rows], "n": [distinct_people(r[1]) for r in rows]})
     con.register("_people", people)
-    con.execute(f"update _share_{col} s set n_names = p.n from _people p where s.v = p.v")
+    # A join rather than DuckDB's ``update … from``, so that Spark runs the same statement.
+    con.execute(
+        f"""
+        create or replace temp table _share_{col}_people as
+        select s.v, s.n_rec, coalesce(p.n, s.n_names) as n_names from _share_{col} s left join _people p on s.v = p.v
+        """
+    )
+    con.execute(f"create or replace temp table _share_{col} as select * from _share_{col}_people")
+    con.execute(f"drop table _share_{col}_people")
     con.unregister("_people")
 
 
-def informative_columns(con: duckdb.DuckDBPyConnection, table: str = "features") -> set[str]:
+def informative_columns(con: duckdb.DuckDBPyConnection | Any, table: str = "features") -> set[str]:
     """Compared columns filled in at least ``MIN_FILL`` of records whose most common value holds less than
     ``MAX_TOP_SHARE`` of the filled ones."""
     out = set()

@@ -37,6 +37,30 @@ def pairwise_metrics(clusters: pd.DataFrame, truth: pd.DataFrame, truth_col: str
     }
 
 
+def pairwise_agreement(a: pd.DataFrame, b: pd.DataFrame) -> dict[str, float]:
+    """How far two clusterings of the same records agree, over record pairs.
+
+    ``agreement``: of the pairs together in at least one of the two, the share both put together (the pairs apart in
+    both are left out, else any two clusterings of many records would agree almost fully). ``precision`` and
+    ``recall`` of ``b`` taken against ``a`` as if ``a`` were the truth. Each frame: ``record_id``, ``cluster_id``.
+    """
+    df = a[["record_id", "cluster_id"]].merge(
+        b[["record_id", "cluster_id"]], on="record_id", how="inner", suffixes=("_a", "_b")
+    )
+    both = _pairs(df.groupby(["cluster_id_a", "cluster_id_b"]).size())
+    in_a = _pairs(df.groupby("cluster_id_a").size())
+    in_b = _pairs(df.groupby("cluster_id_b").size())
+    either = in_a + in_b - both
+    return {
+        "agreement": both / either if either else 1.0,
+        "precision": both / in_b if in_b else 1.0,
+        "recall": both / in_a if in_a else 1.0,
+        "pairs_a": in_a,
+        "pairs_b": in_b,
+        "pairs_both": both,
+    }
+
+
 def candidate_pairs(records: pd.DataFrame) -> pd.DataFrame:
     """Every pair of record IDs (``record_id_l`` < ``record_id_r``) that ``resolve`` would score: its blocking
     alone, without the model. How many true pairs are here bounds the recall any scoring can reach."""

@@ -175,7 +175,11 @@ def save(con: duckdb.DuckDBPyConnection, model_path: str | os.PathLike[str]) -> 
     """Write ``_tf_counts`` beside the model (atomically)."""
     path = counts_path(model_path)
     tmp = path.with_suffix(".tmp")
-    con.execute(f"copy {COUNTS_TABLE} to '{tmp}' (format parquet)")
+    if getattr(con, "dialect", "duckdb") == "spark":
+        # The counts are small (values held by a few records are not kept): one file on the driver, as DuckDB writes.
+        con.execute(f"select * from {COUNTS_TABLE}").df().to_parquet(tmp, index=False)
+    else:
+        con.execute(f"copy {COUNTS_TABLE} to '{tmp}' (format parquet)")
     tmp.replace(path)
 
 
@@ -184,5 +188,10 @@ def load(con: duckdb.DuckDBPyConnection, model_path: str | os.PathLike[str]) -> 
     path = counts_path(model_path)
     if not path.exists():
         return False
-    con.execute(f"create or replace temp table {COUNTS_TABLE} as select * from read_parquet('{path}')")
+    if getattr(con, "dialect", "duckdb") == "spark":
+        import pandas as pd
+
+        con.register(COUNTS_TABLE, pd.read_parquet(path))
+    else:
+        con.execute(f"create or replace temp table {COUNTS_TABLE} as select * from read_parquet('{path}')")
     return True

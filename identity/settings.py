@@ -9,6 +9,7 @@ Emails and phones agree at two levels: a value no other name uses, and a value s
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import splink.comparison_level_library as cll
@@ -36,22 +37,55 @@ _GIVEN = (
     "OR (first_toks_r IS NOT NULL AND list_has_all(name_toks_l, first_toks_r)))"
 )
 
-# DuckDB-specific: the token-level typo test is a macro, created on the connection by ``create_macros``.
-NAME_TYPO_MACRO = """
-create or replace macro identity_name_typo(a, b) as (
+# The token-level typo test is a function created on the connection by ``create_macros``: its body written once in
+# DuckDB SQL, a macro there and a SQL function (Spark 4) with the body translated by ``dialect.to_spark`` on Spark.
+NAME_TYPO_BODY = """
     len(a) = len(b) and len(list_intersect(a, b)) = len(a) - 1
     and jaro_winkler_similarity(
         list_filter(a, lambda t: not list_contains(b, t))[1],
         list_filter(b, lambda t: not list_contains(a, t))[1]) >= 0.88
     and least(length(list_filter(a, lambda t: not list_contains(b, t))[1]),
               length(list_filter(b, lambda t: not list_contains(a, t))[1])) >= 4
-)
+"""
+NAME_TYPO_MACRO = f"""
+create or replace macro identity_name_typo(a, b) as ({NAME_TYPO_BODY})
 """
 
 
 def create_macros(con: Any) -> None:
-    """Register the SQL helpers the comparisons use on a DuckDB connection."""
+    """Register the SQL helpers the comparisons use on a DuckDB connection or a ``spark_engine.SparkConnection``."""
+    if getattr(con, "dialect", "duckdb") == "spark":
+        from identity.dialect import to_spark
+
+        con.spark.sql(
+            "create or replace temporary function identity_name_typo(a array<string>, b array<string>) "
+            f"returns boolean return {to_spark(NAME_TYPO_BODY)}"
+        )
+        return
     con.execute(NAME_TYPO_MACRO)
+
+
+def for_engine(spec: SettingsCreator | dict[str, Any], dialect: str) -> SettingsCreator | dict[str, Any]:
+    """``spec`` for a linker of ``dialect``: as it is for DuckDB; for Spark a settings dict whose comparison levels
+    and blocking rules are translated by ``dialect.to_spark`` (Splink's ``CustomLevel`` passes SQL through as
+    written, and sqlglot alone does not translate the list functions exactly)."""
+    if dialect == "duckdb":
+        return spec
+    from identity.dialect import to_spark
+
+    out = spec.create_settings_dict("duckdb") if isinstance(spec, SettingsCreator) else json.loads(json.dumps(spec))
+    if out.get("sql_dialect", "duckdb") == dialect:
+        return out
+    for comparison in out["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("sql_condition") and level["sql_condition"].strip().upper() != "ELSE":
+                level["sql_condition"] = to_spark(level["sql_condition"])
+    for rule in out.get("blocking_rules_to_generate_predictions", []):
+        if isinstance(rule, dict):
+            rule["blocking_rule"] = to_spark(rule["blocking_rule"])
+            rule["sql_dialect"] = dialect
+    out["sql_dialect"] = dialect
+    return out
 
 
 def _name() -> CustomComparison:

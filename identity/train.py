@@ -90,6 +90,10 @@ def load_model(
     saved = settings.pop(PROFILE_KEY, None)
     guards = settings.pop(GUARDS_KEY, None)
     reason = drifted(saved, profile)
+    dialect = getattr(con, "dialect", "duckdb")
+    if reason is None and settings.get("sql_dialect", "duckdb") != dialect:
+        # Its comparisons are SQL of the other engine; the engines are not mixed in one model.
+        reason = f"trained on {settings.get('sql_dialect')}, this run is on {dialect}"
     if reason is None and (guards is None or not frequencies.load(con, model_path)):
         reason = "no guards or term frequencies saved with it"
     if reason:
@@ -137,12 +141,19 @@ def regularise(model: dict[str, Any]) -> dict[str, Any]:
 
 
 def train(
-    make_linker: Callable[[Any], Any], initial: Any, present: set[str], n_records: int, seed: int = 42
+    make_linker: Callable[[Any], Any],
+    initial: Any,
+    present: set[str],
+    n_records: int,
+    seed: int = 42,
+    u_chunks: int = 10,
 ) -> dict[str, Any]:
     """Estimate prior, u and m; return the regularised Splink settings dict.
 
     ``make_linker(settings)`` builds a Linker on the data. An EM round that fails (no pairs, or a level
-    whose m underflows) is retried once from regularised parameters, then skipped.
+    whose m underflows) is retried once from regularised parameters, then skipped. ``u_chunks``: Splink's chunks of
+    the random pairs for u, each a query, stopping once every level has 100 pairs (Splink's default of 10; Spark
+    takes 1: a query costs it seconds whatever its size, and all the sampled pairs are counted).
     """
     from identity.settings import deterministic_rules, em_rules
 
@@ -151,7 +162,7 @@ def train(
     if rules:
         linker.training.estimate_probability_two_random_records_match(rules, recall=0.7)
     max_u_pairs = min(2e6, max(1e5, n_records * 20.0))
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_u_pairs, seed=seed)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_u_pairs, seed=seed, num_chunks=u_chunks)
     max_em_pairs = 1e6 if n_records > 100_000 else None
     for rule in em_rules(present):
         # A failed round leaves the linker without the comparison it was blocked on: restart from before it.
@@ -242,11 +253,12 @@ def learn_guards(con: duckdb.DuckDBPyConnection, present: set[str], table: str =
         return guards
     rows = con.execute(
         f"""
-        with f as (
-            select record_id, address, dob, first_toks, name_toks from {table}
+        with g as (
+            select record_id, address, dob, first_toks, name_toks, count(*) over (partition by address) as _at
+            from {table}
             where address is not null and dob is not null and name_key is not null
-            qualify count(*) over (partition by address) <= {GUARD_GROUP_MAX}
-        )
+        ),
+        f as (select * from g where _at <= {GUARD_GROUP_MAX})
         select l.first_toks, l.name_toks, r.first_toks, r.name_toks, l.dob = r.dob
         from f l join f r on l.address = r.address and l.record_id < r.record_id
         order by hash(l.record_id || r.record_id) limit {GUARD_PAIRS_MAX}

@@ -65,9 +65,18 @@ def session_settings(home: Path | None = None) -> dict[str, str]:
         "spark.hadoop.hive.exec.scratchdir": f"{local}/scratch",
         "spark.hadoop.hive.exec.local.scratchdir": f"{local}/scratch",
         "spark.local.dir": f"{local}/tmp",
+        # Splink's similarity functions (jaro_winkler, damerau_levenshtein) for identity resolution on this session:
+        # the jar its wheel ships, so nothing is downloaded.
+        "spark.jars": _splink_jar(),
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
     }
+
+
+def _splink_jar() -> str:
+    from identity.spark_engine import jar_path
+
+    return jar_path()
 
 
 def session(home: Path | None = None) -> SparkSession:
