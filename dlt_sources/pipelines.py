@@ -73,7 +73,7 @@ class LandedTable:
 
 
 def landed_tables(pipeline: Pipeline) -> list[LandedTable]:
-    """The data tables of `pipeline`'s schema with their write disposition and merge keys, as its loads declared them."""
+    """The data tables of `pipeline`'s schema with their write disposition and merge keys, as its loads declared."""
     return [
         LandedTable(
             pipeline.dataset_name,
