@@ -1,8 +1,10 @@
-"""The dlt pipelines that load each source into its raw schema of a DuckDB warehouse."""
+"""The dlt pipelines that load each source into its raw schema: of the DuckDB warehouse, or, for Spark, of a landing
+folder of parquet files (CONTRACT §8)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import dlt
@@ -37,15 +39,51 @@ def raw_schema(source: str) -> str:
     return f"raw_{source}"
 
 
-def make_pipeline(source: str, warehouse: Path, pipelines_dir: Path) -> Pipeline:
-    """The pipeline of one source; its state (incremental cursors) lives in the warehouse and in `pipelines_dir`."""
-    credentials = DuckDbCredentials(str(warehouse), global_config=LOAD_SETTINGS)
+def make_pipeline(source: str, warehouse: Path, pipelines_dir: Path, landing: Path | None = None) -> Pipeline:
+    """The pipeline of one source; its state (incremental cursors) lives in the destination and in `pipelines_dir`.
+
+    Into the DuckDB file `warehouse`, merged on keys; or, given `landing` (the Spark engine's), as parquet files under
+    `landing/raw_<source>/<table>/<load id>.<file id>.parquet`. Plain parquet has no merge: dlt appends each load's
+    rows, stamped with their load ID, and `landed_tables` says how to read them back as the merge would have left
+    them (`warehouse/landing.py`)."""
+    if landing is not None:
+        destination = dlt.destinations.filesystem(
+            bucket_url=str(landing), layout="{table_name}/{load_id}.{file_id}.{ext}"
+        )
+    else:
+        destination = dlt.destinations.duckdb(DuckDbCredentials(str(warehouse), global_config=LOAD_SETTINGS))
     return dlt.pipeline(
         pipeline_name=f"cdp_{source}",
-        destination=dlt.destinations.duckdb(credentials),
+        destination=destination,
         dataset_name=raw_schema(source),
         pipelines_dir=str(pipelines_dir),
     )
+
+
+@dataclass(frozen=True)
+class LandedTable:
+    """A table a load lands as appended files, and the keys dlt's merge would have replaced its rows by."""
+
+    dataset: str
+    name: str
+    write_disposition: str
+    primary_key: tuple[str, ...]
+    # A child table's parent: a parent loaded again replaces all of its children (a line item gone is gone).
+    merge_key: tuple[str, ...]
+
+
+def landed_tables(pipeline: Pipeline) -> list[LandedTable]:
+    """The data tables of `pipeline`'s schema with their write disposition and merge keys, as its loads declared."""
+    return [
+        LandedTable(
+            pipeline.dataset_name,
+            table["name"],
+            table.get("write_disposition", "append"),
+            tuple(c for c, hints in table["columns"].items() if hints.get("primary_key")),
+            tuple(c for c, hints in table["columns"].items() if hints.get("merge_key")),
+        )
+        for table in pipeline.default_schema.data_tables()
+    ]
 
 
 def make_source(connection: Connection, request_timeout: float = 30.0) -> DltSource:
