@@ -42,8 +42,9 @@ def session_settings(home: Path | None = None) -> dict[str, str]:
     """The Spark settings of a CDP home (`dbt_project/profiles.yml`'s `spark` output repeats those of the catalog).
 
     `local[2]` by default: a cluster's master URL (`spark://host:7077`, `yarn`, `k8s://…`) and its resources come from
-    `CDP_SPARK_MASTER`, `CDP_SPARK_DRIVER_MEMORY` and `CDP_SPARK_SHUFFLE_PARTITIONS`; on a cluster the warehouse and
-    raw folders must be on storage every executor reads (`CDP_SPARK_DIR`: an HDFS or object-store URL)."""
+    `CDP_SPARK_MASTER`, `CDP_SPARK_DRIVER_MEMORY` and `CDP_SPARK_SHUFFLE_PARTITIONS`. On a cluster dbt's tables must be
+    on storage every executor reads (`CDP_SPARK_DIR`: an HDFS or object-store URL); the copied sources are local files
+    until dlt lands them there itself."""
     local = spark_dir(home)
     root = os.environ.get("CDP_SPARK_DIR") or str(local)
     return {
@@ -115,6 +116,10 @@ def copy_sources(
             columns.setdefault((schema, table), []).append((column, data_type))
         for schema, table in sorted(set(tables)):
             if (schema, table) not in columns:
+                # Gone from DuckDB (or never there): no copy of an earlier night may stand in for it.
+                if spark.catalog.databaseExists(schema):
+                    spark.sql(f"drop table if exists `{schema}`.`{table}`")
+                shutil.rmtree(raw / schema / table, ignore_errors=True)
                 continue
             folder = raw / schema / table
             shutil.rmtree(folder, ignore_errors=True)

@@ -116,3 +116,14 @@ def test_segment_members_equal_duckdbs(spark_build: tuple[Path, float]) -> None:
         spark = con.execute(f"select customer_id from {spark_table(home, 'marts', segment)} order by 1").fetchall()
         assert spark == duck, f"{segment}: {len(spark)} members on Spark, {len(duck)} on DuckDB"
     assert sum(len(con.execute(f"select 1 from marts.{s}").fetchall()) for s in segments) > 0
+
+
+def test_the_models_unit_tests_pass_on_spark(spark_build: tuple[Path, float]) -> None:
+    """The rules the unit tests pin (survivorship, RFM, consent, …) hold on Spark's SQL too, not only DuckDB's."""
+    home, _ = spark_build
+    env = {**os.environ, **cdp_environment(home), "CDP_ENGINE": "spark"}
+    unit = subprocess.run(
+        [sys.executable, "-m", "cdp_orchestration.transform.spark", "test", "--select", "test_type:unit"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert unit.returncode == 0, f"dbt unit tests on Spark failed:\n{unit.stdout[-6000:]}\n{unit.stderr[-3000:]}"
