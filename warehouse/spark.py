@@ -75,9 +75,10 @@ def session_settings(home: Path | None = None) -> dict[str, str]:
 
 
 def _splink_jar() -> str:
-    from identity.spark_engine import jar_path
+    # Asked of Splink here as identity.spark_engine does for its own sessions: warehouse imports no other package.
+    from splink.backends.spark import similarity_jar_location
 
-    return jar_path()
+    return similarity_jar_location()
 
 
 def session(home: Path | None = None) -> SparkSession:
