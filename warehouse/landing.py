@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warehouse.spark import spark_dir
+from warehouse.spark import parquet_table, quoted, spark_dir
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -35,28 +35,24 @@ def landing_dir(home: Path | None = None) -> Path:
     return spark_dir(home) / "landing"
 
 
-def _q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def current_rows_sql(
     landed: str, columns: Sequence[str], primary_key: Sequence[str], merge_key: Sequence[str] = ()
 ) -> str:
     """Spark SQL selecting `columns` of the landed rows of `landed` (a table reference) that a merge on `primary_key`,
     replacing by `merge_key`, would have left; every row when there is no primary key (an append or replace table)."""
-    selected = ", ".join(_q(c) for c in columns)
+    selected = ", ".join(quoted(c) for c in columns)
     if not primary_key:
         return f"select {selected} from {landed}"
-    by_key = ", ".join(_q(c) for c in primary_key)
+    by_key = ", ".join(quoted(c) for c in primary_key)
     # Within one load a key arrives once (the loaders send each record once per load); the `_dlt_id` order only makes
     # the pick deterministic should a source ever send one twice.
     tiebreak = ", `_dlt_id` desc" if "_dlt_id" in columns and "_dlt_id" not in primary_key else ""
-    ranked = [f"row_number() over (partition by {by_key} order by {_q(LOAD_ID)} desc{tiebreak}) as `_cdp_rank`"]
+    ranked = [f"row_number() over (partition by {by_key} order by {quoted(LOAD_ID)} desc{tiebreak}) as `_cdp_rank`"]
     keep = ["`_cdp_rank` = 1"]
     if merge_key:
-        by_parent = ", ".join(_q(c) for c in merge_key)
-        ranked.append(f"max({_q(LOAD_ID)}) over (partition by {by_parent}) as `_cdp_parent_load`")
-        keep.append(f"{_q(LOAD_ID)} = `_cdp_parent_load`")
+        by_parent = ", ".join(quoted(c) for c in merge_key)
+        ranked.append(f"max({quoted(LOAD_ID)}) over (partition by {by_parent}) as `_cdp_parent_load`")
+        keep.append(f"{quoted(LOAD_ID)} = `_cdp_parent_load`")
     return f"select {selected} from (select *, {', '.join(ranked)} from {landed}) as landed where {' and '.join(keep)}"
 
 
@@ -71,15 +67,15 @@ def register(
     """Makes `<dataset>.<table>` on `spark` the current rows of the files landed for it under `landing` (see the
     module); False, and nothing made, when no load has landed files for it yet."""
     folder = f"{str(landing).rstrip('/')}/{dataset}/{table}"
-    if not str(landing).count("://") and not any(Path(folder).glob("*.parquet")):
+    # A local folder is checked here; a cluster's storage (a URL) is Spark's to read.
+    if "://" not in str(landing) and not any(Path(folder).glob("*.parquet")):
         return False
-    files = f"{_q(dataset + LANDED_SUFFIX)}.{_q(table)}"
-    spark.sql(f"create database if not exists {_q(dataset + LANDED_SUFFIX)}")
-    spark.sql(f"create database if not exists {_q(dataset)}")
-    spark.sql(f"drop table if exists {files}")
-    # mergeSchema: a column a later load added (a new field of the source) reads as null in the files before it.
-    spark.sql(f"create table {files} using parquet options (mergeSchema 'true') location '{folder}'")
+    # A column a later load added (a new field of the source) reads as null in the files before it.
+    files = parquet_table(spark, dataset + LANDED_SUFFIX, table, folder, merge_schema=True)
+    spark.sql(f"create database if not exists {quoted(dataset)}")
     columns = spark.table(files).columns
-    spark.sql(f"drop view if exists {_q(dataset)}.{_q(table)}")
-    spark.sql(f"create view {_q(dataset)}.{_q(table)} as {current_rows_sql(files, columns, primary_key, merge_key)}")
+    spark.sql(f"drop view if exists {quoted(dataset)}.{quoted(table)}")
+    spark.sql(
+        f"create view {quoted(dataset)}.{quoted(table)} as {current_rows_sql(files, columns, primary_key, merge_key)}"
+    )
     return True

@@ -129,13 +129,27 @@ def copy_sources(
             con.execute(
                 f'copy (select {select} from "{schema}"."{table}") to \'{folder}/data.parquet\' (format parquet)'
             )
-            spark.sql(f"create database if not exists `{schema}`")
-            spark.sql(f"drop table if exists `{schema}`.`{table}`")
-            spark.sql(f"create table `{schema}`.`{table}` using parquet location '{folder}'")
+            parquet_table(spark, schema, table, folder)
             copied.append(f"{schema}.{table}")
     finally:
         con.close()
     return copied
+
+
+def quoted(name: str) -> str:
+    """`name` as a Spark SQL identifier."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def parquet_table(spark: SparkSession, schema: str, table: str, folder: Path | str, merge_schema: bool = False) -> str:
+    """(Re)registers the parquet files in `folder` as the table `<schema>.<table>` on `spark` and returns its reference.
+    `merge_schema`: files written at different times may hold different columns (one missing reads as null)."""
+    ref = f"{quoted(schema)}.{quoted(table)}"
+    spark.sql(f"create database if not exists {quoted(schema)}")
+    spark.sql(f"drop table if exists {ref}")
+    options = " options (mergeSchema 'true')" if merge_schema else ""
+    spark.sql(f"create table {ref} using parquet{options} location '{folder}'")
+    return ref
 
 
 def _readable(column: str, data_type: str) -> str:
