@@ -35,6 +35,16 @@ def landing_dir(home: Path | None = None) -> Path:
     return spark_dir(home) / "landing"
 
 
+def landed_files(landing: Path, dataset: str, table: str) -> str | None:
+    """The files landed for `<dataset>.<table>` as a DuckDB relation (every load's rows, columns by name); None when
+    no load has landed any."""
+    folder = landing / dataset / table
+    if not any(folder.glob("*.parquet")):
+        return None
+    files = str(folder / "*.parquet").replace("'", "''")
+    return f"read_parquet('{files}', union_by_name = true)"
+
+
 def current_rows_sql(
     landed: str, columns: Sequence[str], primary_key: Sequence[str], merge_key: Sequence[str] = ()
 ) -> str:

@@ -55,12 +55,15 @@ def record_load(
     )
 
 
-def quarantined_in_load(con: duckdb.DuckDBPyConnection, schema: str, table: str, load_ids: list[str]) -> dict[str, int]:
-    """Rows the loads `load_ids` put in the quarantine table `schema.table`, per entity."""
-    if not load_ids or not has_table(con, schema, table):
+def quarantined_in_load(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, load_ids: list[str], landed: str | None = None
+) -> dict[str, int]:
+    """Rows the loads `load_ids` put in the quarantine table `schema.table`, per entity; `landed`: the relation of
+    the table's landed files instead (the Spark engine's, warehouse/landing.py `landed_files`)."""
+    if not load_ids or not (landed or has_table(con, schema, table)):
         return {}
     rows = con.execute(
-        f"select entity, count(*) from {quote(schema)}.{quote(table)} "
+        f"select entity, count(*) from {landed or f'{quote(schema)}.{quote(table)}'} "
         f"where _dlt_load_id in (select unnest(?)) group by entity",
         [load_ids],
     ).fetchall()

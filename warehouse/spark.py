@@ -1,9 +1,17 @@
-"""Apache Spark beside the DuckDB warehouse (`CDP_ENGINE=spark`, CONTRACT §8): the session's settings, and, for now,
-a DuckDB warehouse's source tables copied to parquet that Spark reads as tables of the same names.
+"""Apache Spark beside the embedded DuckDB store (`CDP_ENGINE=spark`, CONTRACT §8): the session's settings, the
+store's tables Spark reads as sources, and Spark's tables the store reads back.
+
+On Spark the work that grows with the business runs on Spark: the raw loads (landed as parquet, warehouse/landing.py),
+every dbt model, identity resolution. The embedded DuckDB file (`$CDP_HOME/warehouse.duckdb`) keeps what is small and
+written one row at a time: identity's IDs and history, the predictions, segment history, export and privacy
+bookkeeping. Those tables are dbt sources: `copy_sources` copies them to parquet that Spark reads under the same names.
+And every table dbt builds on Spark is a view of the same name in the store over Spark's parquet files (`serve`), so
+the steps that run on one machine (segments' history, exports, the analytics copy, the console, analysts' SQL) read
+Spark's tables without a copy.
 
 Everything Spark keeps lives under `$CDP_HOME/spark/`: its warehouse of dbt's tables (`warehouse/`), the Hive
-metastore (`metastore/`, an embedded Derby database that names those tables across processes), its scratch space and
-the copied sources (`raw/<schema>/<table>/`). dlt's filesystem landing replaces the copy in a later part.
+metastore (`metastore/`, an embedded Derby database that names those tables across processes), its scratch space,
+the landed loads (`landing/`) and the copied sources (`raw/<schema>/<table>/`).
 """
 
 from __future__ import annotations
@@ -25,11 +33,31 @@ if TYPE_CHECKING:
 # DuckDB types whose parquet form Spark cannot read (or reads as bytes): copied as text or a wider number.
 _AS_TEXT = {"JSON", "UUID", "TIME", "TIME WITH TIME ZONE", "INTERVAL", "BIT", "BLOB"}
 _AS_DECIMAL = ("HUGEINT", "UHUGEINT", "UBIGINT")
+ENGINES = ("duckdb", "spark")
 
 
 def engine() -> str:
     """`duckdb` (the default) or `spark`: the engine dbt builds the models on."""
     return os.environ.get("CDP_ENGINE", "duckdb").strip().lower() or "duckdb"
+
+
+def claim_home(home: Path | None = None) -> str:
+    """This home's engine, recorded by its first night (`$CDP_HOME/engine`); a night on the other engine is refused:
+    each keeps its raw data elsewhere (DuckDB's tables, Spark's landed files), so a switch would start from nothing."""
+    marker = (home or cdp_home()) / "engine"
+    chosen = engine()
+    if chosen not in ENGINES:
+        raise ValueError(f"CDP_ENGINE={chosen!r} is not an engine: use one of {', '.join(ENGINES)}")
+    if not marker.exists():
+        marker.write_text(chosen + "\n")
+        return chosen
+    recorded = marker.read_text().strip()
+    if recorded != chosen:
+        raise RuntimeError(
+            f"{marker.parent} was built with CDP_ENGINE={recorded}, not {chosen}: its raw data is {recorded}'s. "
+            f"Run with CDP_ENGINE={recorded}, or set CDP_HOME to another folder for {chosen}."
+        )
+    return chosen
 
 
 def spark_dir(home: Path | None = None) -> Path:
@@ -159,3 +187,38 @@ def _readable(column: str, data_type: str) -> str:
     if data_type.upper() in _AS_DECIMAL:
         return f"cast({quoted} as decimal(38, 0)) as {quoted}"
     return quoted
+
+
+def location(spark: SparkSession, schema: str, table: str) -> str | None:
+    """Where the files of Spark's table `<schema>.<table>` are: a local path, or the URL of a cluster's storage; None
+    for a view (it has no files: Spark computes it when read)."""
+    rows = spark.sql(f"describe formatted {quoted(schema)}.{quoted(table)}").collect()
+    found = next((row.data_type for row in rows if row.col_name == "Location"), None)
+    return found.removeprefix("file:") if found else None
+
+
+def serve(con: duckdb.DuckDBPyConnection, spark: SparkSession, tables: Iterable[tuple[str, str]]) -> list[str]:
+    """Makes each of Spark's tables `(schema, table)` a view of the same name in the DuckDB store `con`, reading its
+    parquet files where Spark keeps them (read again at every query: a table Spark rebuilds is read as rebuilt);
+    returns the names served. Spark's views (dbt's staging models) are not served: their SQL is Spark's, and what the
+    store's steps read is built as tables."""
+    served = []
+    for schema, table in sorted(set(tables)):
+        found = location(spark, schema, table)
+        if found is None:
+            continue
+        folder = found.rstrip("/")
+        if "://" in folder or any(Path(folder).glob("*.parquet")):
+            files = f"{folder}/*.parquet"
+        else:
+            # A table made without a query and given no rows (an empty seed) has no file yet: its columns from Spark.
+            files = str(spark_dir() / "empty" / f"{schema}.{table}.parquet")
+            Path(files).parent.mkdir(exist_ok=True)
+            import pyarrow.parquet as pq
+
+            pq.write_table(spark.table(f"{quoted(schema)}.{quoted(table)}").limit(0).toArrow(), files)
+        con.execute(f'create schema if not exists "{schema}"')
+        escaped = files.replace("'", "''")
+        con.execute(f'create or replace view "{schema}"."{table}" as select * from read_parquet(\'{escaped}\')')
+        served.append(f"{schema}.{table}")
+    return served

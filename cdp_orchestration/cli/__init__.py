@@ -12,19 +12,16 @@ from collections import Counter, defaultdict
 
 from cdp_orchestration.settings import dagster_home
 from warehouse import REPO_ROOT, cdp_home
-from warehouse.spark import engine
+from warehouse.spark import claim_home
 
 
 def run_nightly(select: str | None = None) -> int:
     """Runs the nightly job headless in this process and prints the summary; returns the exit status. With `select`
     (Dagster's asset selection syntax), only those assets run, with the rest of any step that cannot run in part."""
-    if engine() != "duckdb":
-        # The dbt target follows CDP_ENGINE (dbt_project/profiles.yml); the rest of the night is DuckDB's for now.
-        print(
-            f"CDP_ENGINE={engine()}: the nightly job runs on DuckDB only so far (CONTRACT §8 is being built); "
-            "`python -m cdp_orchestration.transform.spark` builds the dbt models on Spark from this home's warehouse.",
-            file=sys.stderr,
-        )
+    try:
+        chosen = claim_home()
+    except (RuntimeError, ValueError) as error:
+        print(error, file=sys.stderr)
         return 2
     os.environ["DAGSTER_HOME"] = str(dagster_home())
     from dagster import DagsterError, DagsterInstance
@@ -53,7 +50,8 @@ def run_nightly(select: str | None = None) -> int:
     group_of_step = _stage_names(defs)
     started = time.perf_counter()
     part = f" (only {len(selected)} assets: {select})" if selected else ""
-    print(f"CDP nightly run into {cdp_home()}{part} …", flush=True)
+    on = " on Spark" if chosen == "spark" else ""
+    print(f"CDP nightly run into {cdp_home()}{on}{part} …", flush=True)
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,

@@ -2,7 +2,9 @@
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import dlt
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -22,6 +24,7 @@ from dlt_sources.connections import Connection, explain_http_failure, is_transie
 from dlt_sources.pipelines import (
     LOADER_FILE_FORMAT,
     SOURCES,
+    landed_tables,
     make_pipeline,
     make_source,
     raw_schema,
@@ -30,7 +33,9 @@ from dlt_sources.pipelines import (
 from privacy.retention import apply_retention, drop_loaded_packages
 from privacy.screen import screen_source
 from warehouse import pipelines_dir, warehouse_path
+from warehouse.landing import landed_files, landing_dir, register
 from warehouse.loads import quarantined_in_load, record_load, record_source_clock
+from warehouse.spark import claim_home, engine, session
 
 SOURCE_OUTAGE_RETRIES = 2
 SOURCE_OUTAGE_WAIT = 30
@@ -68,14 +73,20 @@ def build_source_assets(source: str) -> AssetsDefinition:
     def load(
         context: AssetExecutionContext, dlt: DagsterDltResource, sources: SourceSystems, warehouse: WarehouseResource
     ) -> Iterator:
+        claim_home()  # a home keeps its raw data on one engine (`dagster dev` comes here without `cdp run`)
         connection = sources.connection(source)
         observed_at = source_clock(connection)
+        # On Spark each load lands files of its own (warehouse/landing.py): the bookkeeping stays in the store.
+        landing = landing_dir() if engine() == "spark" else None
         with warehouse.connect() as con:
             if observed_at is not None:  # a landing folder without files yet has no clock
                 record_source_clock(con, source, observed_at, context.run.run_id)
-            upgrade_raw_tables(con, raw_schema(source))
-        pipeline = make_pipeline(source, warehouse_path(), pipelines_dir())
-        reload = reload_for_new_layout(pipeline, warehouse.connect)
+            if landing is None:
+                upgrade_raw_tables(con, raw_schema(source))
+        pipeline = make_pipeline(source, warehouse_path(), pipelines_dir(), landing=landing)
+        # Landed files need no upgrade: a load's files keep the layout they were written in, and a column a later
+        # load adds reads as null in earlier ones.
+        reload = reload_for_new_layout(pipeline, warehouse.connect) if landing is None else None
         if reload:
             context.log.warning(reload.message())
         started = time.perf_counter()
@@ -103,9 +114,16 @@ def build_source_assets(source: str) -> AssetsDefinition:
         load_ids = list(pipeline.last_trace.last_load_info.loads_ids) if pipeline.last_trace else []
         rows_loaded = sum(int(r.metadata["rows_loaded"].value) for r in results if "rows_loaded" in (r.metadata or {}))
         with warehouse.connect() as con:
-            carried = carry_over_history(con, raw_schema(source))
-            quarantined = quarantined_in_load(con, raw_schema(source), QUARANTINE_TABLE, load_ids)
-            expired = apply_retention(con)
+            if landing is None:
+                carried = carry_over_history(con, raw_schema(source))
+                quarantined = quarantined_in_load(con, raw_schema(source), QUARANTINE_TABLE, load_ids)
+                expired = apply_retention(con)
+            else:
+                carried = {}
+                landed = landed_files(landing, raw_schema(source), QUARANTINE_TABLE)
+                quarantined = quarantined_in_load(con, raw_schema(source), QUARANTINE_TABLE, load_ids, landed)
+                expired = {}
+                register_landed(pipeline, landing)
             record_load(con, source, context.run.run_id, rows_loaded, sum(quarantined.values()))
         # Loaded: the raw payloads dlt keeps on disk serve nothing now, and retention could not reach them there.
         drop_loaded_packages(pipelines_dir())
@@ -141,6 +159,15 @@ def build_source_assets(source: str) -> AssetsDefinition:
         )
 
     return load
+
+
+def register_landed(pipeline: dlt.Pipeline, landing: Path) -> None:
+    """Each raw table of `pipeline` on Spark as a view of its landed files (as dlt's merge would have left them)."""
+    spark = session()
+    # The schema as the load saved it: the object Dagster's dlt resource ran holds only part of it after the run.
+    saved = dlt.attach(pipeline.pipeline_name, pipelines_dir=pipeline.pipelines_dir)
+    for table in landed_tables(saved):
+        register(spark, landing, table.dataset, table.name, table.primary_key, table.merge_key)
 
 
 def source_assets() -> list[AssetsDefinition]:

@@ -10,14 +10,17 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from functools import cache
+from graphlib import TopologicalSorter
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetsDefinition
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetExecutionContext, AssetsDefinition, MaterializeResult
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from cdp_orchestration.transform import spark
 from cdp_orchestration.transform.project import dbt_project
 from cdp_orchestration.transform.translator import CdpDbtTranslator
 from warehouse import dbt_runs_dir, logs_dir
+from warehouse.spark import engine
 
 # The models directly in models/intermediate/ feed identity; those of its customer/ folder (customer_360 by concern)
 # and of models/identity/ (web client IDs stitched to customers) read identity's customer ids, so they are built with
@@ -57,6 +60,32 @@ def build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
             shutil.rmtree(target, ignore_errors=True)
 
 
+def build_on_spark(context: AssetExecutionContext, select: str, exclude: str | None) -> Iterator:
+    """The step's `dbt build` on Spark, in this process (transform/spark.py says why), its output in a log file.
+
+    The whole step's selection is built even when Dagster asked for part of it (a subset in `dagster dev`): dbt's
+    own selection is the step's, so every model it builds is current."""
+    log_file = logs_dir() / f"dbt-{context.run.run_id[:8]}-{context.op_def.name}.log"
+    context.log.info(f"dbt build on Spark; its output is in {log_file}")
+    with log_file.open("a") as log, contextlib.redirect_stdout(log):
+        tests = spark.build_step(select, exclude)
+    # A multi-asset reports its assets upstream first.
+    deps = context.assets_def.asset_deps
+    selected = context.selected_asset_keys
+    order = TopologicalSorter({key: deps.get(key, set()) & selected for key in sorted(selected)}).static_order()
+    for key in order:
+        yield MaterializeResult(asset_key=key, metadata={"engine": "spark"})
+    for check in sorted(context.selected_asset_check_keys):
+        status = tests.get(check.name, "not run")
+        yield AssetCheckResult(
+            asset_key=check.asset_key,
+            check_name=check.name,
+            passed=status == "pass",
+            severity=AssetCheckSeverity.WARN if status == "warn" else AssetCheckSeverity.ERROR,
+            metadata={"status": status},
+        )
+
+
 def dbt_step(
     name: str, select: str, translator: CdpDbtTranslator | None = None, exclude: str | None = None
 ) -> AssetsDefinition:
@@ -73,7 +102,10 @@ def dbt_step(
         pool="warehouse",
     )
     def step(context: AssetExecutionContext, dbt: DbtCliResource):
-        yield from build(context, dbt)
+        if engine() == "spark":
+            yield from build_on_spark(context, select, exclude)
+        else:
+            yield from build(context, dbt)
 
     return step
 

@@ -5,7 +5,10 @@ dbt, and has no hook to add functions to the session it makes. So the session is
 settings), the cleaning functions of identity/ are registered on it as Python UDFs (identity/udfs.py, the same
 functions DuckDB calls), and dbt runs in-process through `dbtRunner`: its getOrCreate finds that session.
 
-The sources dbt reads are, for now, a DuckDB warehouse's tables copied to parquet (`warehouse.spark.copy_sources`).
+In the night (`build_step`) dbt reads the raw loads as the landed views the ingest step registered
+(warehouse/landing.py) and the embedded store's tables (identity, predictions, bookkeeping) copied to parquet; every
+model it builds is then served back to the store as a view (`warehouse.spark.serve`). Run as a module, it builds from
+a DuckDB night's home instead, every source copied (how tests/spark/test_spark_marts.py compares the two adapters).
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from dlt_sources.pipelines import SOURCES, raw_schema
 from identity.udfs import register_spark
+from warehouse import connect
 from warehouse.paths import DBT_PROJECT_DIR, cdp_home
-from warehouse.spark import copy_sources, session, spark_dir
+from warehouse.spark import copy_sources, serve, session, spark_dir
 
 # As the nightly DuckDB build (cdp_orchestration/transform/assets.py): the unit tests check SQL, not the night's data.
 BUILD = ("build", "--exclude-resource-type", "unit_test")
@@ -58,10 +63,36 @@ def source_tables() -> list[tuple[str, str]]:
     return sorted({(source.schema, source.identifier) for source in result.result.sources.values()})
 
 
-def feed_sources(warehouse: Path | None = None) -> list[str]:
-    """Copies the DuckDB warehouse's tables that the project's sources name (raw loads, and for now also the outputs
-    of the identity, predictions and export steps) to Spark; returns what was copied."""
-    return copy_sources(spark_session(), source_tables(), warehouse or cdp_home() / "warehouse.duckdb")
+def feed_sources(warehouse: Path | None = None, landed: bool = False) -> list[str]:
+    """Copies the DuckDB warehouse's tables that the project's sources name to Spark; returns what was copied.
+    `landed`: the raw loads are the landed views already (a Spark night), only the store's own tables are copied."""
+    loaders = {raw_schema(source) for source in SOURCES} if landed else set()
+    tables = [(schema, table) for schema, table in source_tables() if schema not in loaders]
+    return copy_sources(spark_session(), tables, warehouse or cdp_home() / "warehouse.duckdb")
+
+
+def build_step(select: str, exclude: str | None = None) -> dict[str, str]:
+    """One step of the night on Spark: the store's tables fed, `dbt build` of `select` (but `exclude`), and every
+    model or seed built served to the store; returns each test's status by its name (dbt's `pass`, `warn`, `fail`,
+    …). Raises with dbt's messages when a node failed (what dbt-duckdb's step does through Dagster)."""
+    spark = spark_session()
+    feed_sources(landed=True)
+    args = [*BUILD, "--select", *select.split()]
+    if exclude:
+        args += ["--exclude", *exclude.split()]
+    result = dbt(args)
+    nodes = list(result.result or []) if result.result is not None else []
+    failed = [f"{r.node.name}: {r.message}" for r in nodes if r.status in ("error", "fail", "runtime error")]
+    if not result.success or failed:
+        raise RuntimeError(
+            "dbt build on Spark failed: "
+            + ("; ".join(failed[:5]) if failed else str(result.exception))
+            + f" (dbt's log: {spark_dir() / 'dbt' / 'logs'})"
+        )
+    built = [(r.node.schema, r.node.alias) for r in nodes if r.node.resource_type in ("model", "seed")]
+    with connect() as con:
+        serve(con, spark, built)
+    return {r.node.name: str(r.status) for r in nodes if r.node.resource_type == "test"}
 
 
 def build(args: Sequence[str] = BUILD, warehouse: Path | None = None) -> Any:
