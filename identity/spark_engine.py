@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,9 @@ def session() -> SparkSession:
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
+        # Resolution makes no tables of Spark's catalogue, but a later user of this session might: never in the
+        # working directory (Spark's default, `./spark-warehouse`).
+        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="cdp-identity-spark-"))
     )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
