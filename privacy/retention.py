@@ -26,7 +26,7 @@ from dlt_sources.common.upgrade import kept_schema, source_of_raw_schema
 from warehouse import column_names, has_table, quote
 
 RETENTION_FILE = Path(__file__).with_name("retention.yml")
-_NESTED = "__"  # dlt names a nested table <parent>__<field>
+NESTED = "__"  # dlt names a nested table <parent>__<field>
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,9 @@ def _delete_with_nested(
     nested = sorted(
         (name for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = ? and starts_with(table_name, ?)",
-            [schema, table + _NESTED],
+            [schema, table + NESTED],
         ).fetchall()),
-        key=lambda name: name.count(_NESTED),
+        key=lambda name: name.count(NESTED),
     )  # fmt: skip
     family = {table, *nested}
     deleted: dict[str, int] = {}
@@ -91,7 +91,7 @@ def _delete_with_nested(
                 [table, *params])  # fmt: skip
     deleted[f"{schema}.{table}"] = _delete_gone(con, ref, table)
     for child in nested:
-        parent = _parent(child, family)
+        parent = nested_parent(child, family)
         con.execute(
             f"insert into retention_gone select ?, _dlt_id from {schema}.{quote(child)} where _dlt_parent_id in "
             "(select _dlt_id from retention_gone where tbl = ?)",
@@ -108,11 +108,11 @@ def _delete_gone(con: duckdb.DuckDBPyConnection, ref: str, table: str) -> int:
     ).fetchall()[0][0]
 
 
-def _parent(child: str, family: set[str]) -> str:
+def nested_parent(child: str, family: set[str]) -> str:
     """dlt's parent of a nested table: `a__b__c` is under `a__b` when that table exists, else under `a` (`b` was
     an object flattened into `a`'s columns)."""
-    parts = child.split(_NESTED)
-    return next(_NESTED.join(parts[:n]) for n in range(len(parts) - 1, 0, -1) if _NESTED.join(parts[:n]) in family)
+    parts = child.split(NESTED)
+    return next(NESTED.join(parts[:n]) for n in range(len(parts) - 1, 0, -1) if NESTED.join(parts[:n]) in family)
 
 
 def drop_loaded_packages(pipelines: Path) -> int:
