@@ -100,8 +100,15 @@ def forget(
                 "run (`cdp run`) to finish it, then forget them again."
             )
         laps.lap("person found")
+        spark_counts: dict[str, int] = {}
+        if spark:
+            spark_counts = spark.stage_erasure(subject, request_id)
+            # Their files are rewritten, not scrubbed: the staged rewrites are what the commit puts in place.
+            leave_alone = [*leave_alone, *spark.folders()]
+            _reached("parquet_files_staged")
+            laps.lap("parquet files rewritten without them (staged)")
         with rewrite.copying() as con:
-            counts = copy_without(con, subject)
+            counts = copy_without(con, subject) | spark_counts
             con.execute(f"use {NEW}")
             ensure_tables(con)
             for customer_id in sorted(subject.customer_ids):
@@ -116,11 +123,6 @@ def forget(
                 kept |= hook(con, subject, request_id)
         _reached("owed_removals_kept")
         laps.lap("warehouse copied without them")
-        if spark:
-            counts |= spark.stage_erasure(subject, request_id)
-            # Their files are rewritten, not scrubbed: the staged rewrites are what the commit puts in place.
-            leave_alone = [*leave_alone, *spark.folders()]
-            laps.lap("parquet files rewritten without them (staged)")
         counts |= files.rewrite_exports(home / "exports", subject)
         counts["suppression list (kept as keyed hashes)"] = files.hash_suppressions(home / "suppression.csv", subject)
         counts["dlt load packages"] = drop_loaded_packages(pipelines_dir())
@@ -136,10 +138,10 @@ def forget(
         _reached("warehouse_swapped")
         if spark:
             spark.commit(request_id)
-            _reached("parquet_files_committed")
+            laps.lap("parquet files put in place")
             if analytics_path().exists():
                 publish_copy(classification)
-                laps.lap("parquet files put in place, analytics copy published without them")
+                laps.lap("analytics copy published without them")
     return ForgetResult(request_id, len(subject.customer_ids), len(subject.records), counts, kept, laps.seconds)
 
 

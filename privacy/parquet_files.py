@@ -91,11 +91,11 @@ def attach(
 
 
 def stage_deletion(con: duckdb.DuckDBPyConnection, table: ParquetTable, rowids: str, tag: str) -> int:
-    """Stages the rewrite of each file of `table` holding a row of `rowids` (a query of `rowid`s of its view) without
-    them; returns the rows deleted. Nothing changes until `commit(…, tag)`."""
+    """Stages the rewrite of each file of `table` holding a row of `rowids` (a query of one column: `rowid`s of its
+    view) without them; returns the rows deleted. Nothing changes until `commit(…, tag)`."""
     con.execute(
         f"create or replace temp table parquet_doomed as select distinct rowid >> {ROW_BITS} as file, "
-        f"rowid & {(1 << ROW_BITS) - 1} as row from ({rowids})"
+        f"rowid & {(1 << ROW_BITS) - 1} as row from ({rowids}) as doomed(rowid)"
     )
     hit = dict(con.execute("select file, count(*) from parquet_doomed group by file").fetchall())
     if not hit:
