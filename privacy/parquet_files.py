@@ -34,6 +34,7 @@ STAGED_SUFFIX = ".pending"
 # The catalogues the places are attached as: dlt's landed loads, Spark's tables (dbt's models) and the sources copied
 # from DuckDB to Spark.
 LANDED, SPARK_TABLES, SPARK_SOURCES = "landed", "spark_tables", "spark_sources"
+FILE_INDEX = "main._cdp_files"
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def spark_places(home: Path) -> dict[str, Path]:
 
 def find_tables(root: Path) -> list[ParquetTable]:
     """The tables under `root`, laid out `<schema>/<table>/` (dlt's landing, the copied sources) or
-    `<schema>.db/<table>/` (Spark's warehouse). dlt's bookkeeping tables (`_dlt_loads`, …) hold no one's data."""
+    `<schema>.db/<table>/` (Spark's warehouse). dlt's bookkeeping tables (`_dlt_loads`, …) hold no one's data; the
+    dbt project partitions no table (files in subfolders)."""
     found = []
     for folder in sorted(root.glob("*/*/")) if root.is_dir() else []:
         files = tuple(sorted(p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_"))))
@@ -72,21 +74,30 @@ def attach(
     """Attaches `found` as views of an in-memory catalogue `catalog`; returns each as a warehouse `Table` (its columns
     less `rowid`) with its files, by `Table.ref`."""
     con.execute(f"attach if not exists ':memory:' as {catalog}")
+    # Each file's position in its table's list, joined to its rows by name: looked up in a list, it took a scan of
+    # the list per row (a decade of daily loads is thousands of files).
+    con.execute(f"create or replace table {catalog}.{FILE_INDEX} (path varchar, position bigint)")
+    con.executemany(
+        f"insert into {catalog}.{FILE_INDEX} values (?, ?)",
+        [[str(path), position] for table in found for position, path in enumerate(table.files, 1)],
+    )
     for table in found:
-        files = [str(f) for f in table.files]
+        files = "[" + ", ".join(_text(str(f)) for f in table.files) + "]"
         con.execute(f"create schema if not exists {catalog}.{quote(table.schema)}")
         # By name: a column a later load added reads as null in the files before it (as the landing's register does).
         con.execute(
             f"create or replace view {catalog}.{quote(table.schema)}.{quote(table.name)} as "
-            f"select * exclude (_cdp_file, file_row_number), "
-            f"(list_position({_list(files)}, _cdp_file)::bigint << {ROW_BITS}) + file_row_number as rowid "
-            f"from read_parquet({_list(files)}, union_by_name = true, filename = '_cdp_file', file_row_number = true)"
+            f"select rows.* exclude (_cdp_file, file_row_number), "
+            f"(files.position << {ROW_BITS}) + rows.file_row_number as rowid "
+            f"from read_parquet({files}, union_by_name = true, filename = '_cdp_file', file_row_number = true) as rows "
+            f"join {catalog}.{FILE_INDEX} as files on files.path = rows._cdp_file"
         )
     by_name = {(t.schema, t.name): t for t in found}
     attached = {}
     for table in tables(con, catalog):
-        columns = {c: t for c, t in table.columns.items() if c != "rowid"}
-        attached[table.ref] = (Table(table.schema, table.name, columns, False), by_name[(table.schema, table.name)])
+        if (table.schema, table.name) in by_name:
+            columns = {c: t for c, t in table.columns.items() if c != "rowid"}
+            attached[table.ref] = (Table(table.schema, table.name, columns, False), by_name[(table.schema, table.name)])
     return attached
 
 
@@ -176,7 +187,3 @@ def _rows_in(con: duckdb.DuckDBPyConnection, path: Path) -> int:
 
 def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def _list(values: list[str]) -> str:
-    return "[" + ", ".join(map(_text, values)) + "]"
