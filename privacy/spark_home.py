@@ -53,7 +53,7 @@ class SparkFiles:
         places = spark_places(home)
         if not places:
             return None
-        finished = finish_pending(places.values(), committed_requests(con))
+        finished = finish_stopped_rewrites(con, home)
         attached = {catalog: attach(con, catalog, find_tables(root)) for catalog, root in places.items()}
         return cls(con, places, attached, finished)
 
@@ -80,6 +80,13 @@ class SparkFiles:
 
     def commit(self, tag: str) -> int:
         return commit(self.places.values(), tag)
+
+
+def finish_stopped_rewrites(con: duckdb.DuckDBPyConnection, home: Path) -> int:
+    """Puts in place the file rewrites of a forget that stopped after its warehouse swap (`con` is the warehouse: its
+    request log says which took effect) and discards any other staged rewrite; returns the files changed. For the
+    night to call before Spark reads the files: no forget may have to run again first."""
+    return finish_pending(spark_places(home).values(), committed_requests(con))
 
 
 def apply_retention_landed(con: duckdb.DuckDBPyConnection, landing: Path) -> dict[str, int]:
