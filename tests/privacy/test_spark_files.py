@@ -18,7 +18,7 @@ import pytest
 
 from privacy.classification import Classification
 from privacy.forget import KILL_AT_SETTING, forget
-from privacy.spark_home import apply_retention_landed
+from privacy.spark_home import apply_retention_landed, finish_stopped_rewrites
 from tests.privacy.planted_spark import (
     ANN,
     ANN_EMAIL,
@@ -144,6 +144,16 @@ def test_a_forget_stopped_anywhere_ends_run_again_as_one_that_ran_through(spark_
     assert _places_holding_ann(home) == set()
     assert [p.name for p in home.rglob(".*.pending")] == []
     assert [r[0] for r in _rows(landed)] == [BOB_SHOPIFY]
+
+
+def test_the_night_completes_a_forget_stopped_after_its_swap_before_spark_reads_the_files(
+    spark_home: SparkHome,
+) -> None:
+    _forget_in_a_process_killed_at(spark_home.home, "warehouse_swapped")
+    assert _places_holding_ann(spark_home.home) != set()
+    with duckdb.connect(str(spark_home.home / "warehouse.duckdb")) as con:
+        assert finish_stopped_rewrites(con, spark_home.home) > 0
+    assert _places_holding_ann(spark_home.home) == set()
 
 
 def _email_event(event_id: str, created: datetime, load: str) -> tuple:
