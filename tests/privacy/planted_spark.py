@@ -14,6 +14,8 @@ from resolution.store import ensure_tables as ensure_identity_tables
 
 ANN_EMAIL, ANN_PHONE, ANN_NAME = "ann.lee@mailbox.org", "+44 7700 900123", "Annabel Leeworth"
 ANN_SHOPIFY, ANN_HUBSPOT = "7001234567890", "51"
+# An address only her CRM record holds, in a column of its own: identity never saw it, the landed contacts did.
+ANN_WORK_EMAIL = "ann.lee@office-post.org"
 BOB_EMAIL, BOB_SHOPIFY, BOB_HUBSPOT = "bob.ray@mailbox.org", "7009876543210", "52"
 ANN, BOB = "ann", "bob"
 # A column type of every kind the files hold, for the schema to be checked through a rewrite.
@@ -76,12 +78,20 @@ FILES: dict[str, tuple[str, list[tuple[str, tuple]]]] = {
         [("", ("p1", "Teapot", "1.0", "d-p1"))],
     ),
     "spark/landing/raw_hubspot/contacts/1.0.gg.parquet": (
-        "id varchar, email varchar, phone varchar, _dlt_load_id varchar, _dlt_id varchar",
+        "id varchar, email varchar, work_email varchar, phone varchar, _dlt_load_id varchar, _dlt_id varchar",
         [
-            (ANN, (ANN_HUBSPOT, ANN_EMAIL, "07700 900123", "1.0", "h-51")),
-            (BOB, (BOB_HUBSPOT, BOB_EMAIL, "07700 900999", "1.0", "h-52")),
+            (ANN, (ANN_HUBSPOT, ANN_EMAIL, ANN_WORK_EMAIL, "07700 900123", "1.0", "h-51")),
+            (BOB, (BOB_HUBSPOT, BOB_EMAIL, None, "07700 900999", "1.0", "h-52")),
         ],
-    ),  # fmt: skip
+    ),
+    # An email sent to her work address names nothing else of hers.
+    "spark/landing/raw_hubspot/email_events/1.0.hh.parquet": (
+        "id varchar, recipient varchar, created bigint, _dlt_load_id varchar, _dlt_id varchar",
+        [
+            (ANN, ("ev1", ANN_WORK_EMAIL, 1_793_000_000_000, "1.0", "h-ev1")),
+            (BOB, ("ev2", BOB_EMAIL, 1_793_000_000_000, "1.0", "h-ev2")),
+        ],
+    ),
     # dbt's models on Spark: Ann's part file of customer_360 is left with no row; a table only she is in keeps its
     # one file, empty.
     "spark/warehouse/intermediate.db/int_person_records/part-00000-x.snappy.parquet": (
@@ -93,7 +103,7 @@ FILES: dict[str, tuple[str, list[tuple[str, tuple]]]] = {
             (BOB, (f"shopify:{BOB_SHOPIFY}", "shopify", BOB_SHOPIFY, BOB_EMAIL, BOB_EMAIL, "+44 7700 900999", "Bob")),
             (BOB, (f"hubspot:{BOB_HUBSPOT}", "hubspot", BOB_HUBSPOT, BOB_EMAIL, BOB_EMAIL, "+44 7700 900999", "Bob")),
         ],
-    ),  # fmt: skip
+    ),
     "spark/warehouse/marts.db/customer_id_map/part-00000-x.snappy.parquet": (
         "customer_id varchar, record_id varchar, source_system varchar, source_record_id varchar",
         [
@@ -102,7 +112,7 @@ FILES: dict[str, tuple[str, list[tuple[str, tuple]]]] = {
             (BOB, ("C-BOB", f"shopify:{BOB_SHOPIFY}", "shopify", BOB_SHOPIFY)),
             (BOB, ("C-BOB", f"hubspot:{BOB_HUBSPOT}", "hubspot", BOB_HUBSPOT)),
         ],
-    ),  # fmt: skip
+    ),
     "spark/warehouse/marts.db/customer_360/part-00000-x.snappy.parquet": (
         "customer_id varchar, email varchar, phone varchar, first_name varchar, orders bigint",
         [(ANN, ("C-ANN", ANN_EMAIL, ANN_PHONE, ANN_NAME, 1))],
@@ -124,7 +134,7 @@ FILES: dict[str, tuple[str, list[tuple[str, tuple]]]] = {
             (BOB, (f"shopify:{BOB_SHOPIFY}", "C-BOB", "shopify", BOB_SHOPIFY)),
             (BOB, (f"hubspot:{BOB_HUBSPOT}", "C-BOB", "hubspot", BOB_HUBSPOT)),
         ],
-    ),  # fmt: skip
+    ),
 }
 # The warehouse's views over Spark's tables, as the Spark engine writes them.
 SPARK_VIEWS = [("intermediate", "int_person_records"), ("marts", "customer_id_map"), ("marts", "customer_360"),

@@ -25,6 +25,7 @@ from tests.privacy.planted_spark import (
     ANN_NAME,
     ANN_PHONE,
     ANN_SHOPIFY,
+    ANN_WORK_EMAIL,
     BOB_SHOPIFY,
     FILES,
     SPARK_VIEWS,
@@ -59,7 +60,7 @@ def _holds_ann(value: object) -> bool:
     text = str(value).lower()
     national = re.sub(r"\D", "", ANN_PHONE)[2:]
     digits = re.sub(r"\D", "", text)
-    return any(n in text for n in (ANN_EMAIL, ANN_NAME.lower(), ANN_SHOPIFY)) or (
+    return any(n in text for n in (ANN_EMAIL, ANN_WORK_EMAIL, ANN_NAME.lower(), ANN_SHOPIFY)) or (
         len(digits) <= 13 and digits.endswith(national)
     )
 
