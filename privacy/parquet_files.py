@@ -158,12 +158,15 @@ def _put_in_place(staged: Path) -> int:
         return 0
     # Hadoop's local file system checks a file against the checksum it wrote beside it; the new file has none.
     target.with_name(f".{target.name}.crc").unlink(missing_ok=True)
-    if staged.stat().st_size:
-        os.chmod(staged, target.stat().st_mode & 0o777)
-        os.replace(staged, target)
-    else:
-        target.unlink()
-        staged.unlink()
+    try:
+        if staged.stat().st_size:
+            os.chmod(staged, target.stat().st_mode & 0o777)
+            os.replace(staged, target)
+        else:
+            target.unlink()
+            staged.unlink()
+    except FileNotFoundError:
+        return 0  # put in place meanwhile by the night's `finish_pending`, once the forget's swap let it in
     return 1
 
 

@@ -85,7 +85,8 @@ class SparkFiles:
 def finish_stopped_rewrites(con: duckdb.DuckDBPyConnection, home: Path) -> int:
     """Puts in place the file rewrites of a forget that stopped after its warehouse swap (`con` is the warehouse: its
     request log says which took effect) and discards any other staged rewrite; returns the files changed. For the
-    night to call before Spark reads the files: no forget may have to run again first."""
+    night to call before Spark reads the files (no forget need run again first), on `con` open for writing (see
+    `apply_retention_landed`)."""
     return finish_pending(spark_places(home).values(), committed_requests(con))
 
 
@@ -94,7 +95,8 @@ def apply_retention_landed(con: duckdb.DuckDBPyConnection, landing: Path) -> dic
     sources clock) from the files under `landing`, rewriting only files that hold any; returns rows deleted per table.
 
     First completes the file rewrites of a forget that stopped after taking effect (a retention rewrite of a file
-    would otherwise be overwritten by the forget's older one, bringing expired rows back)."""
+    would otherwise be overwritten by the forget's older one, bringing expired rows back) and discards any other:
+    `con` must be open for writing, which no forget lets happen until its rewrites are staged and swapped in."""
     finish_pending([landing], committed_requests(con))
     as_of = retention_clock(con)
     if as_of is None:
