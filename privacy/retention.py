@@ -64,9 +64,21 @@ def apply_retention(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             condition = f"{spec['timestamp']} < ?" + (f" and ({spec['where']})" if spec.get("where") else "")
             # The older tables an upgrade kept of a raw table (same names, in the kept schema) are the same data.
             for held_in in (schema, kept_schema(schema)) if source_of_raw_schema(schema) else (schema,):
-                if has_table(con, held_in, table):
+                if _is_base_table(con, held_in, table):
                     deleted |= _delete_with_nested(con, held_in, table, condition, [cutoff])
     return deleted
+
+
+def _is_base_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """A table of the warehouse, not a view: in a Spark home a model is a view over Spark's table, which dbt builds
+    anew from the landed files (`spark_home.apply_retention_landed` applies the rules there)."""
+    return bool(
+        con.execute(
+            "select 1 from information_schema.tables where table_catalog = current_database() "
+            "and table_schema = ? and table_name = ? and table_type = 'BASE TABLE'",
+            [schema, table],
+        ).fetchall()
+    )
 
 
 def _delete_with_nested(

@@ -121,6 +121,10 @@ FILES: dict[str, tuple[str, list[tuple[str, tuple]]]] = {
         "customer_id varchar, email varchar, phone varchar, first_name varchar, orders bigint",
         [(BOB, ("C-BOB", BOB_EMAIL, "+44 7700 900999", "Bob", 1))],
     ),
+    "spark/warehouse/marts.db/fct_customer_events/part-00000-x.snappy.parquet": (
+        "customer_id varchar, event_type varchar, event_at timestamptz",
+        [(ANN, ("C-ANN", "email_open", "2020-01-01 00:00:00+00")), (BOB, ("C-BOB", "order", "2026-11-01 00:00:00+00"))],
+    ),
     "spark/warehouse/marts.db/vip_customers/part-00000-x.snappy.parquet": (
         "customer_id varchar, tier varchar",
         [(ANN, ("C-ANN", "gold"))],
@@ -138,7 +142,7 @@ FILES: dict[str, tuple[str, list[tuple[str, tuple]]]] = {
 }
 # The warehouse's views over Spark's tables, as the Spark engine writes them.
 SPARK_VIEWS = [("intermediate", "int_person_records"), ("marts", "customer_id_map"), ("marts", "customer_360"),
-               ("marts", "vip_customers")]  # fmt: skip
+               ("marts", "vip_customers"), ("marts", "fct_customer_events")]  # fmt: skip
 
 
 def write_parquet(path: Path, columns: str, rows: list[tuple]) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from privacy.classification import Classification
 from privacy.forget import KILL_AT_SETTING, forget
+from privacy.retention import apply_retention
 from privacy.spark_home import apply_retention_landed, finish_stopped_rewrites
 from tests.privacy.planted_spark import (
     ANN,
@@ -186,3 +187,13 @@ def test_retention_deletes_landed_rows_past_their_window_with_their_nested_rows(
     assert [r[0] for r in _rows(landing / "raw_shopify/checkouts/1.0.c.parquet")] == ["k2"]
     assert [r[0] for r in _rows(landing / "raw_shopify/checkouts__line_items/1.0.d.parquet")] == ["Cup"]
     assert (recent_only.stat().st_ino, recent_only.stat().st_mtime_ns) == (untouched.st_ino, untouched.st_mtime_ns)
+
+
+def test_the_warehouse_retention_leaves_a_spark_homes_views_to_dbt(spark_home: SparkHome) -> None:
+    """The timeline is a view over Spark's table there, which dbt builds anew from the landed files each night."""
+    timeline = spark_home.file("spark/warehouse/marts.db/fct_customer_events/part-00000-x.snappy.parquet").path
+    written = timeline.stat().st_mtime_ns
+    with duckdb.connect(str(spark_home.home / "warehouse.duckdb")) as con:
+        assert apply_retention(con) == {}
+        assert con.sql("select count(*) from marts.fct_customer_events").fetchall() == [(2,)]
+    assert timeline.stat().st_mtime_ns == written
