@@ -11,7 +11,7 @@ marts need nothing more on Spark.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -124,7 +124,7 @@ def _delete_with_nested(
     schema: str,
     table: str,
     condition: str,
-    cutoff: object,
+    cutoff: datetime,
 ) -> dict[str, int]:
     """Stages the deletion of the landed rows of `schema.table` meeting `condition`, and of the rows nested under them
     in dlt's child tables (each under its real parent, as retention.py follows them in the warehouse)."""
