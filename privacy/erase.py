@@ -40,28 +40,50 @@ def copy_without(con: duckdb.DuckDBPyConnection, subject: Subject) -> dict[str, 
 
     Returns the rows left out per `schema.table`.
     """
-    _register_tokens(con, subject)
+    start_marking(con, subject)
     person_names = {(t.schema, t.name) for t in person_tables(con)}
-    person_names |= {(f"{s}_staging", n) for s, n in person_names}
-    con.execute("create or replace temp table privacy_rows (table_ref varchar, row_id bigint)")
     by_schema: dict[str, list[Table]] = {}
     for table in tables(con):
         if not table.is_view:
             by_schema.setdefault(table.schema, []).append(table)
     counts: dict[str, int] = {}
     for schema_tables in by_schema.values():
-        searched = [t for t in schema_tables if _may_hold_people(t)]
-        for table in searched:
-            _mark_rows(con, table, _clauses(table, subject, (table.schema, table.name) in person_names))
-        _mark_dlt_relatives(con, [t for t in searched if "_dlt_id" in t.columns])
+        mark_subject_rows(con, OLD, schema_tables, subject, person_names)
         for table in schema_tables:
-            left_out = _marked(con, table)
+            left_out = _marked(con, OLD, table)
             if left_out:
-                copy_table(con, table, f"rowid not in (select row_id from {_marks_of(table)})")
+                copy_table(con, table, f"rowid not in ({marked_rows(OLD, table)})")
                 counts[f"{table.schema}.{table.name}"] = left_out
             else:
                 copy_table(con, table)
     return counts
+
+
+def start_marking(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
+    """Makes the connection's tables of the subject's identifiers, and an empty one of marked rows."""
+    _register_tokens(con, subject)
+    con.execute("create or replace temp table privacy_rows (table_ref varchar, row_id bigint)")
+
+
+def mark_subject_rows(
+    con: duckdb.DuckDBPyConnection,
+    catalog: str,
+    schema_tables: list[Table],
+    subject: Subject,
+    person_names: set[tuple[str, str]],
+) -> None:
+    """Marks the subject's rows of one schema's tables of `catalog` (`person_names` names the sources' person tables
+    and their staging copies) and their dlt relatives; `marked_rows` gives each table's marked `rowid`s."""
+    person_names = person_names | {(f"{s}_staging", n) for s, n in person_names}
+    searched = [t for t in schema_tables if _may_hold_people(t)]
+    for table in searched:
+        _mark_rows(con, catalog, table, _clauses(table, subject, (table.schema, table.name) in person_names))
+    _mark_dlt_relatives(con, catalog, [t for t in searched if "_dlt_id" in t.columns])
+
+
+def marked_rows(catalog: str, table: Table) -> str:
+    """The query of the `rowid`s of `table` (of `catalog`) that `mark_subject_rows` marked."""
+    return f"select row_id from {_marks_of(catalog, table)}"
 
 
 def _may_hold_people(table: Table) -> bool:
@@ -72,19 +94,20 @@ def _may_hold_people(table: Table) -> bool:
     )
 
 
-def _literal(table: Table) -> str:
-    return "'" + table.ref.replace("'", "''") + "'"
+def _literal(catalog: str, table: Table) -> str:
+    # By catalogue too: a Spark home's copied sources have the names of the warehouse's tables they copy.
+    return "'" + f"{catalog}.{table.ref}".replace("'", "''") + "'"
 
 
-def _marks_of(table: Table) -> str:
-    return f"privacy_rows where table_ref = {_literal(table)}"
+def _marks_of(catalog: str, table: Table) -> str:
+    return f"privacy_rows where table_ref = {_literal(catalog, table)}"
 
 
-def _marked(con: duckdb.DuckDBPyConnection, table: Table) -> int:
-    return int(con.execute(f"select count(distinct row_id) from {_marks_of(table)}").fetchall()[0][0])
+def _marked(con: duckdb.DuckDBPyConnection, catalog: str, table: Table) -> int:
+    return int(con.execute(f"select count(distinct row_id) from {_marks_of(catalog, table)}").fetchall()[0][0])
 
 
-def _mark_rows(con: duckdb.DuckDBPyConnection, table: Table, clauses: list[str]) -> None:
+def _mark_rows(con: duckdb.DuckDBPyConnection, catalog: str, table: Table, clauses: list[str]) -> None:
     """Adds the rows of `table` matching any clause to `privacy_rows`.
 
     One scan per clause, united, reads only the column each clause names; one scan with the clauses joined by `or`
@@ -93,8 +116,8 @@ def _mark_rows(con: duckdb.DuckDBPyConnection, table: Table, clauses: list[str])
     if "rowid" in table.columns:
         raise ValueError(f"{table.ref} has a column named rowid, which hides the row number rows are marked by")
     if clauses:
-        scans = " union ".join(f"select rowid from {OLD}.{table.ref} where {clause}" for clause in clauses)
-        con.execute(f"insert into privacy_rows select {_literal(table)}, rowid from ({scans})")
+        scans = " union ".join(f"select rowid from {catalog}.{table.ref} where {clause}" for clause in clauses)
+        con.execute(f"insert into privacy_rows select {_literal(catalog, table)}, rowid from ({scans})")
 
 
 def _register_tokens(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
@@ -188,16 +211,16 @@ def _dlt_links(table: Table) -> list[str]:
     return [c for c in ("_dlt_id", "_dlt_root_id", "_dlt_parent_id") if c in table.columns]
 
 
-def _mark_dlt_relatives(con: duckdb.DuckDBPyConnection, linked: list[Table]) -> None:
+def _mark_dlt_relatives(con: duckdb.DuckDBPyConnection, catalog: str, linked: list[Table]) -> None:
     """Adds to `privacy_rows` the dlt relatives of the marked rows of one schema's dlt tables (`linked`): their
     roots and all the descendants of those."""
     con.execute("create or replace temp table privacy_doomed (id varchar)")
-    for table in (t for t in linked if _marked(con, t)):
+    for table in (t for t in linked if _marked(con, catalog, t)):
         up = [c for c in ("_dlt_root_id", "_dlt_parent_id") if c in table.columns][:1]
         ids = ", ".join([quote("_dlt_id"), *map(quote, up)])
         con.execute(
-            f"insert into privacy_doomed select unnest([{ids}]) from {OLD}.{table.ref} "
-            f"where rowid in (select row_id from {_marks_of(table)})"
+            f"insert into privacy_doomed select unnest([{ids}]) from {catalog}.{table.ref} "
+            f"where rowid in ({marked_rows(catalog, table)})"
         )
     (total,) = con.execute("select count(*) from privacy_doomed").fetchall()[0]
     if not total:
@@ -210,7 +233,7 @@ def _mark_dlt_relatives(con: duckdb.DuckDBPyConnection, linked: list[Table]) -> 
                 continue
             match = " or ".join(f"{quote(c)} in (select id from privacy_doomed)" for c in down)
             (n,) = con.execute(
-                f"insert into privacy_doomed select _dlt_id from {OLD}.{table.ref} "
+                f"insert into privacy_doomed select _dlt_id from {catalog}.{table.ref} "
                 f"where ({match}) and _dlt_id not in (select id from privacy_doomed)"
             ).fetchall()[0]
             added += n
@@ -218,4 +241,7 @@ def _mark_dlt_relatives(con: duckdb.DuckDBPyConnection, linked: list[Table]) -> 
             break
     for table in linked:
         match = " or ".join(f"{quote(c)} in (select id from privacy_doomed)" for c in _dlt_links(table))
-        con.execute(f"insert into privacy_rows select {_literal(table)}, rowid from {OLD}.{table.ref} where {match}")
+        con.execute(
+            f"insert into privacy_rows select {_literal(catalog, table)}, rowid from {catalog}.{table.ref} "
+            f"where {match}"
+        )

@@ -7,6 +7,11 @@ outside the warehouse are cleaned and the analytics copy is published from the f
 fresh file swapped in: the swap is the one moment the forget takes effect, and the request it commits is what
 makes the hooks' removals due. A forget stopped anywhere before it leaves the person in the warehouse and nothing
 due (run it again); one stopped after it has done everything.
+
+In a Spark home the person is also in parquet files (the landed loads, Spark's tables: spark_home.py). Their
+rewrites are staged before the swap and put in place right after it, then the analytics copy is published (it reads
+Spark's tables through the warehouse's views); a forget stopped between the swap and the end is completed by the
+next forget, whoever it names, and its files by the next night's retention on the landed files.
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ from privacy.analytics_copy import publish_copy
 from privacy.classification import Classification
 from privacy.compact import NEW, OLD, rewriting
 from privacy.erase import copy_without
+from privacy.parquet_files import LANDED
 from privacy.person import Subject, find_subject, subject_named
 from privacy.retention import drop_loaded_packages
+from privacy.spark_home import SparkFiles
 from privacy.store import ensure_tables, lift, log_request, now, record_erased
 from warehouse import analytics_path, cdp_home, connect, pipelines_dir, warehouse_path
 from warehouse.paths import DBT_OUTPUT_DIRS
@@ -80,8 +87,11 @@ def forget(
     kept: dict[str, int] = {}
     home = cdp_home()
     with _one_at_a_time(home), rewriting(warehouse_path()) as rewrite:
-        subject = find_subject(rewrite.con, kind, identifier)
+        spark = SparkFiles.open(rewrite.con, home)
+        subject = find_subject(rewrite.con, kind, identifier, LANDED if spark else None)
         if subject.is_empty():
+            if spark and spark.finished and analytics_path().exists():
+                publish_copy(classification)  # a stopped forget's, published after its files
             return ForgetResult(request_id, 0, 0)
         pending = files.held_in_pending_packages(pipelines_dir(), subject)
         if pending:
@@ -90,8 +100,15 @@ def forget(
                 "run (`cdp run`) to finish it, then forget them again."
             )
         laps.lap("person found")
+        spark_counts: dict[str, int] = {}
+        if spark:
+            spark_counts = spark.stage_erasure(subject, request_id)
+            # Their files are rewritten, not scrubbed: the staged rewrites are what the commit puts in place.
+            leave_alone = [*leave_alone, *spark.folders()]
+            _reached("parquet_files_staged")
+            laps.lap("parquet files rewritten without them (staged)")
         with rewrite.copying() as con:
-            counts = copy_without(con, subject)
+            counts = copy_without(con, subject) | spark_counts
             con.execute(f"use {NEW}")
             ensure_tables(con)
             for customer_id in sorted(subject.customer_ids):
@@ -114,11 +131,17 @@ def forget(
         scrubbed = files.scrub([home, *DBT_OUTPUT_DIRS, *reach], subject, leave_alone)
         counts["files cleaned (logs, run history, artefacts)"] = len(scrubbed)
         laps.lap("export files, logs, run history and load packages cleaned")
-        if analytics_path().exists():
+        if analytics_path().exists() and not spark:
             publish_copy(classification, source=rewrite.fresh)
             laps.lap("analytics copy published without them")
         rewrite.swap()
         _reached("warehouse_swapped")
+        if spark:
+            spark.commit(request_id)
+            laps.lap("parquet files put in place")
+            if analytics_path().exists():
+                publish_copy(classification)
+                laps.lap("analytics copy published without them")
     return ForgetResult(request_id, len(subject.customer_ids), len(subject.records), counts, kept, laps.seconds)
 
 

@@ -96,8 +96,11 @@ def subject_named(kind: str, value: str) -> Subject:
     return subject
 
 
-def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> Subject:
+def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str, raw_catalog: str | None = None) -> Subject:
     """The person `value` (an identifier of `kind`) belongs to; empty when the CDP holds nothing about them.
+
+    The raw tables are read from `raw_catalog` when given (a Spark home's landed files, `parquet_files.LANDED`), else
+    from the warehouse with everything else.
 
     Raises `AmbiguousIdentifier` when an email or phone belongs to several customers, and `ValueError` when it is
     a placeholder or not an email or phone at all: neither names one person.
@@ -113,8 +116,8 @@ def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> Subje
             "a household's shared address or phone names no one person. Name the person with --customer-id or "
             "--record (`cdp export-person --customer-id …` shows what each holds)."
         )
-    _identifiers_only_they_hold(con, subject)
-    _linked_identifiers(con, subject)
+    _identifiers_only_they_hold(con, subject, raw_catalog)
+    _linked_identifiers(con, subject, raw_catalog)
     return subject
 
 
@@ -152,11 +155,11 @@ def _expand_to_customers(con: duckdb.DuckDBPyConnection, subject: Subject) -> No
         subject.records |= {(s, str(r)) for s, r in rows}
 
 
-def _identifiers_only_they_hold(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
+def _identifiers_only_they_hold(con: duckdb.DuckDBPyConnection, subject: Subject, raw_catalog: str | None) -> None:
     """The subject's emails and phones, as staged and as each source's person table holds them, that are not
     placeholders and that no record of anyone else holds. Values are compared cleaned (`Ann@X.com ` is
     `ann@x.com`), phones by their national number, which a wrong or missing country does not change."""
-    typed_emails, typed_phones = _typed_values(con, subject)
+    typed_emails, typed_phones = _typed_values(con, subject, raw_catalog)
     emails = {k for k in map(normalize_email, typed_emails) if k} - _emails_held_by_others(con, subject, typed_emails)
     nationals = {n for n in map(phone_key, typed_phones) if n} - _phones_held_by_others(con, subject, typed_phones)
     for value in typed_emails:
@@ -168,7 +171,9 @@ def _identifiers_only_they_hold(con: duckdb.DuckDBPyConnection, subject: Subject
             subject.phones |= {f for f in (value.strip().lower(), normalize_phone(value)) if f}
 
 
-def _typed_values(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[set[str], set[str]]:
+def _typed_values(
+    con: duckdb.DuckDBPyConnection, subject: Subject, raw_catalog: str | None
+) -> tuple[set[str], set[str]]:
     """Every email and phone the subject's records hold, staged and as each source typed them."""
     emails: set[str] = set()
     phones: set[str] = set()
@@ -179,14 +184,14 @@ def _typed_values(con: duckdb.DuckDBPyConnection, subject: Subject) -> tuple[set
         ).fetchall():
             emails |= {email} if email else set()
             phones |= {phone} if phone else set()
-    for table in person_tables(con):
+    for table in person_tables(con, raw_catalog):
         ids = sorted(subject.bare_ids(source_of_raw_schema(table.schema) or ""))
         columns = [c for c in table.text_columns() if _EMAIL_COLUMN.search(c) or _PHONE_COLUMN.search(c)]
         if not ids or not columns:
             continue
         selected = ", ".join(quote(c) for c in columns)
         for row in con.execute(
-            f"select {selected} from {table.ref} where list_contains(?, cast(id as varchar))", [ids]
+            f"select {selected} from {_in(raw_catalog, table.ref)} where list_contains(?, cast(id as varchar))", [ids]
         ).fetchall():
             for column, value in zip(columns, row, strict=True):
                 if isinstance(value, str) and value.strip():
@@ -224,7 +229,7 @@ def _phones_held_by_others(con: duckdb.DuckDBPyConnection, subject: Subject, typ
     return {n for (n,) in rows}
 
 
-def _linked_identifiers(con: duckdb.DuckDBPyConnection, subject: Subject) -> None:
+def _linked_identifiers(con: duckdb.DuckDBPyConnection, subject: Subject, raw_catalog: str | None) -> None:
     """The web client IDs linked to the subject's customers and the loyalty accounts of their Square records: every
     event on those browsers and every line of those ledgers is theirs. And their long source IDs as they stand."""
     subject.linked_ids |= {record for _, record in subject.records if len(record) >= MIN_UNIQUE_ID_LENGTH}
@@ -234,31 +239,33 @@ def _linked_identifiers(con: duckdb.DuckDBPyConnection, subject: Subject) -> Non
             "select client_id from identity.web_client_links where list_contains(?, customer_id)", [customers]
         ).fetchall()
         subject.linked_ids |= {client for (client,) in rows if client}
-    if has_table(con, "raw_square", "loyalty_accounts"):
+    if _has_raw_table(con, raw_catalog, "raw_square", "loyalty_accounts"):
         rows = con.execute(
-            "select id from raw_square.loyalty_accounts where list_contains(?, customer_id)",
+            f"select id from {_in(raw_catalog, 'raw_square.loyalty_accounts')} where list_contains(?, customer_id)",
             [sorted(subject.bare_ids("square"))],
         ).fetchall()
         subject.linked_ids |= {account for (account,) in rows if account}
 
 
-def person_tables(con: duckdb.DuckDBPyConnection) -> list:
-    """Raw tables whose `id` is a source person record (customers, contacts), found from the assignments."""
+def person_tables(con: duckdb.DuckDBPyConnection, raw_catalog: str | None = None) -> list:
+    """Raw tables (of `raw_catalog` when given) whose `id` is a source person record (customers, contacts), found
+    from the warehouse's assignments."""
     if not has_table(con, "identity", "customer_assignments"):
         return []
     found = []
-    for table in tables(con):
+    for table in tables(con, raw_catalog):
         # dlt's staging copies are searched as their raw tables are (`erase.copy_without`); the older tables an
         # upgrade kept are person tables of their own (`source_of_raw_schema`).
         source = source_of_raw_schema(table.schema)
         if not source or table.schema.endswith("_staging") or "id" not in table.columns:
             continue
-        if table.is_view or table.name.startswith("_dlt"):
+        # The warehouse's views are dbt's; a catalogue of files holds nothing but views (parquet_files.attach).
+        if (table.is_view and raw_catalog is None) or table.name.startswith("_dlt"):
             continue
         (share,) = con.execute(
             f"""
             select coalesce(avg(case when a.source_record_id is not null then 1.0 else 0.0 end), 0)
-            from (select cast(id as varchar) as id from {table.ref} limit 1000) as t
+            from (select cast(id as varchar) as id from {_in(raw_catalog, table.ref)} limit 1000) as t
             left join identity.customer_assignments as a
               on a.source_system = ? and a.source_record_id = t.id
             """,
@@ -267,3 +274,13 @@ def person_tables(con: duckdb.DuckDBPyConnection) -> list:
         if share > _PERSON_TABLE_SHARE:
             found.append(table)
     return found
+
+
+def _in(catalog: str | None, ref: str) -> str:
+    return f"{catalog}.{ref}" if catalog else ref
+
+
+def _has_raw_table(con: duckdb.DuckDBPyConnection, catalog: str | None, schema: str, name: str) -> bool:
+    if catalog is None:
+        return has_table(con, schema, name)
+    return any(t.schema == schema and t.name == name for t in tables(con, catalog))

@@ -26,7 +26,7 @@ from dlt_sources.common.upgrade import kept_schema, source_of_raw_schema
 from warehouse import column_names, has_table, quote
 
 RETENTION_FILE = Path(__file__).with_name("retention.yml")
-_NESTED = "__"  # dlt names a nested table <parent>__<field>
+NESTED = "__"  # dlt names a nested table <parent>__<field>
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,21 @@ def apply_retention(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             condition = f"{spec['timestamp']} < ?" + (f" and ({spec['where']})" if spec.get("where") else "")
             # The older tables an upgrade kept of a raw table (same names, in the kept schema) are the same data.
             for held_in in (schema, kept_schema(schema)) if source_of_raw_schema(schema) else (schema,):
-                if has_table(con, held_in, table):
+                if _is_base_table(con, held_in, table):
                     deleted |= _delete_with_nested(con, held_in, table, condition, [cutoff])
     return deleted
+
+
+def _is_base_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """A table of the warehouse, not a view: in a Spark home a model is a view over Spark's table, which dbt builds
+    anew from the landed files (`spark_home.apply_retention_landed` applies the rules there)."""
+    return bool(
+        con.execute(
+            "select 1 from information_schema.tables where table_catalog = current_database() "
+            "and table_schema = ? and table_name = ? and table_type = 'BASE TABLE'",
+            [schema, table],
+        ).fetchall()
+    )
 
 
 def _delete_with_nested(
@@ -81,9 +93,9 @@ def _delete_with_nested(
     nested = sorted(
         (name for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = ? and starts_with(table_name, ?)",
-            [schema, table + _NESTED],
+            [schema, table + NESTED],
         ).fetchall()),
-        key=lambda name: name.count(_NESTED),
+        key=lambda name: name.count(NESTED),
     )  # fmt: skip
     family = {table, *nested}
     deleted: dict[str, int] = {}
@@ -91,7 +103,7 @@ def _delete_with_nested(
                 [table, *params])  # fmt: skip
     deleted[f"{schema}.{table}"] = _delete_gone(con, ref, table)
     for child in nested:
-        parent = _parent(child, family)
+        parent = nested_parent(child, family)
         con.execute(
             f"insert into retention_gone select ?, _dlt_id from {schema}.{quote(child)} where _dlt_parent_id in "
             "(select _dlt_id from retention_gone where tbl = ?)",
@@ -108,11 +120,11 @@ def _delete_gone(con: duckdb.DuckDBPyConnection, ref: str, table: str) -> int:
     ).fetchall()[0][0]
 
 
-def _parent(child: str, family: set[str]) -> str:
+def nested_parent(child: str, family: set[str]) -> str:
     """dlt's parent of a nested table: `a__b__c` is under `a__b` when that table exists, else under `a` (`b` was
     an object flattened into `a`'s columns)."""
-    parts = child.split(_NESTED)
-    return next(_NESTED.join(parts[:n]) for n in range(len(parts) - 1, 0, -1) if _NESTED.join(parts[:n]) in family)
+    parts = child.split(NESTED)
+    return next(NESTED.join(parts[:n]) for n in range(len(parts) - 1, 0, -1) if NESTED.join(parts[:n]) in family)
 
 
 def drop_loaded_packages(pipelines: Path) -> int:
