@@ -26,6 +26,8 @@ import duckdb
 
 from warehouse import cdp_home, connect, quote, warehouse_path
 from warehouse.keys import key_path
+from warehouse.landing import landing_dir
+from warehouse.spark import home_engine
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -42,9 +44,11 @@ STATE_TABLES = (
 STATE_SCHEMAS = ("exports", "privacy", "meta", "campaigns")
 # Files under CDP_HOME that go with the warehouse (glob patterns): the trained identity model (IDs stay put only with
 # it), the removals owed to forgotten people, the suppression list, the hash key that recognises erased identifiers,
-# and the predictive models with their cards (a card says when its model is next due and whether it was published:
-# without them a restored home retrains on another night and publishes other predictions).
+# the engine the home's first night chose (a restored home keeps to it), and the predictive models with their cards
+# (a card says when its model is next due and whether it was published: without them a restored home retrains on
+# another night and publishes other predictions).
 STATE_FILES = (
+    "engine",
     "identity/model.json",
     "privacy/pending_removals.json",
     "suppression.csv",
@@ -118,6 +122,11 @@ def backup(folder: Path | None = None, full: bool = False) -> BackupResult:
         raise BackupError(f"{folder} already exists and is not empty: name a new folder with --to")
     if not warehouse_path().exists():
         raise BackupError(f"No warehouse at {warehouse_path()}: there is nothing to back up yet (run `cdp run`).")
+    if full and home_engine() == "spark":
+        raise BackupError(
+            f"This home runs on Spark: its raw data is the landed loads' parquet files ({landing_dir()}), not "
+            "warehouse tables. Back up that folder with your storage's own snapshots, and this state without --full."
+        )
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     (partial / "tables").mkdir(parents=True, mode=0o700)

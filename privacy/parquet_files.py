@@ -26,7 +26,7 @@ import duckdb
 
 from warehouse import Table, quote, tables
 from warehouse.landing import landing_dir
-from warehouse.spark import spark_dir
+from warehouse.spark import files_dir
 
 # A row's `rowid`: its file's position in the table's list (from 1) above these bits, its row number in the file below.
 ROW_BITS = 40
@@ -52,8 +52,8 @@ def spark_places(home: Path) -> dict[str, Path]:
     # Checked before asking warehouse.spark, which makes the folder.
     if not (home / "spark").is_dir():
         return {}
-    spark = spark_dir(home)
-    return {LANDED: landing_dir(home), SPARK_TABLES: spark / "warehouse", SPARK_SOURCES: spark / "raw"}
+    files = files_dir(home)
+    return {LANDED: landing_dir(home), SPARK_TABLES: files / "warehouse", SPARK_SOURCES: files / "raw"}
 
 
 def find_tables(root: Path) -> list[ParquetTable]:

@@ -8,8 +8,9 @@ from typing import Any
 import duckdb
 
 from dlt_sources.common.upgrade import source_of_raw_schema
+from privacy.parquet_files import LANDED, attach, find_tables, spark_places
 from privacy.person import find_subject, person_tables
-from warehouse import connect, has_table, quote
+from warehouse import cdp_home, connect, has_table, quote
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -21,10 +22,15 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[d
 def export_person(kind: str, identifier: str) -> str:
     """Source records, profile, segments, consent history and what was sent where, for the person `identifier` names."""
     with connect(read_only=True) as con:
-        subject = find_subject(con, kind, identifier)
+        # In a Spark home the raw records are the landed files: every load's copy of a record is held, so shown.
+        landed = spark_places(cdp_home()).get(LANDED)
+        raw_catalog = LANDED if landed else None
+        if landed:
+            attach(con, LANDED, find_tables(landed))
+        subject = find_subject(con, kind, identifier, raw_catalog)
         customers = sorted(subject.customer_ids)
         source_records: dict[str, list[dict[str, Any]]] = {}
-        for table in person_tables(con):
+        for table in person_tables(con, raw_catalog):
             ids = sorted(subject.bare_ids(source_of_raw_schema(table.schema) or ""))
             if ids:
                 source_records[f"{table.schema}.{table.name}"] = _rows(

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warehouse.spark import parquet_table, quoted, spark_dir
+from warehouse.spark import files_dir, parquet_table, quoted
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -31,8 +31,9 @@ LANDED_SUFFIX = "__landed"
 
 
 def landing_dir(home: Path | None = None) -> Path:
-    """Where the Spark engine's loads land: `$CDP_HOME/spark/landing/<raw schema>/<table>/`."""
-    return spark_dir(home) / "landing"
+    """Where the Spark engine's loads land: `<files_dir>/landing/<raw schema>/<table>/` (`$CDP_HOME/spark/landing/`
+    unless `CDP_SPARK_DIR` says otherwise)."""
+    return files_dir(home) / "landing"
 
 
 def landed_files(landing: Path, dataset: str, table: str) -> str | None:

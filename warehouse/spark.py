@@ -41,27 +41,55 @@ def engine() -> str:
     return os.environ.get("CDP_ENGINE", "duckdb").strip().lower() or "duckdb"
 
 
+def home_engine(home: Path | None = None) -> str | None:
+    """The engine this home's first night recorded (`claim_home`); None before its first night."""
+    home = home or cdp_home()
+    if (home / "engine").exists():
+        return (home / "engine").read_text().strip()
+    # A warehouse without the record is older than it: every night ran on DuckDB then.
+    return "duckdb" if (home / "warehouse.duckdb").exists() else None
+
+
 def claim_home(home: Path | None = None) -> str:
     """This home's engine, recorded by its first night (`$CDP_HOME/engine`); a night on the other engine is refused:
     each keeps its raw data elsewhere (DuckDB's tables, Spark's landed files), so a switch would start from nothing."""
-    marker = (home or cdp_home()) / "engine"
     chosen = engine()
     if chosen not in ENGINES:
         raise ValueError(f"CDP_ENGINE={chosen!r} is not an engine: use one of {', '.join(ENGINES)}")
-    if not marker.exists():
-        marker.write_text(chosen + "\n")
-        return chosen
-    recorded = marker.read_text().strip()
-    if recorded != chosen:
+    recorded = home_engine(home)
+    if recorded is None or not ((home or cdp_home()) / "engine").exists():
+        ((home or cdp_home()) / "engine").write_text((recorded or chosen) + "\n")
+    if recorded not in (None, chosen):
         raise RuntimeError(
-            f"{marker.parent} was built with CDP_ENGINE={recorded}, not {chosen}: its raw data is {recorded}'s. "
+            f"{home or cdp_home()} was built with CDP_ENGINE={recorded}, not {chosen}: its raw data is {recorded}'s. "
             f"Run with CDP_ENGINE={recorded}, or set CDP_HOME to another folder for {chosen}."
         )
     return chosen
 
 
 def spark_dir(home: Path | None = None) -> Path:
+    """The driver's own Spark folder of a home: metastore, scratch space, dbt's logs (and, by default, `files_dir`)."""
     path = (home or cdp_home()) / "spark"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def files_dir(home: Path | None = None) -> Path:
+    """The folder of the files Spark reads and writes: its tables (`warehouse/`), the landed loads (`landing/`) and
+    the store's copied sources (`raw/`). `CDP_SPARK_DIR` on a cluster: a folder mounted at the same path on the driver
+    and on every executor (NFS, or a FUSE mount of an object store); else `$CDP_HOME/spark`.
+
+    A folder, not a URL: forget and retention rewrite the parquet files holding a person in place (privacy/), through
+    the file system."""
+    configured = os.environ.get("CDP_SPARK_DIR", "").strip()
+    if not configured:
+        return spark_dir(home)
+    if "://" in configured or not Path(configured).is_absolute():
+        raise ValueError(
+            f"CDP_SPARK_DIR={configured!r}: give the absolute path of a folder every Spark executor mounts at the "
+            "same path (an NFS export, a FUSE mount of the object store), not a URL"
+        )
+    path = Path(configured)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
@@ -70,11 +98,9 @@ def session_settings(home: Path | None = None) -> dict[str, str]:
     """The Spark settings of a CDP home (`dbt_project/profiles.yml`'s `spark` output repeats those of the catalog).
 
     `local[2]` by default: a cluster's master URL (`spark://host:7077`, `yarn`, `k8s://…`) and its resources come from
-    `CDP_SPARK_MASTER`, `CDP_SPARK_DRIVER_MEMORY` and `CDP_SPARK_SHUFFLE_PARTITIONS`. On a cluster dbt's tables must be
-    on storage every executor reads (`CDP_SPARK_DIR`: an HDFS or object-store URL); the copied sources are local files
-    until dlt lands them there itself."""
+    `CDP_SPARK_MASTER`, `CDP_SPARK_DRIVER_MEMORY` and `CDP_SPARK_SHUFFLE_PARTITIONS`; its files are in `files_dir`."""
     local = spark_dir(home)
-    root = os.environ.get("CDP_SPARK_DIR") or str(local)
+    root = str(files_dir(home))
     return {
         "spark.master": os.environ.get("CDP_SPARK_MASTER", "local[2]"),
         "spark.app.name": "cdp",
@@ -133,7 +159,7 @@ def copy_sources(
     """Copies each `(schema, table)` of the DuckDB file `warehouse` that exists there to parquet under
     `$CDP_HOME/spark/raw/<schema>/<table>/` and (re)registers it in Spark as `<schema>.<table>`; returns the names
     copied. Tables missing from DuckDB are left missing on Spark too (dbt's optional sources stand in for them)."""
-    raw = spark_dir(home) / "raw"
+    raw = files_dir(home) / "raw"
     copied = []
     con = duckdb.connect(str(warehouse), read_only=True)
     try:

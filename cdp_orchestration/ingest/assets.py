@@ -30,9 +30,10 @@ from dlt_sources.pipelines import (
     raw_schema,
     type_variants,
 )
+from privacy import apply_retention_landed, finish_stopped_rewrites
 from privacy.retention import apply_retention, drop_loaded_packages
 from privacy.screen import screen_source
-from warehouse import pipelines_dir, warehouse_path
+from warehouse import cdp_home, pipelines_dir, warehouse_path
 from warehouse.landing import landed_files, landing_dir, register
 from warehouse.loads import quarantined_in_load, record_load, record_source_clock
 from warehouse.spark import claim_home, engine, session
@@ -83,6 +84,9 @@ def build_source_assets(source: str) -> AssetsDefinition:
                 record_source_clock(con, source, observed_at, context.run.run_id)
             if landing is None:
                 upgrade_raw_tables(con, raw_schema(source))
+            else:
+                # A forget stopped after it took effect leaves its file rewrites staged: in place before Spark reads.
+                finish_stopped_rewrites(con, cdp_home())
         pipeline = make_pipeline(source, warehouse_path(), pipelines_dir(), landing=landing)
         # Landed files need no upgrade: a load's files keep the layout they were written in, and a column a later
         # load adds reads as null in earlier ones.
@@ -122,7 +126,7 @@ def build_source_assets(source: str) -> AssetsDefinition:
                 carried = {}
                 landed = landed_files(landing, raw_schema(source), QUARANTINE_TABLE)
                 quarantined = quarantined_in_load(con, raw_schema(source), QUARANTINE_TABLE, load_ids, landed)
-                expired = {}
+                expired = apply_retention_landed(con, landing)
                 register_landed(pipeline, landing)
             record_load(con, source, context.run.run_id, rows_loaded, sum(quarantined.values()))
         # Loaded: the raw payloads dlt keeps on disk serve nothing now, and retention could not reach them there.

@@ -37,6 +37,8 @@ FILES = {
     "predictive/churn_probability/card.json": '{"trained_at": "2026-06-01"}',
     "predictive/churn_probability/model.joblib": "trained churn model",
     "predictive/next_products/card.json": '{"trained_at": "2026-06-01"}',
+    # The engine the home's first night chose: a restored home keeps to it (its raw data is that engine's).
+    "engine": "duckdb\n",
 }
 
 
@@ -93,6 +95,14 @@ def test_what_goes_out_comes_back(planted: Path, in_home: Callable[[Path], None]
 
 def test_full_keeps_the_raw_data(planted: Path, tmp_path: Path) -> None:
     assert backup(tmp_path / "full", full=True).tables["raw_shopify.customers"] == 1
+
+
+def test_full_on_a_spark_home_says_where_its_raw_data_is(planted: Path, tmp_path: Path) -> None:
+    (planted / "engine").write_text("spark\n")
+    with pytest.raises(BackupError, match="landing"):
+        backup(tmp_path / "full", full=True)
+    assert not (tmp_path / "full").exists()
+    assert "engine" in backup(tmp_path / "state").files  # the state alone, as on DuckDB
 
 
 def test_restore_refuses_a_home_that_holds_a_warehouse(planted: Path, tmp_path: Path) -> None:

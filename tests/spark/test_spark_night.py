@@ -150,3 +150,33 @@ def test_exports_send_the_same_people(cdp_home: Path, spark_home: Path) -> None:
     duck_files, spark_files = export_files(cdp_home), export_files(spark_home)
     assert duck_files
     assert spark_files == duck_files
+
+
+def test_subject_access_finds_the_same_records(cdp_home: Path, spark_home: Path) -> None:
+    """`cdp export-person` on a Spark home reads the person's raw records from the landed files."""
+    with store(cdp_home) as con:
+        # A customer with records in more than one source: their email is on their profile.
+        (email,) = con.execute(
+            "select c.email from marts.customer_360 c join identity.customer_assignments a using (customer_id) "
+            "where c.email is not null group by all having count(*) > 1 order by c.email limit 1"
+        ).fetchone()
+    documents = {}
+    for name, home in (("duckdb", cdp_home), ("spark", spark_home)):
+        env = {**os.environ, **cdp_environment(home), "DAGSTER_HOME": str(home / "dagster")}
+        if name == "spark":
+            env["CDP_ENGINE"] = "spark"
+        out = subprocess.run(
+            [sys.executable, "-m", "cdp_orchestration.cli", "export-person", "--email", email],
+            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr[-3000:]
+        documents[name] = json.loads(out.stdout)
+    duck, spark = documents["duckdb"], documents["spark"]
+    assert duck["customer_ids"] and spark["customer_ids"] == duck["customer_ids"]
+
+    def record_ids(document: dict) -> set[tuple[str, str]]:
+        return {(table, str(row["id"])) for table, rows in document["source_records"].items() for row in rows}
+
+    assert len(record_ids(duck)) > 1
+    assert record_ids(spark) == record_ids(duck)
+    assert [p["email"] for p in spark["profiles"]] == [p["email"] for p in duck["profiles"]]
