@@ -16,6 +16,7 @@ BENCHMARKS = [
     "predictive",
     "households",
     "campaigns",
+    "engines",
 ]
 
 

@@ -36,8 +36,11 @@ FEATURES = (
 
 _CUTOFFS = "select unnest(cast(? as timestamptz[])) as cutoff"
 
+# Amounts to the cent, as decimals: a sum of floating-point amounts depends on the order they are added in (threads,
+# engines), and a model's split points on the last bits of a sum; summed exactly, the same orders give the same model.
 _ORDERS = """
-    select a.customer_id, o.ordered_at, coalesce(o.total_amount_reporting, 0) as amount, o.channel
+    select a.customer_id, o.ordered_at, cast(coalesce(o.total_amount_reporting, 0) as decimal(18, 2)) as amount,
+        o.channel
     from intermediate.int_orders as o
     inner join identity.customer_assignments as a on a.record_id = o.customer_record_id
     where o.is_revenue

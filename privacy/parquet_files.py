@@ -73,7 +73,8 @@ def attach(
 ) -> dict[str, tuple[Table, ParquetTable]]:
     """Attaches `found` as views of an in-memory catalogue `catalog`; returns each as a warehouse `Table` (its columns
     less `rowid`) with its files, by `Table.ref`."""
-    con.execute(f"attach if not exists ':memory:' as {catalog}")
+    # Writable even beside a warehouse opened read-only (a subject access request).
+    con.execute(f"attach if not exists ':memory:' as {catalog} (read_only false)")
     # Each file's position in its table's list, joined to its rows by name: looked up in a list, it took a scan of
     # the list per row (a decade of daily loads is thousands of files).
     con.execute(f"create or replace table {catalog}.{FILE_INDEX} (path varchar, position bigint)")
