@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 _AS_TEXT = {"JSON", "UUID", "TIME", "TIME WITH TIME ZONE", "INTERVAL", "BIT", "BLOB"}
 _AS_DECIMAL = ("HUGEINT", "UHUGEINT", "UBIGINT")
 ENGINES = ("duckdb", "spark")
+# The file in `$CDP_HOME/spark/` that records where the home's Spark files are (`files_dir`).
+FILES_DIR_RECORD = "files_dir"
 
 
 def engine() -> str:
@@ -80,17 +82,34 @@ def files_dir(home: Path | None = None) -> Path:
     and on every executor (NFS, or a FUSE mount of an object store); else `$CDP_HOME/spark`.
 
     A folder, not a URL: forget and retention rewrite the parquet files holding a person in place (privacy/), through
-    the file system."""
+    the file system. The home records the folder its first Spark night used, so that every later command (a forget
+    run without `CDP_SPARK_DIR` set) finds the files there, and a different one is refused."""
+    local = spark_dir(home)
+    record = local / FILES_DIR_RECORD
     configured = os.environ.get("CDP_SPARK_DIR", "").strip()
+    if record.exists():
+        recorded = Path(record.read_text().strip())
+        if configured and Path(configured) != recorded:
+            raise ValueError(
+                f"CDP_SPARK_DIR={configured!r}, but this home's Spark files are in {recorded}: unset CDP_SPARK_DIR "
+                f"or set it to {recorded} (moving them means moving the folder and this home's {record.name} record)"
+            )
+        return recorded
     if not configured:
-        return spark_dir(home)
+        return local
     if "://" in configured or not Path(configured).is_absolute():
         raise ValueError(
             f"CDP_SPARK_DIR={configured!r}: give the absolute path of a folder every Spark executor mounts at the "
             "same path (an NFS export, a FUSE mount of the object store), not a URL"
         )
+    if (local / "landing").exists() or (local / "warehouse").exists():
+        raise ValueError(
+            f"CDP_SPARK_DIR={configured!r}, but this home's Spark files are in {local}: unset CDP_SPARK_DIR, or start "
+            "a new CDP_HOME with it"
+        )
     path = Path(configured)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    record.write_text(f"{path}\n")
     return path
 
 

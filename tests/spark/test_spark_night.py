@@ -39,14 +39,32 @@ def spark_home(nightly_run, tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("spark_night") / "home"
     home.mkdir()
     plant_hash_key(home)
-    env = {**cdp_environment(home), "CDP_ENGINE": "spark", "DAGSTER_HOME": str(home / "dagster")}
     night = subprocess.run(
         [sys.executable, "-m", "cdp_orchestration.cli", "run"],
-        cwd=REPO_ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=2400,
+        cwd=REPO_ROOT, env=spark_environment(home), capture_output=True, text=True, timeout=2400,
     )  # fmt: skip
     succeeded(night, home)
     assert "on Spark" in night.stdout
+    # Spark's files went to the folder a cluster's executors would mount, not into the home.
+    assert any((mounted(home) / "landing" / "raw_shopify").rglob("*.parquet"))
+    assert any((mounted(home) / "warehouse" / "marts.db" / "customer_360").glob("*.parquet"))
+    assert not (home / "spark" / "landing").exists()
     return home
+
+
+def mounted(home: Path) -> Path:
+    """`CDP_SPARK_DIR` of the Spark night: outside its home, as a cluster's shared folder is."""
+    return home.parent / "mounted"
+
+
+def spark_environment(home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        **cdp_environment(home),
+        "CDP_ENGINE": "spark",
+        "CDP_SPARK_DIR": str(mounted(home)),
+        "DAGSTER_HOME": str(home / "dagster"),
+    }
 
 
 def store(home: Path) -> duckdb.DuckDBPyConnection:
@@ -162,9 +180,11 @@ def test_subject_access_finds_the_same_records(cdp_home: Path, spark_home: Path)
         ).fetchone()
     documents = {}
     for name, home in (("duckdb", cdp_home), ("spark", spark_home)):
-        env = {**os.environ, **cdp_environment(home), "DAGSTER_HOME": str(home / "dagster")}
-        if name == "spark":
-            env["CDP_ENGINE"] = "spark"
+        env = (
+            spark_environment(home)
+            if name == "spark"
+            else {**os.environ, **cdp_environment(home), "DAGSTER_HOME": str(home / "dagster")}
+        )
         out = subprocess.run(
             [sys.executable, "-m", "cdp_orchestration.cli", "export-person", "--email", email],
             cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,

@@ -37,8 +37,23 @@ def test_spark_files_go_to_the_mounted_folder(tmp_path: Path, monkeypatch: pytes
     home = tmp_path / "home"
     assert landing_dir(home) == mounted / "landing"
     assert files_dir(home) == mounted
+    # A later command without the setting (a forget) still finds the files where they are.
+    monkeypatch.delenv("CDP_SPARK_DIR")
+    assert landing_dir(home) == mounted / "landing"
+    monkeypatch.setenv("CDP_SPARK_DIR", str(tmp_path / "elsewhere"))
+    with pytest.raises(ValueError, match=str(mounted)):
+        files_dir(home)
+
+
+def test_the_spark_folder_must_be_a_mounted_path_and_stays_put(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CDP_SPARK_DIR", "s3a://bucket/cdp")
     with pytest.raises(ValueError, match="mounts"):
+        files_dir(tmp_path / "home")
+    monkeypatch.delenv("CDP_SPARK_DIR")
+    home = tmp_path / "used"
+    (landing_dir(home) / "raw_shopify").mkdir(parents=True)  # a home whose Spark nights kept their files inside it
+    monkeypatch.setenv("CDP_SPARK_DIR", str(tmp_path / "mnt"))
+    with pytest.raises(ValueError, match="new CDP_HOME"):
         files_dir(home)
 
 
