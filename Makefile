@@ -27,9 +27,9 @@ test: $(STAMP) browser java
 test-scenarios: $(STAMP) browser
 	@$(PYTEST) -m long_scenario
 
-# What runs on a local Spark (local[2], CDP_ENGINE=spark), each against DuckDB on the same data: the dbt project's
-# marts (tests/spark), identity resolution (tests/identity) and the loads landed as parquet (tests/ingest). One
-# worker: Spark takes both cores itself.
+# What runs on a local Spark (local[2], CDP_ENGINE=spark), each against DuckDB on the same data: a whole night and
+# the dbt project's marts (tests/spark), identity resolution (tests/identity) and the loads landed as parquet
+# (tests/ingest). One worker: Spark takes both cores itself.
 test-spark: $(STAMP) java
 	@nice $(BIN)/python -m pytest -q -m spark
 
