@@ -191,7 +191,8 @@ def _typed_values(
             continue
         selected = ", ".join(quote(c) for c in columns)
         for row in con.execute(
-            f"select {selected} from {_in(raw_catalog, table.ref)} where list_contains(?, cast(id as varchar))", [ids]
+            f"select {selected} from {in_catalog(raw_catalog, table.ref)} where list_contains(?, cast(id as varchar))",
+            [ids],
         ).fetchall():
             for column, value in zip(columns, row, strict=True):
                 if isinstance(value, str) and value.strip():
@@ -241,7 +242,8 @@ def _linked_identifiers(con: duckdb.DuckDBPyConnection, subject: Subject, raw_ca
         subject.linked_ids |= {client for (client,) in rows if client}
     if _has_raw_table(con, raw_catalog, "raw_square", "loyalty_accounts"):
         rows = con.execute(
-            f"select id from {_in(raw_catalog, 'raw_square.loyalty_accounts')} where list_contains(?, customer_id)",
+            f"select id from {in_catalog(raw_catalog, 'raw_square.loyalty_accounts')} "
+            "where list_contains(?, customer_id)",
             [sorted(subject.bare_ids("square"))],
         ).fetchall()
         subject.linked_ids |= {account for (account,) in rows if account}
@@ -265,7 +267,7 @@ def person_tables(con: duckdb.DuckDBPyConnection, raw_catalog: str | None = None
         (share,) = con.execute(
             f"""
             select coalesce(avg(case when a.source_record_id is not null then 1.0 else 0.0 end), 0)
-            from (select cast(id as varchar) as id from {_in(raw_catalog, table.ref)} limit 1000) as t
+            from (select cast(id as varchar) as id from {in_catalog(raw_catalog, table.ref)} limit 1000) as t
             left join identity.customer_assignments as a
               on a.source_system = ? and a.source_record_id = t.id
             """,
@@ -276,7 +278,8 @@ def person_tables(con: duckdb.DuckDBPyConnection, raw_catalog: str | None = None
     return found
 
 
-def _in(catalog: str | None, ref: str) -> str:
+def in_catalog(catalog: str | None, ref: str) -> str:
+    """`ref` (a table's `schema.name`) in `catalog` when given, else in the database in use."""
     return f"{catalog}.{ref}" if catalog else ref
 
 

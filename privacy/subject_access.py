@@ -9,7 +9,7 @@ import duckdb
 
 from dlt_sources.common.upgrade import source_of_raw_schema
 from privacy.parquet_files import LANDED, attach, find_tables, spark_places
-from privacy.person import find_subject, person_tables
+from privacy.person import find_subject, in_catalog, person_tables
 from warehouse import cdp_home, connect, has_table, quote
 
 
@@ -33,8 +33,13 @@ def export_person(kind: str, identifier: str) -> str:
         for table in person_tables(con, raw_catalog):
             ids = sorted(subject.bare_ids(source_of_raw_schema(table.schema) or ""))
             if ids:
+                # A catalogue of landed files numbers each row (`rowid`, parquet_files.attach): not the person's data.
+                columns = "* exclude (rowid)" if raw_catalog else "*"
                 source_records[f"{table.schema}.{table.name}"] = _rows(
-                    con, f"select * from {table.ref} where list_contains(?, cast({quote('id')} as varchar))", [ids]
+                    con,
+                    f"select {columns} from {in_catalog(raw_catalog, table.ref)} "
+                    f"where list_contains(?, cast({quote('id')} as varchar))",
+                    [ids],
                 )
         by_customer = "select * from {} where list_contains(?, customer_id)"
         document = {
