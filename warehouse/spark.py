@@ -58,12 +58,14 @@ def claim_home(home: Path | None = None) -> str:
     chosen = engine()
     if chosen not in ENGINES:
         raise ValueError(f"CDP_ENGINE={chosen!r} is not an engine: use one of {', '.join(ENGINES)}")
-    recorded = home_engine(home)
-    if recorded is None or not ((home or cdp_home()) / "engine").exists():
-        ((home or cdp_home()) / "engine").write_text((recorded or chosen) + "\n")
-    if recorded not in (None, chosen):
+    home = home or cdp_home()
+    recorded = home_engine(home) or chosen
+    marker = home / "engine"
+    if not marker.exists():  # the first night, or a home older than the record (home_engine: DuckDB's)
+        marker.write_text(recorded + "\n")
+    if recorded != chosen:
         raise RuntimeError(
-            f"{home or cdp_home()} was built with CDP_ENGINE={recorded}, not {chosen}: its raw data is {recorded}'s. "
+            f"{home} was built with CDP_ENGINE={recorded}, not {chosen}: its raw data is {recorded}'s. "
             f"Run with CDP_ENGINE={recorded}, or set CDP_HOME to another folder for {chosen}."
         )
     return chosen

@@ -81,7 +81,7 @@ def build_step(select: str, exclude: str | None = None) -> dict[str, str]:
     if exclude:
         args += ["--exclude", *exclude.split()]
     result = dbt(args)
-    nodes = list(result.result or []) if result.result is not None else []
+    nodes = list(result.result or [])  # dbt's run results (none when it failed before running)
     failed = [f"{r.node.name}: {r.message}" for r in nodes if r.status in ("error", "fail", "runtime error")]
     if not result.success or failed:
         raise RuntimeError(
