@@ -3,10 +3,11 @@ which come on lines of their own, each with its `__typename` (asked for: it tell
 another's).
 
 Shopify puts a connection's nodes after their parent, not always right after, and a bad line rejects its order: the
-file is read twice, the child lines first (screened, their findings kept by order), then the records. The file is
-parsed by arrow's JSON reader straight into columns of the documented types (`tables.json_schema`), no Python object
-per line; a file holding anything else (a value of another type than documented, bytes that are not UTF-8) is read
-record by record instead, through the same checks.
+whole file is read before any record is handed on, the child lines screened as they come (their findings kept by
+order), the records and the screened lines held in arrow files beside it; then the records are screened and loaded,
+and the lines of the records loaded follow. The file is parsed once, by arrow's JSON reader straight into columns of
+the documented types (`tables.json_schema`), no Python object per line; a file holding anything else (a value of
+another type than documented, bytes that are not UTF-8) is read record by record instead, through the same checks.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dlt_sources.common.pages import (
     hinted_child,
 )
 from dlt_sources.common.tables import json_schema, valid_text
-from dlt_sources.shopify.settings import BULK_BATCH, BULK_BLOCK_BYTES
+from dlt_sources.shopify.settings import BULK_BATCH, BULK_BLOCK_BYTES, BULK_LINES, BULK_RECORDS
 
 PARENT, TYPENAME = "__parentId", "__typename"
 _PARENT_KEY = b'"__parentId"'
@@ -44,25 +45,74 @@ def load_file(path: Path, entity: Entity, apart: Mapping[str, Child], loader: Pa
     """The items of a bulk file of `entity`'s records (`apart`: the child list each type of node on lines of its
     own fills, by its `__typename`)."""
     try:
-        children, findings = _arrow_children(path, entity, apart, loader)
-        in_arrow = True
+        children, roots, findings = _arrow_read(path, entity, apart, loader)
     except pa.ArrowInvalid:
         # A value the documented types do not hold, or text that is not UTF-8: record by record.
         children, findings = _python_children(path, apart, loader)
-        in_arrow = False
+        roots = None
     loader.keep_ids()
-    if in_arrow:
-        for records in _arrow_roots(path, entity, apart):
+    if roots is not None:
+        for _, records in roots:
             yield from loader.arrow_page(records, apart=findings)
     else:
         for batch, lossy in _python_batches(path, children_only=False):
             yield from loader.page(batch, lossy, apart=findings)
     if apart and loader.kept is not None:
-        kept = pa.array(sorted(loader.kept), pa.string())
         for child, table in children:
-            linked = table.filter(pc.is_in(table[DLT_PARENT_ID], kept))
+            # A set lookup per row: arrow's `is_in` hashed every loaded record again for each batch of lines, most of
+            # the time a large shop's first load took.
+            of_kept = pa.array([parent in loader.kept for parent in table[DLT_PARENT_ID].to_pylist()], pa.bool_())
+            linked = table.filter(of_kept)
             if len(linked):
                 yield hinted_child(linked, entity.name, child.name)
+
+
+class Held:
+    """Tables waiting for the rest of the file, in arrow files beside it rather than in memory: the records wait for
+    their lines' findings, the screened lines for their records' verdict. An order's lines outnumber orders, and
+    holding a shop's every line until the last order was read was most of a first load's memory."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.folder, self.name = folder, name
+        self._held: list[tuple[Any, Path]] = []
+
+    def add(self, table: pa.Table, label: Any = None) -> None:
+        """Holds `table` (with `label`, given back with it)."""
+        path = self.folder / f"{self.name}-{len(self._held)}.arrow"
+        with pa.ipc.new_file(str(path), table.schema) as writer:
+            writer.write_table(table)
+        self._held.append((label, path))
+
+    def __iter__(self) -> Iterator[tuple[Any, pa.Table]]:
+        """(label, table) of every table held, in the order held; each file is gone once read."""
+        for label, path in self._held:
+            with pa.ipc.open_file(str(path)) as reader:
+                table = reader.read_all()
+            path.unlink()
+            yield label, table
+
+
+class _Gathered:
+    """Tables gathered until they hold `rows` rows: each screening query has a fixed cost (DuckDB plans forty-odd
+    checks) that a block of a few thousand lines paid again and again."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows, self._tables, self._count = rows, [], 0
+
+    def add(self, table: pa.Table) -> pa.Table | None:
+        """`table` added; the tables gathered, once they hold enough rows."""
+        if len(table):
+            self._tables.append(table)
+            self._count += len(table)
+        return self.rest() if self._count >= self.rows else None
+
+    def rest(self) -> pa.Table | None:
+        """What is gathered (None if nothing), and a fresh start."""
+        if not self._tables:
+            return None
+        table = pa.concat_tables(self._tables)
+        self._tables, self._count = [], 0
+        return table
 
 
 def _schema(entity: Entity, apart: Mapping[str, Child]) -> pa.Schema:
@@ -82,19 +132,16 @@ def _arrow_batches(path: Path, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
     yield from reader
 
 
-def _arrow_children(
+def _arrow_read(
     path: Path, entity: Entity, apart: Mapping[str, Child], loader: PageLoader
-) -> tuple[list[tuple[Child, pa.Table]], ChildFindings]:
-    """The child lines screened, and their findings by parent; reads (and checks) the whole file, so a file arrow
-    cannot take is known before anything is handed on."""
-    tables: list[tuple[Child, pa.Table]] = []
-    findings = ChildFindings()
+) -> tuple[Held, Held, ChildFindings]:
+    """One reading of the whole file (so a file arrow cannot take is known before anything is handed on): the child
+    lines screened and held, the records held as read, and the lines' findings by parent."""
+    children, roots, findings = Held(path.parent, "lines"), Held(path.parent, "records"), ChildFindings()
+    gathered_roots, gathered_lines = _Gathered(BULK_RECORDS), _Gathered(BULK_LINES)
     seen: dict[str, dict[str, int]] = {name: {} for name in apart}
-    for batch in _arrow_batches(path, _schema(entity, apart)):
-        valid_text(batch)
-        if not apart:
-            continue
-        lines = pa.Table.from_batches([batch]).filter(pc.is_valid(batch.column(PARENT)))
+
+    def screen(lines: pa.Table) -> None:
         for type_name, child in apart.items():
             nodes = lines.filter(pc.equal(lines[TYPENAME], type_name))
             if not len(nodes):
@@ -102,22 +149,25 @@ def _arrow_children(
             parents = nodes.column(PARENT).combine_chunks()
             wire = loader.arrow_wire(child, nodes)
             table, found = loader.child_rows(child, wire, parents, _positions(parents.to_pylist(), seen[type_name]))
-            tables.append((child, table))
+            children.add(table, child)
             findings.update(found)
-    return tables, findings
 
-
-def _arrow_roots(path: Path, entity: Entity, apart: Mapping[str, Child]) -> Iterator[pa.Table]:
     for batch in _arrow_batches(path, _schema(entity, apart)):
-        roots = pa.Table.from_batches([batch]).filter(pc.is_null(batch.column(PARENT)))
-        if len(roots):
-            yield roots
+        valid_text(batch)
+        table, is_line = pa.Table.from_batches([batch]), pc.is_valid(batch.column(PARENT))
+        if (records := gathered_roots.add(table.filter(pc.invert(is_line)))) is not None:
+            roots.add(records)
+        if apart and (lines := gathered_lines.add(table.filter(is_line))) is not None:
+            screen(lines)
+    if (records := gathered_roots.rest()) is not None:
+        roots.add(records)
+    if (lines := gathered_lines.rest()) is not None:
+        screen(lines)
+    return children, roots, findings
 
 
-def _python_children(
-    path: Path, apart: Mapping[str, Child], loader: PageLoader
-) -> tuple[list[tuple[Child, pa.Table]], ChildFindings]:
-    tables: list[tuple[Child, pa.Table]] = []
+def _python_children(path: Path, apart: Mapping[str, Child], loader: PageLoader) -> tuple[Held, ChildFindings]:
+    tables = Held(path.parent, "lines")
     findings = ChildFindings()
     if not apart:
         return tables, findings
@@ -136,7 +186,7 @@ def _python_children(
                 pa.array(parents, pa.string()),
                 _positions(parents, seen[type_name]),
             )
-            tables.append((child, table))
+            tables.add(table, child)
             findings.update(found)
     return tables, findings
 

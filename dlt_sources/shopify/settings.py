@@ -18,6 +18,9 @@ MORE_NESTED_PAGE = 250
 # reads it (about ten thousand orders).
 BULK_BATCH = 5_000
 BULK_BLOCK_BYTES = 8 << 20
+# Records, and child lines, screened at once when arrow reads the file.
+BULK_RECORDS = 20_000
+BULK_LINES = 50_000
 # How long to wait between polls of a running bulk operation (growing from the first to the last).
 BULK_POLL_SECONDS = (0.1, 2.0)
 # A bulk operation that has not finished after this long is given up (Shopify times them out after ten days).

@@ -53,8 +53,13 @@ def _tables(items: list) -> dict[str, list[dict]]:
     return {name: sorted(found, key=repr) for name, found in rows.items()}
 
 
-def test_a_bulk_file_read_by_arrow_loads_what_reading_it_record_by_record_loads(tmp_path, monkeypatch):
+@pytest.mark.parametrize("small_groups", [False, True], ids=["one-group", "many-blocks-and-groups"])
+def test_a_bulk_file_read_by_arrow_loads_what_reading_it_record_by_record_loads(tmp_path, monkeypatch, small_groups):
     monkeypatch.setenv("CDP_MALFORMED", "0.05")  # many findings: quarantine rows are compared too
+    if small_groups:  # a large shop's file: many blocks, records and lines screened and held a group at a time
+        monkeypatch.setattr(bulk, "BULK_BLOCK_BYTES", 16 << 10)
+        monkeypatch.setattr(bulk, "BULK_RECORDS", 37)
+        monkeypatch.setattr(bulk, "BULK_LINES", 53)
     with running_simulator(home=tmp_path, people=400, seed=3, in_thread=True) as base_url:
         files = [
             (spec, _bulk_file(base_url, spec.bulk_query(), tmp_path / f"{spec.entity.name}.jsonl"))
@@ -66,7 +71,7 @@ def test_a_bulk_file_read_by_arrow_loads_what_reading_it_record_by_record_loads(
             list(bulk.load_file(path, spec.entity, apart, PageLoader(spec.entity, SourceClock(), Cursor({}))))
         )
         with monkeypatch.context() as forced:
-            forced.setattr(bulk, "_arrow_children", lambda *args: (_ for _ in ()).throw(pa.ArrowInvalid("forced")))
+            forced.setattr(bulk, "_arrow_read", lambda *args: (_ for _ in ()).throw(pa.ArrowInvalid("forced")))
             by_record = _tables(
                 list(bulk.load_file(path, spec.entity, apart, PageLoader(spec.entity, SourceClock(), Cursor({}))))
             )
