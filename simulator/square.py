@@ -279,6 +279,14 @@ def _time_range(spec: dict[str, Any] | None) -> tuple[int | None, int | None]:
     return (parse_time(start) if start else None), (parse_time(end) if end else None)
 
 
+def _all(tests: list[Callable[[Any], bool]]) -> Callable[[Any], bool] | None:
+    """One predicate for all of `tests` (None for none); a single test as it is, since it runs for every record a
+    search scans."""
+    if len(tests) <= 1:
+        return tests[0] if tests else None
+    return lambda record: all(test(record) for test in tests)
+
+
 def _page(
     ordering: Ordering[Any],
     cursor: str | None,
@@ -381,7 +389,7 @@ class SquareApi:
                 tests.append(lambda c: c.updated <= updated_to)
             if email:
                 tests.append(lambda c: (c.email or "").lower() == email.lower())
-            accept = (lambda c: all(t(c) for t in tests)) if tests else None
+            accept = _all(tests)
             descending = str(sort.get("order", "ASC")).upper() == "DESC"
             page, cursor = _page(
                 self.sim.index(_index).customers, body.get("cursor"), descending, limit, created, accept
@@ -434,7 +442,7 @@ class SquareApi:
                 descending,
                 limit,
                 _time_range(date_filters.get(own_field)),
-                (lambda o: all(t(o) for t in tests)) if tests else None,
+                _all(tests),
             )
         except (ValueError, KeyError, TypeError) as exc:
             return error(400, str(exc), "INVALID_VALUE")
