@@ -52,7 +52,7 @@ def totals(order: Order) -> Totals:
     return Totals(lines, gross, discount, tax, gross - discount)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def decimal_string(minor: int, currency: str) -> str:
     """Minor units as Shopify's two-decimal string: 12500000 IDR → "125000.00". Cached (bounded): unit prices and
     line amounts repeat from order to order."""

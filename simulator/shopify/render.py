@@ -60,7 +60,7 @@ class MoneyBag(View):
         self.shopMoney = self.presentmentMoney = Money(decimal_string(minor, currency), currency)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def Bag(minor: int, currency: str) -> MoneyBag:  # noqa: N802 (read as the object it makes)
     """The `MoneyBag` of an amount, made once for amounts that repeat (unit prices, line totals): it is read, never
     changed."""
