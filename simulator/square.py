@@ -18,7 +18,7 @@ from starlette.routing import Route
 from .catalog import PRODUCTS, STORES
 from .config import DAY_SECONDS
 from .delivery import SQUARE_TYPES
-from .ids import square_customer_id, square_order_id, square_payment_id
+from .ids import hold_square_ids, square_customer_id, square_order_id, square_payment_id
 from .malformed import LONG_STRING, UNKNOWN_FIELD, cursor_value, impossible_date, invalid_email, legacy_bytes
 from .model import Customer, Order, World
 from .money import line as money_line
@@ -255,7 +255,14 @@ class _Index:
     orders_updated: Ordering[Order]
 
 
+def hold_ids(world: World) -> None:
+    """Compute the IDs of the world's Square records together, once a day (what is held from earlier days stays)."""
+    customers, orders = world.customers["square"], world.orders["square"]
+    hold_square_ids(customers[-1].seq + 1 if customers else 0, orders[-1].seq + 1 if orders else 0)
+
+
 def _index(world: World) -> _Index:
+    hold_ids(world)
     customers, orders = world.customers["square"], world.orders["square"]
     return _Index(
         customers=Ordering(customers, lambda c: c.created, lambda c: c.seq, presorted=True),

@@ -22,12 +22,43 @@ from simulator.web import json_bytes
 from tests.simulator.conftest import BEARER, SHOPIFY, SHOPIFY_AUTH, wait_for
 
 # Every cache rendering reads through; each must be keyed on all its answer depends on and never changed by a reader.
-RENDER_CACHES = (money.line, money.decimal_string, square._line_item, render.Bag, ids.square_customer_id)
+RENDER_CACHES = (money.line, money.decimal_string, square._line_item, render.Bag)
+ID_TABLES = (ids.square_customer_id, ids.square_order_id, ids.square_payment_id)
 
 
 def _clear() -> None:
     for memo in RENDER_CACHES:
         memo.cache_clear()
+    for table in ID_TABLES:
+        table.clear()
+
+
+def test_id_tables_hold_the_ids_computed_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Square's IDs computed together (in chunks, extended as days add records) are the IDs computed one by one, and
+    the IDs they always were."""
+    monkeypatch.setattr(ids._Table, "_CHUNK", 1_000)
+    _clear()
+    try:
+        ids.hold_square_ids(2_500, 1_500)
+        ids.hold_square_ids(2_600, 3_700)  # a later day
+        for table, held in zip(ID_TABLES, (2_600, 3_700, 3_700), strict=True):
+            assert len(table.ids) == held * table.length
+            assert [table(seq) for seq in range(-3, held + 3)] == [table.computed(seq) for seq in range(-3, held + 3)]
+        ids.hold_square_ids(70_000, 1_000_000)
+        assert [ids.square_customer_id(s) for s in (0, 69_999)] == [
+            "CQK4C872A3VGZ89E2XWQPK8GG0",
+            "7M1RVY6D7V2S44QDVQMN0FDZ4G",
+        ]
+        assert [ids.square_order_id(s) for s in (0, 999_999)] == [
+            "rSZ93flW96AYOuJV9QnpRpHXFQNA",
+            "U95IoWrJq1ud7yccl1fbNe7YhsJA",
+        ]
+        assert [ids.square_payment_id(s) for s in (0, 999_999)] == [
+            "df7FbYaJIw1NBCAq1lAmGujqd1v4A",
+            "Omj0BU4mY4sUo74hptq8xzTP370yE",
+        ]
+    finally:
+        _clear()
 
 
 def _renderings(world: World) -> Iterator[tuple[str, Callable[[], Any]]]:
@@ -59,6 +90,7 @@ def test_cached_rendering_is_rendering_from_scratch() -> None:
         _clear()
         cold[key] = json_bytes(rendering())
     _clear()
+    square._index(world)  # Square's IDs held, as the first page of the day holds them
     for _ in range(2):
         warm = {key: json_bytes(rendering()) for key, rendering in _renderings(world)}
         different = [key for key in cold if warm[key] != cold[key]]
