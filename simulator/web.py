@@ -35,6 +35,14 @@ def json_bytes(payload: Any) -> bytes:
         return text.encode("utf-8", errors="surrogateescape")
 
 
+def json_line(payload: Any) -> bytes:
+    """:func:`json_bytes` and a newline: a line of a JSONL file."""
+    try:
+        return orjson.dumps(payload, option=orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:
+        return json_bytes(payload) + b"\n"
+
+
 def encode_cursor(payload: Any) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(payload)).rstrip(b"=").decode()
 
