@@ -6,7 +6,10 @@ unique, stable from day to day, and look like the real services' IDs.
 
 from __future__ import annotations
 
+import threading
 import uuid
+
+import numpy as np
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"  # 62 symbols
@@ -18,9 +21,12 @@ _SHOPIFY_ID_SCHEMES = {
 }
 
 
+_MULTIPLIER = 0x9E3779B97F4A7C15F39CC0605CEDC8341082276BF3A27251F86C6A11D0C18E95
+
+
 def _mix(seq: int, salt: int, bits: int) -> int:
     mask = (1 << bits) - 1
-    return ((seq + 1) * 0x9E3779B97F4A7C15F39CC0605CEDC8341082276BF3A27251F86C6A11D0C18E95 + salt) & mask
+    return ((seq + 1) * _MULTIPLIER + salt) & mask
 
 
 def _digit_triples(alphabet: str) -> tuple[str, ...]:
@@ -48,10 +54,6 @@ def _digits(value: int, length: int, alphabet: str, triples: tuple[str, ...]) ->
     return "".join(chunks)
 
 
-def _base32(value: int, length: int) -> str:
-    return _digits(value, length, _CROCKFORD, _CROCKFORD_TRIPLES)
-
-
 def shopify_customer_id(seq: int) -> int:
     base, step = _SHOPIFY_ID_SCHEMES["Customer"]
     return base + seq * step
@@ -71,20 +73,81 @@ def shopify_checkout_token(seq: int) -> str:
     return f"{_mix(seq, 0x5EED, 128):032x}"
 
 
-def square_customer_id(seq: int) -> str:
-    return _base32(_mix(seq, 0xC057, 130), 26)
+class _Table:
+    """The IDs of one kind for sequence numbers 0, 1, 2, …, computed together and kept as fixed-width ASCII in one bytes
+    object: Square's IDs are base-32 and base-62 numbers of 130 to 170 bits, digit by digit the larger part of what
+    rendering an order cost, and an ID never changes (a bijection of `seq`), so each is computed once per process."""
+
+    _CHUNK = 1 << 16  # rows converted at once: the arrays of a chunk take a few MB
+
+    def __init__(self, salt: int, bits: int, length: int, alphabet: str, triples: tuple[str, ...]) -> None:
+        self.salt, self.bits, self.length, self.alphabet, self.triples = salt, bits, length, alphabet, triples
+        self.ids = b""
+        self._lock = threading.Lock()
+
+    def computed(self, seq: int) -> str:
+        return _digits(_mix(seq, self.salt, self.bits), self.length, self.alphabet, self.triples)
+
+    def __call__(self, seq: int) -> str:
+        end = (seq + 1) * self.length
+        if seq >= 0 and end <= len(self.ids):
+            return self.ids[end - self.length : end].decode()
+        return self.computed(seq)
+
+    def extend(self, count: int) -> None:
+        """Hold the IDs of sequence numbers below `count` (more than held: the days only add records)."""
+        with self._lock:
+            held = len(self.ids) // self.length
+            chunks = [self.ids]
+            for first in range(held, count, self._CHUNK):
+                chunks.append(self._convert(first, min(self._CHUNK, count - first)))
+            self.ids = b"".join(chunks)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.ids = b""
+
+    def _convert(self, first: int, count: int) -> bytes:
+        """`computed` for `count` sequence numbers from `first`, with numpy across all rows at once: `_mix` as 32-bit
+        limbs (the multiplier limb by limb, carries passed on), divided by base³ (then base), the remainders looked
+        up in the alphabet."""
+        limbs = np.empty((count, (self.bits + 31) // 32), dtype=np.uint64)
+        factor = np.arange(first + 1, first + count + 1, dtype=np.uint64)  # seq + 1, below 2**32
+        carry = np.full(count, self.salt, dtype=np.uint64)
+        low = np.uint64(0xFFFFFFFF)
+        for limb in range(limbs.shape[1]):
+            product = factor * np.uint64(_MULTIPLIER >> (32 * limb) & 0xFFFFFFFF) + carry  # below 2**64
+            limbs[:, limb] = product & low
+            carry = product >> np.uint64(32)
+        limbs[:, -1] &= np.uint64((1 << (self.bits - 32 * (limbs.shape[1] - 1))) - 1)
+        base = len(self.alphabet)
+        letters = np.frombuffer(self.alphabet.encode(), dtype=np.uint8)
+        out = np.empty((count, self.length), dtype=np.uint8)
+        position = 0
+        while position < self.length:
+            digits = 3 if self.length - position >= 3 else 1
+            divisor = np.uint64(base**digits)
+            rest = np.zeros(count, dtype=np.uint64)
+            for limb in range(limbs.shape[1] - 1, -1, -1):
+                limbs[:, limb], rest = np.divmod((rest << np.uint64(32)) | limbs[:, limb], divisor)
+            for _ in range(digits):
+                out[:, position] = letters[rest % np.uint64(base)]
+                rest //= np.uint64(base)
+                position += 1
+        return out.tobytes()
 
 
-def _base62(value: int, length: int) -> str:
-    return _digits(value, length, _ALNUM, _ALNUM_TRIPLES)
+square_customer_id = _Table(0xC057, 130, 26, _CROCKFORD, _CROCKFORD_TRIPLES)
+square_order_id = _Table(0x0D3E, 160, 28, _ALNUM, _ALNUM_TRIPLES)  # 2**160 < 62**28
+square_payment_id = _Table(0x9A7E, 170, 29, _ALNUM, _ALNUM_TRIPLES)  # 2**170 < 62**29
 
 
-def square_order_id(seq: int) -> str:
-    return _base62(_mix(seq, 0x0D3E, 160), 28)  # 2**160 < 62**28
-
-
-def square_payment_id(seq: int) -> str:
-    return _base62(_mix(seq, 0x9A7E, 170), 29)  # 2**170 < 62**29
+def hold_square_ids(customers: int, orders: int) -> None:
+    """Compute Square's IDs up to these counts of customers and orders at once (a world's index does, once a day):
+    a page then looks its IDs up."""
+    square_customer_id.extend(customers)
+    square_order_id.extend(orders)
+    square_payment_id.extend(orders)
 
 
 def hubspot_contact_id(seq: int) -> str:

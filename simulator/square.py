@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from starlette.requests import Request
@@ -17,9 +18,10 @@ from starlette.routing import Route
 from .catalog import PRODUCTS, STORES
 from .config import DAY_SECONDS
 from .delivery import SQUARE_TYPES
-from .ids import square_customer_id, square_order_id, square_payment_id
+from .ids import hold_square_ids, square_customer_id, square_order_id, square_payment_id
 from .malformed import LONG_STRING, UNKNOWN_FIELD, cursor_value, impossible_date, invalid_email, legacy_bytes
 from .model import Customer, Order, World
+from .money import line as money_line
 from .money import totals
 from .simulation import Simulation
 from .web import (
@@ -131,37 +133,44 @@ def _payment_details(order: Order) -> tuple[str, dict[str, Any]]:
     return kind, {"cash_details": {}}
 
 
+@cache
+def _line_item(product: int, qty: int, discount_pct: int, currency: str, country: str) -> dict[str, Any]:
+    """An order line as the Orders API shows it, but its `uid`: the same for every order with that line, so built
+    once (a few thousand keys at most). Shared between answers: whatever changes one copies it first."""
+    line, p = money_line(product, qty, discount_pct, currency, country), PRODUCTS[product]
+    return {
+        "catalog_object_id": p.catalog_id,
+        "catalog_version": 1,
+        "quantity": str(line.quantity),
+        "name": p.title,
+        "variation_name": p.variant,
+        "item_type": "ITEM",
+        "base_price_money": _money(line.unit, currency),
+        "gross_sales_money": _money(line.gross, currency),
+        "total_tax_money": _money(line.tax, currency),
+        "total_discount_money": _money(line.discount, currency),
+        "total_money": _money(line.total, currency),
+        "variation_total_price_money": _money(line.gross, currency),
+    }
+
+
 def render_order(o: Order) -> dict[str, Any]:
     t, cur, oid = totals(o), o.currency, square_order_id(o.seq)
-    store = STORES[o.store]
-    lines = []
-    for i, line in enumerate(t.lines):
-        p = PRODUCTS[line.product]
-        lines.append(
-            {
-                "uid": f"{oid[:10]}{i}",
-                "catalog_object_id": p.catalog_id,
-                "catalog_version": 1,
-                "quantity": str(line.quantity),
-                "name": p.title,
-                "variation_name": p.variant,
-                "item_type": "ITEM",
-                "base_price_money": _money(line.unit, cur),
-                "gross_sales_money": _money(line.gross, cur),
-                "total_tax_money": _money(line.tax, cur),
-                "total_discount_money": _money(line.discount, cur),
-                "total_money": _money(line.total, cur),
-                "variation_total_price_money": _money(line.gross, cur),
-            }
-        )
+    location_id = STORES[o.store].location_id
+    created = iso_utc(o.created)
+    prefix, pct, country = oid[:10], o.discount_pct, o.country
+    lines = [
+        {"uid": f"{prefix}{i}", **_line_item(product, qty, pct, cur, country)}
+        for i, (product, qty) in enumerate(o.lines)
+    ]
     record: dict[str, Any] = {
         "id": oid,
-        "location_id": store.location_id,
+        "location_id": location_id,
         "source": {"name": "Point of Sale"},
         "line_items": lines,
-        "created_at": iso_utc(o.created),
+        "created_at": created,
         "updated_at": cursor_value(o.defect, o.updated, iso_utc),
-        "closed_at": iso_utc(o.created),
+        "closed_at": created,
         "state": "CANCELED" if o.cancelled else "COMPLETED",
         "version": 4 if o.cancelled else 3,
         "total_money": _money(t.total, cur),
@@ -177,27 +186,28 @@ def render_order(o: Order) -> dict[str, Any]:
         # first fulfillment was cancelled shows that one first.
         record["fulfillments"] = [
             {
-                "uid": f"{oid[:10]}F",
+                "uid": f"{prefix}F",
                 "type": SQUARE_TYPES[o.delivery],
                 "state": "CANCELED" if o.cancelled else "COMPLETED",
             }
         ]
         if o.cancelled_delivery:
             record["fulfillments"].insert(
-                0, {"uid": f"{oid[:10]}C", "type": SQUARE_TYPES[o.cancelled_delivery], "state": "CANCELED"}
+                0, {"uid": f"{prefix}C", "type": SQUARE_TYPES[o.cancelled_delivery], "state": "CANCELED"}
             )
     if not o.cancelled:
         kind, details = _payment_details(o)
+        payment_id = square_payment_id(o.seq)
         record["tenders"] = [
             {
-                "id": square_payment_id(o.seq),
-                "location_id": store.location_id,
+                "id": payment_id,
+                "location_id": location_id,
                 "transaction_id": oid,
-                "created_at": iso_utc(o.created),
+                "created_at": created,
                 "amount_money": _money(t.total, cur),
                 "type": kind,
                 **details,
-                "payment_id": square_payment_id(o.seq),
+                "payment_id": payment_id,
             }
         ]
         if o.customer:
@@ -205,8 +215,9 @@ def render_order(o: Order) -> dict[str, Any]:
     if o.defect == "negative_amount":
         record["total_money"]["amount"] = -t.total
     elif o.defect == "wrong_type":
-        lines[0]["base_price_money"]["amount"] = str(lines[0]["base_price_money"]["amount"])
-        lines[0]["quantity"] = "two"
+        first = lines[0]
+        first["base_price_money"] = {**first["base_price_money"], "amount": str(first["base_price_money"]["amount"])}
+        first["quantity"] = "two"
     elif o.defect == "long_string":
         lines[0]["note"] = LONG_STRING
     elif o.defect == "unknown_field":
@@ -217,8 +228,9 @@ def render_order(o: Order) -> dict[str, Any]:
 def render_payment(o: Order) -> dict[str, Any]:
     t, cur = totals(o), o.currency
     kind, details = _payment_details(o)
+    payment_id = square_payment_id(o.seq)
     record: dict[str, Any] = {
-        "id": square_payment_id(o.seq),
+        "id": payment_id,
         "created_at": iso_utc(o.created),
         "updated_at": iso_utc(o.updated),
         "amount_money": _money(t.total, cur),
@@ -229,7 +241,7 @@ def render_payment(o: Order) -> dict[str, Any]:
         **details,
         "location_id": STORES[o.store].location_id,
         "order_id": square_order_id(o.seq),
-        "receipt_number": square_payment_id(o.seq)[:4],
+        "receipt_number": payment_id[:4],
     }
     if o.customer:
         record["customer_id"] = square_customer_id(o.customer.seq)
@@ -243,7 +255,14 @@ class _Index:
     orders_updated: Ordering[Order]
 
 
+def hold_ids(world: World) -> None:
+    """Compute the IDs of the world's Square records together, once a day (what is held from earlier days stays)."""
+    customers, orders = world.customers["square"], world.orders["square"]
+    hold_square_ids(customers[-1].seq + 1 if customers else 0, orders[-1].seq + 1 if orders else 0)
+
+
 def _index(world: World) -> _Index:
+    hold_ids(world)
     customers, orders = world.customers["square"], world.orders["square"]
     return _Index(
         customers=Ordering(customers, lambda c: c.created, lambda c: c.seq, presorted=True),
@@ -265,6 +284,14 @@ def _time_range(spec: dict[str, Any] | None) -> tuple[int | None, int | None]:
         return None, None
     start, end = spec.get("start_at"), spec.get("end_at")
     return (parse_time(start) if start else None), (parse_time(end) if end else None)
+
+
+def _all(tests: list[Callable[[Any], bool]]) -> Callable[[Any], bool] | None:
+    """One predicate for all of `tests` (None for none); a single test as it is, since it runs for every record a
+    search scans."""
+    if len(tests) <= 1:
+        return tests[0] if tests else None
+    return lambda record: all(test(record) for test in tests)
 
 
 def _page(
@@ -369,7 +396,7 @@ class SquareApi:
                 tests.append(lambda c: c.updated <= updated_to)
             if email:
                 tests.append(lambda c: (c.email or "").lower() == email.lower())
-            accept = (lambda c: all(t(c) for t in tests)) if tests else None
+            accept = _all(tests)
             descending = str(sort.get("order", "ASC")).upper() == "DESC"
             page, cursor = _page(
                 self.sim.index(_index).customers, body.get("cursor"), descending, limit, created, accept
@@ -422,7 +449,7 @@ class SquareApi:
                 descending,
                 limit,
                 _time_range(date_filters.get(own_field)),
-                (lambda o: all(t(o) for t in tests)) if tests else None,
+                _all(tests),
             )
         except (ValueError, KeyError, TypeError) as exc:
             return error(400, str(exc), "INVALID_VALUE")

@@ -35,6 +35,14 @@ def json_bytes(payload: Any) -> bytes:
         return text.encode("utf-8", errors="surrogateescape")
 
 
+def json_line(payload: Any) -> bytes:
+    """:func:`json_bytes` and a newline: a line of a JSONL file."""
+    try:
+        return orjson.dumps(payload, option=orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:
+        return json_bytes(payload) + b"\n"
+
+
 def encode_cursor(payload: Any) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(payload)).rstrip(b"=").decode()
 
@@ -72,12 +80,16 @@ def _utc_date(day: int) -> str:
     return datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")
 
 
+# "THH:MM" of every minute of a day and ":SS" of every second of a minute.
+_MINUTES = tuple(f"T{minute // 60:02d}:{minute % 60:02d}" for minute in range(1440))
+_SECONDS = tuple(f":{second:02d}" for second in range(60))
+
+
 def _utc_clock(ts: int) -> str:
-    # Formatting is most of what rendering a record costs: the date part is looked up, the time computed.
+    # Formatting is most of what rendering a record costs: the date and the time of day are looked up.
     day, seconds = divmod(ts, 86_400)
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{_utc_date(day)}T{hours:02d}:{minutes:02d}:{seconds:02d}"
+    minute, second = divmod(seconds, 60)
+    return _utc_date(day) + _MINUTES[minute] + _SECONDS[second]
 
 
 def iso_utc(ts: int) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..web import iso_utc, json_bytes
+from ..web import iso_utc, json_line
 from .graphql import Compiler, Counter, Plan, QueryErrors, operation, parsed, project
 from .render import Fields, gid
 
@@ -157,22 +157,22 @@ class BulkOperations:
         path = self._path(op)
         op.status = "RUNNING"
         try:
-            with path.open("wb") as out:
+            with path.open("wb", buffering=1 << 20) as out:
                 for rendered in source(entry.name, entry.args):
                     if op.cancel.is_set():
                         break
                     counter = Counter()
                     line = project(rendered, parent_plan, counter)
-                    out.write(json_bytes(line) + b"\n")
+                    out.write(json_line(line))
                     op.root_object_count += 1
                     op.object_count += 1
+                    parent_id = rendered.id if children else None
                     for child in children:
                         assert child.plan is not None
-                        parent_id = rendered.id
                         for item in getattr(rendered, child.name) or []:
                             shown = project(item, child.plan, counter)
                             shown["__parentId"] = parent_id
-                            out.write(json_bytes(shown) + b"\n")
+                            out.write(json_line(shown))
                             op.object_count += 1
         except Exception:
             op.status, op.error_code, op.completed_at = "FAILED", "INTERNAL_SERVER_ERROR", self.now()

@@ -9,7 +9,7 @@ in the order's currency (the shop money of a multi-currency shop that settles in
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -42,21 +42,29 @@ class View:
 Fields = SimpleNamespace
 
 
-class Bag(View):
+class Money(View):
+    """A `MoneyV2`."""
+
+    __slots__ = ("amount", "currencyCode")
+
+    def __init__(self, amount: str, currency: str) -> None:
+        self.amount, self.currencyCode = amount, currency
+
+
+class MoneyBag(View):
     """A `MoneyBag`: the same amount in shop and presentment money."""
 
-    __slots__ = ("money",)
+    __slots__ = ("shopMoney", "presentmentMoney")
 
     def __init__(self, minor: int, currency: str) -> None:
-        self.money = Fields(amount=decimal_string(minor, currency), currencyCode=currency)
+        self.shopMoney = self.presentmentMoney = Money(decimal_string(minor, currency), currency)
 
-    @property
-    def shopMoney(self) -> Fields:
-        return self.money
 
-    @property
-    def presentmentMoney(self) -> Fields:
-        return self.money
+@lru_cache(maxsize=1 << 14)
+def Bag(minor: int, currency: str) -> MoneyBag:  # noqa: N802 (read as the object it makes)
+    """The `MoneyBag` of an amount, made once for amounts that repeat (unit prices, line totals): it is read, never
+    changed."""
+    return MoneyBag(minor, currency)
 
 
 class Address(View):
@@ -237,10 +245,7 @@ class _Sale(View):
         customer = o.customer
         assert customer is not None, "web orders and checkouts always have a customer"
         self.c = customer
-
-    @cached_property
-    def t(self) -> Totals:
-        return totals(self.o)
+        self.t: Totals = totals(o)  # most of what a query asks of a sale is made of them
 
     @property
     def sign(self) -> int:
