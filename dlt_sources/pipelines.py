@@ -31,8 +31,9 @@ LOADER_FILE_FORMAT = "parquet"
 # that arrive as arrow tables unless asked to.
 dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
 # DuckDB merging a load into the warehouse: within a budget (it spills to disk beyond it; left alone it takes most of
-# the machine's memory for a large first load), and free to insert in any order (a merge needs none).
-LOAD_SETTINGS = {"memory_limit": "512MB", "preserve_insertion_order": False}
+# the machine's memory for a large first load), and free to insert in any order (a merge needs none). 384 MB keeps a
+# first load of 100,000 customers under 1 GB in all, at no cost in time measured (512 MB went over).
+LOAD_SETTINGS = {"memory_limit": "384MB", "preserve_insertion_order": False}
 
 
 def raw_schema(source: str) -> str:
