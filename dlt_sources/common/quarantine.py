@@ -228,7 +228,7 @@ class Screener:
         `$clock` in the SQL is the source's time, `$limit` the latest time a record may carry."""
         if self._con is None:
             self._con = duckdb.connect()
-            # A batch is a few thousand rows: one thread screens it faster than several would hand it around.
+            # One thread: the loader's other thread is fetching and parsing the next pages meanwhile.
             self._con.execute("set TimeZone = 'UTC'; set threads = 1")
         fatal = ", ".join(f"case when {c.when} then {c.reason} end" for c in checks if c.fatal)
         minor = ", ".join(f"case when {c.when} then {c.reason} end" for c in checks if not c.fatal)

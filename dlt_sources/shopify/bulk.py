@@ -12,6 +12,8 @@ another type than documented, bytes that are not UTF-8) is read record by record
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -43,13 +45,26 @@ _CHILD_LINK = b'"__parentId":"gid:'
 
 def load_file(path: Path, entity: Entity, apart: Mapping[str, Child], loader: PageLoader) -> Iterator[Any]:
     """The items of a bulk file of `entity`'s records (`apart`: the child list each type of node on lines of its
-    own fills, by its `__typename`)."""
+    own fills, by its `__typename`). What it holds while reading is in a folder beside the file, removed when it is
+    done, fails or is closed."""
+    with tempfile.TemporaryDirectory(prefix="held-", dir=path.parent) as folder:
+        yield from _load_file(path, entity, apart, loader, Path(folder))
+
+
+def _load_file(
+    path: Path, entity: Entity, apart: Mapping[str, Child], loader: PageLoader, folder: Path
+) -> Iterator[Any]:
+    in_arrow = folder / "arrow"
+    in_arrow.mkdir()
     try:
-        children, roots, findings = _arrow_read(path, entity, apart, loader)
+        children, roots, findings = _arrow_read(path, entity, apart, loader, in_arrow)
     except pa.ArrowInvalid:
-        # A value the documented types do not hold, or text that is not UTF-8: record by record.
-        children, findings = _python_children(path, apart, loader)
         roots = None
+    if roots is None:
+        # A value the documented types do not hold, or text that is not UTF-8: record by record, after dropping
+        # what the arrow reading held (outside the `except`, whose traceback would keep its last groups alive).
+        shutil.rmtree(in_arrow)
+        children, findings = _python_children(path, apart, loader, folder)
     loader.keep_ids()
     if roots is not None:
         for _, records in roots:
@@ -68,7 +83,7 @@ def load_file(path: Path, entity: Entity, apart: Mapping[str, Child], loader: Pa
 
 
 class Held:
-    """Tables waiting for the rest of the file, in arrow files beside it rather than in memory: the records wait for
+    """Tables waiting for the rest of the file, in arrow files in `folder` rather than in memory: the records wait for
     their lines' findings, the screened lines for their records' verdict. An order's lines outnumber orders, and
     holding a shop's every line until the last order was read was most of a first load's memory."""
 
@@ -133,11 +148,11 @@ def _arrow_batches(path: Path, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
 
 
 def _arrow_read(
-    path: Path, entity: Entity, apart: Mapping[str, Child], loader: PageLoader
+    path: Path, entity: Entity, apart: Mapping[str, Child], loader: PageLoader, folder: Path
 ) -> tuple[Held, Held, ChildFindings]:
     """One reading of the whole file (so a file arrow cannot take is known before anything is handed on): the child
-    lines screened and held, the records held as read, and the lines' findings by parent."""
-    children, roots, findings = Held(path.parent, "lines"), Held(path.parent, "records"), ChildFindings()
+    lines screened and held in `folder`, the records held there as read, and the lines' findings by parent."""
+    children, roots, findings = Held(folder, "lines"), Held(folder, "records"), ChildFindings()
     gathered_roots, gathered_lines = _Gathered(BULK_RECORDS), _Gathered(BULK_LINES)
     seen: dict[str, dict[str, int]] = {name: {} for name in apart}
 
@@ -166,8 +181,10 @@ def _arrow_read(
     return children, roots, findings
 
 
-def _python_children(path: Path, apart: Mapping[str, Child], loader: PageLoader) -> tuple[Held, ChildFindings]:
-    tables = Held(path.parent, "lines")
+def _python_children(
+    path: Path, apart: Mapping[str, Child], loader: PageLoader, folder: Path
+) -> tuple[Held, ChildFindings]:
+    tables = Held(folder, "lines")
     findings = ChildFindings()
     if not apart:
         return tables, findings

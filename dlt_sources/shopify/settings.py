@@ -18,7 +18,8 @@ MORE_NESTED_PAGE = 250
 # reads it (about ten thousand orders).
 BULK_BATCH = 5_000
 BULK_BLOCK_BYTES = 8 << 20
-# Records, and child lines, screened at once when arrow reads the file.
+# Records, and child lines, gathered from the blocks arrow reads until there are at least this many, then screened
+# together (the last group of a file holds fewer).
 BULK_RECORDS = 20_000
 BULK_LINES = 50_000
 # How long to wait between polls of a running bulk operation (growing from the first to the last).

@@ -60,16 +60,22 @@ def test_a_bulk_file_read_by_arrow_loads_what_reading_it_record_by_record_loads(
         monkeypatch.setattr(bulk, "BULK_BLOCK_BYTES", 16 << 10)
         monkeypatch.setattr(bulk, "BULK_RECORDS", 37)
         monkeypatch.setattr(bulk, "BULK_LINES", 53)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
     with running_simulator(home=tmp_path, people=400, seed=3, in_thread=True) as base_url:
         files = [
-            (spec, _bulk_file(base_url, spec.bulk_query(), tmp_path / f"{spec.entity.name}.jsonl"))
+            (spec, _bulk_file(base_url, spec.bulk_query(), downloads / f"{spec.entity.name}.jsonl"))
             for spec in RESOURCES
         ]
     for spec, path in files:
         apart = spec.apart()
-        in_arrow = _tables(
-            list(bulk.load_file(path, spec.entity, apart, PageLoader(spec.entity, SourceClock(), Cursor({}))))
-        )
+        with monkeypatch.context() as arrow_only:  # the arrow reading must have taken the whole file
+            arrow_only.setattr(bulk, "_python_children", lambda *args: pytest.fail("read record by record"))
+            in_arrow = _tables(
+                list(bulk.load_file(path, spec.entity, apart, PageLoader(spec.entity, SourceClock(), Cursor({}))))
+            )
+        # Nothing it held while reading is left beside the file.
+        assert sorted(p.name for p in downloads.iterdir()) == sorted(f"{r.entity.name}.jsonl" for r in RESOURCES)
         with monkeypatch.context() as forced:
             forced.setattr(bulk, "_arrow_read", lambda *args: (_ for _ in ()).throw(pa.ArrowInvalid("forced")))
             by_record = _tables(
