@@ -3,12 +3,14 @@ folder of parquet files (CONTRACT §8)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import dlt
 from dlt import Pipeline
+from dlt.destinations.exceptions import DatabaseException
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.sources import DltSource
 
@@ -30,10 +32,49 @@ LOADER_FILE_FORMAT = "parquet"
 # dlt stamps rows it normalises itself with their load (`_dlt_load_id`, which staging reads as `load_id`), but not rows
 # that arrive as arrow tables unless asked to.
 dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
+# A load's jobs go into the warehouse one at a time, and the first that fails stops the load. dlt's defaults (20 jobs
+# at once, each failed job tried again up to 5 times in the same process) made DuckDB run out of its budget at 100,000
+# people with every copy held in memory at once, and a job tried again after DuckDB failed mid-commit left a table's
+# columns corrupted (every web event twice, found only by the next checkpoint). A stopped load is resumed by the
+# next run, in a fresh process: the rows already merged are merged again, not added.
+dlt.config["load.workers"] = 1
+dlt.config["load.raise_on_max_retries"] = 1
 # DuckDB merging a load into the warehouse: within a budget (it spills to disk beyond it; left alone it takes most of
 # the machine's memory for a large first load), and free to insert in any order (a merge needs none). 384 MB keeps a
-# first load of 100,000 customers under 1 GB in all, at no cost in time measured (512 MB went over).
-LOAD_SETTINGS = {"memory_limit": "384MB", "preserve_insertion_order": False}
+# first load of 100,000 customers under 1 GB in all, at no cost in time measured (512 MB went over). A larger load,
+# or a wider one, may need more: CDP_LOAD_MEMORY (a DuckDB size, "1GB").
+LOAD_MEMORY_SETTING = "CDP_LOAD_MEMORY"
+DEFAULT_LOAD_MEMORY = "384MB"
+
+
+def load_settings() -> dict[str, str | bool]:
+    """The DuckDB settings of a load into the warehouse: its memory budget (CDP_LOAD_MEMORY, else 384 MB)."""
+    return {"memory_limit": os.environ.get(LOAD_MEMORY_SETTING, DEFAULT_LOAD_MEMORY), "preserve_insertion_order": False}
+
+
+class WarehouseLoadError(RuntimeError):
+    """The warehouse refused a load's rows: the load stopped, and says what to do."""
+
+
+def explain_load_failure(source: str, error: BaseException) -> WarehouseLoadError | None:
+    """A readable error for a load the warehouse could not take, found anywhere in dlt's exception chain."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, DatabaseException):
+        cause = cause.__cause__ or cause.__context__
+    if cause is None:
+        return None
+    reason = str(cause).splitlines()[0]
+    if "Out of Memory" in reason or "could not allocate" in reason:
+        advice = (
+            f"DuckDB ran out of the memory a load may use ({load_settings()['memory_limit']}): set "
+            f'{LOAD_MEMORY_SETTING} higher ("1GB") and run again.'
+        )
+    else:
+        advice = "Run again: the load resumes with the rows that were not written."
+    return WarehouseLoadError(
+        f"The warehouse could not take {source}'s load ({reason}). The load stopped at its first failure, so no row "
+        f"is written twice and the rows loaded before are kept. {advice}"
+    )
 
 
 def raw_schema(source: str) -> str:
@@ -52,7 +93,7 @@ def make_pipeline(source: str, warehouse: Path, pipelines_dir: Path, landing: Pa
             bucket_url=str(landing), layout="{table_name}/{load_id}.{file_id}.{ext}"
         )
     else:
-        destination = dlt.destinations.duckdb(DuckDbCredentials(str(warehouse), global_config=LOAD_SETTINGS))
+        destination = dlt.destinations.duckdb(DuckDbCredentials(str(warehouse), global_config=load_settings()))
     return dlt.pipeline(
         pipeline_name=f"cdp_{source}",
         destination=destination,

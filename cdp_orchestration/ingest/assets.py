@@ -24,6 +24,7 @@ from dlt_sources.connections import Connection, explain_http_failure, is_transie
 from dlt_sources.pipelines import (
     LOADER_FILE_FORMAT,
     SOURCES,
+    explain_load_failure,
     landed_tables,
     make_pipeline,
     make_source,
@@ -106,7 +107,7 @@ def build_source_assets(source: str) -> AssetsDefinition:
                 )
             )
         except Exception as error:
-            explained = explain_http_failure(source, error)
+            explained = explain_http_failure(source, error) or explain_load_failure(source, error)
             if explained:
                 raise explained from error
             if is_transient(error):

@@ -1,5 +1,5 @@
 """The web events' landing folder: read file by file, once; a file caught half-written is read again once whole; a
-folder that cannot be read says which setting to fix."""
+folder that cannot be read says which setting to fix; a load the warehouse cannot take stops at once."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dlt.load.exceptions import LoadClientJobRetry
 
 from dlt_sources.connections import Connection, SourceConfigurationError, configured_connection, source_clock
-from dlt_sources.pipelines import make_source
+from dlt_sources.pipelines import LOAD_MEMORY_SETTING, explain_load_failure, make_source
 from simulator import running_simulator, web_landing_dir
 from tests.ingest.helpers import landed_events, pipeline_for, simulated_world
 
@@ -21,7 +22,9 @@ PEOPLE, SEED = 150, 9
 def _load_web(home: Path) -> dict[str, int]:
     pipeline = pipeline_for("web")
     pipeline.run(make_source(Connection("web", str(web_landing_dir(home)), "", simulated=True)))
-    return dict(pipeline.last_trace.last_normalize_info.row_counts)
+    # A run that finishes a stopped load (dlt's pending package) only loads it: nothing is normalised.
+    normalised = pipeline.last_trace.last_normalize_info
+    return dict(normalised.row_counts) if normalised else {}
 
 
 def test_a_file_caught_half_written_is_read_again_once_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -50,6 +53,32 @@ def test_a_file_caught_half_written_is_read_again_once_whole(tmp_path: Path, mon
     assert rows == ids == landed_events(simulated_world(tmp_path))
     # Nothing new: nothing read.
     assert "pixel_events" not in _load_web(tmp_path)
+
+
+def test_a_load_the_warehouse_has_no_memory_for_stops_at_the_first_failure_and_the_next_load_is_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # A night at 100,000 people: DuckDB ran out of its load budget mid-commit, dlt tried the same jobs again in the
+    # same process, and a later checkpoint found the table's columns corrupted: every event twice, for good.
+    monkeypatch.setenv("CDP_HOME", str(tmp_path))
+    with running_simulator(home=tmp_path, people=PEOPLE, seed=SEED, in_thread=True):
+        pass
+    monkeypatch.setenv(LOAD_MEMORY_SETTING, "4MB")  # room to create the tables, not to copy the events in
+    with pytest.raises(Exception) as failure:
+        _load_web(tmp_path)
+    cause = failure.value
+    while cause is not None and not isinstance(cause, LoadClientJobRetry):
+        cause = cause.__cause__ or cause.__context__
+    assert isinstance(cause, LoadClientJobRetry) and cause.retry_count == 1, "the failed job was run again"
+    explained = explain_load_failure("web", failure.value)
+    assert explained is not None and LOAD_MEMORY_SETTING in str(explained) and "4MB" in str(explained)
+    # With its usual budget the next run loads the stopped load (dlt's pending package): every event of every file,
+    # once.
+    monkeypatch.delenv(LOAD_MEMORY_SETTING)
+    _load_web(tmp_path)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        rows, ids = con.sql("select count(*), count(distinct id) from raw_web.pixel_events").fetchall()[0]
+    assert rows == ids == landed_events(simulated_world(tmp_path))
 
 
 def test_the_landing_folders_clock_is_its_newest_files_time(tmp_path: Path):
