@@ -48,8 +48,11 @@ square_other_state as (
 
     select
         square.customer_id,
-        max(case when observations.is_email_unsubscribed <> square.is_email_unsubscribed
-            then observations.observed_at end) as other_state_last_seen_at
+        max(
+            case
+                when observations.is_email_unsubscribed <> square.is_email_unsubscribed then observations.observed_at
+            end
+        ) as other_state_last_seen_at
     from square
     inner join square_observations as observations on square.customer_id = observations.customer_id
     group by square.customer_id
@@ -67,8 +70,8 @@ square_state_seen as (
     inner join square on other.customer_id = square.customer_id
     inner join square_observations as observations
         on other.customer_id = observations.customer_id
-        and observations.is_email_unsubscribed = square.is_email_unsubscribed
-        and (other.other_state_last_seen_at is null or observations.observed_at > other.other_state_last_seen_at)
+        and square.is_email_unsubscribed = observations.is_email_unsubscribed
+        and (other.other_state_last_seen_at is null or other.other_state_last_seen_at < observations.observed_at)
     group by other.customer_id, other.other_state_last_seen_at
 
 ),

@@ -11,7 +11,9 @@ members as (
 
 links as (
 
-    select customer_id, key_kind
+    select
+        customer_id,
+        key_kind
     from {{ ref('int_household__keys') }}
     where links
 

@@ -46,9 +46,10 @@ candidates as (
     from answers
     inner join orders
         on answers.customer_id = orders.customer_id
-        and orders.ordered_at <= answers.submitted_at
-        and orders.ordered_at
-            >= {{ dbt.dateadd('day', -1 * var('nps_store_attribution_days'), 'answers.submitted_at') }}
+        and answers.submitted_at >= orders.ordered_at
+        and orders.ordered_at >= {{ dbt.dateadd(
+            'day', -1 * var('nps_store_attribution_days'), 'answers.submitted_at'
+        ) }}
 
 ),
 
@@ -62,7 +63,7 @@ last_order as (
 attributed as (
 
     select
-        {{ dbt.date_trunc('month', 'answers.submitted_at') }} as month,
+        {{ dbt.date_trunc('month', 'answers.submitted_at') }} as response_month,
         case
             when last_order.channel = 'online' then 'online'
             when last_order.store_id is not null then last_order.store_id
@@ -75,7 +76,7 @@ attributed as (
 )
 
 select
-    cast(attributed.month as date) as month,
+    cast(attributed.response_month as date) as month,  -- the published name, used by its test and docs -- noqa: RF04
     attributed.store_id,
     coalesce(stores.store_name, attributed.store_id) as store_name,
     count(*) as responses,
@@ -91,4 +92,4 @@ select
     ) as nps
 from attributed
 left join stores on attributed.store_id = stores.store_id
-group by attributed.month, attributed.store_id, stores.store_name
+group by attributed.response_month, attributed.store_id, stores.store_name

@@ -69,7 +69,7 @@ product_views as (
         customer_id,
         product_name,
         category,
-        count(*) as views,
+        count(*) as view_count,
         max({{ epoch_seconds('occurred_at') }}) as latest
     from events
     where event_name = 'product_viewed' and product_name is not null
@@ -82,7 +82,7 @@ category_views as (
     select
         customer_id,
         category,
-        sum(views) as views,
+        sum(view_count) as view_count,
         max(latest) as latest
     from product_views
     where category is not null
@@ -92,14 +92,14 @@ category_views as (
 
 most_viewed_product as (
 
-    {{ first_row_per('product_views', partition_by='customer_id', order_by='views desc, latest desc, product_name',
+    {{ first_row_per('product_views', partition_by='customer_id', order_by='view_count desc, latest desc, product_name',
         columns=['customer_id', 'product_name as most_viewed_product']) }}
 
 ),
 
 most_viewed_category as (
 
-    {{ first_row_per('category_views', partition_by='customer_id', order_by='views desc, latest desc, category',
+    {{ first_row_per('category_views', partition_by='customer_id', order_by='view_count desc, latest desc, category',
         columns=['customer_id', 'category as most_viewed_category']) }}
 
 ),
@@ -128,7 +128,7 @@ not_bought as (
     left join order_lines
         on recently_viewed.customer_id = order_lines.customer_id
         and lower(recently_viewed.product_name) = order_lines.product_key
-        and order_lines.last_bought_at >= recently_viewed.last_viewed_at
+        and recently_viewed.last_viewed_at <= order_lines.last_bought_at
     where order_lines.customer_id is null
     group by recently_viewed.customer_id
 

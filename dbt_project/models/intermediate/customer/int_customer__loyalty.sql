@@ -59,7 +59,7 @@ reachable as (
         reward_tiers.points - accounts.balance as points_to_go,
         reward_tiers.points
     from accounts
-    inner join reward_tiers on reward_tiers.points > accounts.balance
+    inner join reward_tiers on accounts.balance < reward_tiers.points
 
 ),
 

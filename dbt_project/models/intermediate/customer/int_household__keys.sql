@@ -29,7 +29,11 @@ address_words as (
 
 streets as (
 
-    select distinct customer_id, country, postcode, street
+    select distinct
+        customer_id,
+        country,
+        postcode,
+        street
     from records
     where street is not null and postcode is not null and country is not null
 
@@ -37,7 +41,12 @@ streets as (
 
 words as (
 
-    select customer_id, country, postcode, street, {{ words_with_position('street') }}
+    select
+        customer_id,
+        country,
+        postcode,
+        street,
+        {{ words_with_position('street') }}
     from streets
 
 ),
@@ -62,19 +71,28 @@ canonical_streets as (
 
 keys as (
 
-    select customer_id, 'address' as key_kind, country || '|' || postcode || '|' || street as key_value
+    select
+        customer_id,
+        'address' as key_kind,
+        country || '|' || postcode || '|' || street as key_value
     from canonical_streets
     where street is not null
 
     union
 
-    select customer_id, 'phone' as key_kind, phone as key_value
+    select
+        customer_id,
+        'phone' as key_kind,
+        phone as key_value
     from records
     where phone is not null
 
     union
 
-    select customer_id, 'email' as key_kind, email_key as key_value
+    select
+        customer_id,
+        'email' as key_kind,
+        email_key as key_value
     from records
     where email_key is not null
 
@@ -82,7 +100,10 @@ keys as (
 
 holders as (
 
-    select key_kind, key_value, count(distinct customer_id) as customers
+    select
+        key_kind,
+        key_value,
+        count(distinct customer_id) as customers
     from keys
     group by key_kind, key_value
 

@@ -10,7 +10,10 @@ with
 
 links as (
 
-    select customer_id, key_kind, key_value
+    select
+        customer_id,
+        key_kind,
+        key_value
     from {{ ref('int_household__keys') }}
     where links
 
@@ -18,7 +21,9 @@ links as (
 
 labels_0 as (
 
-    select distinct customer_id, customer_id as label
+    select distinct
+        customer_id,
+        customer_id as smallest_id
     from {{ ref('customer_id_map') }}
 
 ),
@@ -27,7 +32,10 @@ labels_0 as (
 
 key_labels_{{ round }} as (
 
-    select links.key_kind, links.key_value, min(labels.label) as label
+    select
+        links.key_kind,
+        links.key_value,
+        min(labels.smallest_id) as smallest_id
     from links
     inner join labels_{{ round - 1 }} as labels on links.customer_id = labels.customer_id
     group by links.key_kind, links.key_value
@@ -38,12 +46,12 @@ labels_{{ round }} as (
 
     select
         labels.customer_id,
-        least(labels.label, coalesce(min(key_labels.label), labels.label)) as label
+        least(labels.smallest_id, coalesce(min(key_labels.smallest_id), labels.smallest_id)) as smallest_id
     from labels_{{ round - 1 }} as labels
     left join links on labels.customer_id = links.customer_id
     left join key_labels_{{ round }} as key_labels
         on links.key_kind = key_labels.key_kind and links.key_value = key_labels.key_value
-    group by labels.customer_id, labels.label
+    group by labels.customer_id, labels.smallest_id
 
 ),
 {%- endfor %}
@@ -52,7 +60,7 @@ households as (
 
     select
         customer_id,
-        'household:' || label as household_id
+        'household:' || smallest_id as household_id
     from labels_{{ rounds }}
 
 )

@@ -36,5 +36,5 @@ inner join {{ ref('customer_360') }} as profiles on views.customer_id = profiles
 left join bought
     on views.customer_id = bought.customer_id
     and views.product_key = bought.product_key
-    and bought.last_bought_at >= views.last_viewed_at
+    and views.last_viewed_at <= bought.last_bought_at
 where bought.customer_id is null and profiles.is_email_contactable

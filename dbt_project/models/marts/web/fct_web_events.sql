@@ -50,12 +50,12 @@ ordered as (
 numbered as (
 
     select
-        ordered.*,
+        *,
         sum(
             case
                 when previous_at is null
                     or {{ epoch_seconds('occurred_at') }} - {{ epoch_seconds('previous_at') }} > {{ gap_seconds }}
-                    then 1
+                then 1
                 else 0
             end
         ) over (

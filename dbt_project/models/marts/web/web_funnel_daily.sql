@@ -33,7 +33,7 @@ stages as (
     select
         session_id,
         category,
-        case event_name when 'product_viewed' then 'view' else 'cart' end as stage
+        case event_name when 'product_viewed' then 'view' else 'cart' end as funnel_stage
     from events
     where event_name in ('product_viewed', 'product_added_to_cart') and category is not null
 
@@ -42,7 +42,7 @@ stages as (
     select
         events.session_id,
         coalesce(categories.category, checkout_lines.product_type) as category,
-        case events.event_name when 'checkout_started' then 'checkout' else 'order' end as stage
+        case events.event_name when 'checkout_started' then 'checkout' else 'order' end as funnel_stage
     from checkout_lines
     inner join events on checkout_lines.event_id = events.event_id
     left join categories on lower(checkout_lines.product_name) = lower(categories.product_name)
@@ -55,10 +55,10 @@ per_session as (
     select
         session_id,
         category,
-        max(case when stage = 'view' then 1 else 0 end) as viewed,
-        max(case when stage = 'cart' then 1 else 0 end) as carted,
-        max(case when stage = 'checkout' then 1 else 0 end) as checked_out,
-        max(case when stage = 'order' then 1 else 0 end) as ordered
+        max(case when funnel_stage = 'view' then 1 else 0 end) as viewed,
+        max(case when funnel_stage = 'cart' then 1 else 0 end) as carted,
+        max(case when funnel_stage = 'checkout' then 1 else 0 end) as checked_out,
+        max(case when funnel_stage = 'order' then 1 else 0 end) as ordered
     from stages
     where category is not null
     group by session_id, category

@@ -68,10 +68,12 @@ select
         when landing.utm_medium is not null then 'campaign'
         when landing.referrer is null then 'direct'
         when {{ regexp_extract_group('landing.referrer', "'(google|bing|duckduckgo|yahoo|baidu|yandex|ecosia)\\.'") }}
-            is not null then 'organic_search'
+            is not null
+        then 'organic_search'
         when {{ regexp_extract_group(
             'landing.referrer', "'(instagram|facebook|tiktok|twitter|x|pinterest|youtube|linkedin)\\.com'") }}
-            is not null then 'social'
+            is not null
+        then 'social'
         else 'referral'
     end as channel,
     landing.landing_path,

@@ -41,7 +41,7 @@ renamed as (
         upper(source.hs_survey_channel) as survey_channel,
         lower(source.hs_response_group) as response_group,
         upper(source.hs_sentiment) as sentiment,
-        nullif(trim(source.hs_content), '') as comment,
+        nullif(trim(source.hs_content), '') as comment,  -- the published name, used downstream -- noqa: RF04
 
         ----------  numerics
         {{ dbt.safe_cast('source.hs_value', 'double') }} as response_value,

@@ -37,7 +37,7 @@ renamed as (
         upper(source.original_price_set__shop_money__currency_code) as currency,
 
         ----------  numerics
-        cast(source._dlt_list_idx as integer) as position,
+        cast(source._dlt_list_idx as integer) as position,  -- the published name, used downstream -- noqa: RF04
         {{ parse_money('source.original_price_set__shop_money__amount') }} as price
 
     from source

@@ -44,7 +44,7 @@ renamed as (
         cast(coalesce(
             case upper(type)
                 when 'ACCUMULATE_POINTS'
-                    then abs({{ column_or_null(source_relation, 'accumulate_points__points', 'bigint') }})
+                then abs({{ column_or_null(source_relation, 'accumulate_points__points', 'bigint') }})
                 when 'CREATE_REWARD' then -abs({{ column_or_null(source_relation, 'create_reward__points', 'bigint') }})
                 when 'DELETE_REWARD' then abs({{ column_or_null(source_relation, 'delete_reward__points', 'bigint') }})
                 when 'ADJUST_POINTS' then {{ column_or_null(source_relation, 'adjust_points__points', 'bigint') }}

@@ -32,7 +32,7 @@ renamed as (
         upper(source.state) as fulfillment_state,
 
         ----------  numerics
-        cast(source._dlt_list_idx as integer) as position
+        cast(source._dlt_list_idx as integer) as position  -- the published name, used downstream -- noqa: RF04
 
     from source
     inner join orders on source._dlt_parent_id = orders._dlt_id

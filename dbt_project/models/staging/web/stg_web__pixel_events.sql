@@ -6,6 +6,7 @@
 
 {%- set source_relation = source('web', 'pixel_events') %}
 {%- set column = {} %}
+{#- the loop's body is not indented: sqlfluff (LT02) would take its indent for the SQL's #}
 {%- for name in [
     'customer__id', 'context__document__referrer', 'context__document__location__search',
     'context__navigator__language', 'data__product_variant__product__id', 'data__product_variant__product__title',
@@ -16,7 +17,7 @@
     'data__collection__id', 'data__checkout__token', 'data__checkout__email', 'data__checkout__order__id',
     'data__checkout__order__customer__id', 'data__checkout__total_price__amount', 'data__checkout__currency_code',
 ] %}
-    {%- do column.update({name: column_or_null(source_relation, name)}) %}
+{%- do column.update({name: column_or_null(source_relation, name)}) %}
 {%- endfor %}
 
 with
@@ -39,7 +40,7 @@ delivery as (
         min(title) as delivery_title
     from ({{ optional_source('web', 'pixel_events__data__checkout__delivery__selected_delivery_options', {
         'type': 'varchar', 'title': 'varchar', '_dlt_parent_id': 'varchar',
-    }) }}) as options
+    }) }}) as delivery_options
     group by _dlt_parent_id
 
 ),
