@@ -1,10 +1,11 @@
-"""Mailchimp Marketing API v3: list members upserted in batches, segments as tags, unsubscribes as status, and
-people forgotten by `cdp forget` deleted permanently (Mailchimp's erasure: the member and their history go).
+"""Mailchimp Marketing API v3: list members upserted in batches, segments as tags (added with the upsert, removed
+500 members at a time through the tag's static segment), unsubscribes as status, and people forgotten by `cdp forget`
+deleted permanently (Mailchimp's erasure: the member and their history go).
 
 Only the plan (the difference since the last acknowledged state) is sent. Each request's rows are recorded in flight
 before it goes out, and its outcomes are committed before the next goes out. Two kinds of "no" are told apart:
 - a member refused: a batch answers 200 and lists the member in `errors` (an address that looks fake, a member in a
-  compliance state), or a call on one member answers 400. The member's data is the problem; it is logged
+  compliance state). The member's data is the problem; it is logged
   `refused` with Mailchimp's reason and sent again only when that data changes (planning.py);
 - the destination failing: the request itself fails after the retries (5xx, 429, timeouts, connection errors). The
   rows are logged `failed` and the next round or sync sends them again; a refused API key or a wrong base URL
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +29,7 @@ from activation.config import ExportError
 from activation.state import LIST_ROW, Outcome, outcome
 from dlt_sources.common.http import checked_json, refuse_plain_http, retrying_session
 
-BATCH_SIZE = 500  # Mailchimp's limit for POST /lists/{id}
-# Mailchimp allows 10 simultaneous connections per account; tag removals use fewer and commit every chunk.
-REMOVAL_WORKERS = 6
-REMOVAL_CHUNK = 100
+BATCH_SIZE = 500  # Mailchimp's limit for POST /lists/{id}, and for each list of POST /lists/{id}/segments/{id}
 PAGE_SIZE = 1000
 REPORTED_STATUSES = ("unsubscribed", "cleaned")
 
@@ -132,10 +129,25 @@ class MailchimpClient:
         refused = {e["email_address"].lower(): e["error"] for e in answer["errors"]}
         return done, refused
 
-    def remove_tags(self, list_id: str, member_hash: str, tags: list[str]) -> bool:
-        """Marks the tags inactive on the member; False when the member does not exist (nothing to remove)."""
-        tags_off = {"tags": [{"name": tag, "status": "inactive"} for tag in tags]}
-        return self._call_on_member("POST", f"/lists/{list_id}/members/{member_hash}/tags", json=tags_off)
+    def tag_ids(self, list_id: str) -> dict[str, int]:
+        """The ID of each tag of the list: Mailchimp keeps a tag as a static segment of that name."""
+        ids: dict[str, int] = {}
+        offset = 0
+        while True:
+            page = self.call(
+                "GET", f"/lists/{list_id}/segments", params={"type": "static", "count": PAGE_SIZE, "offset": offset}
+            )
+            ids.update((segment["name"], segment["id"]) for segment in page["segments"])
+            offset += len(page["segments"])
+            if not page["segments"] or offset >= page["total_items"]:
+                return ids
+
+    def remove_from_tag(self, list_id: str, tag_id: int, emails: list[str]) -> tuple[set[str], set[str]]:
+        """Takes the tag off up to 500 members; (emails it was taken off, emails the list does not hold)."""
+        answer = self.call("POST", f"/lists/{list_id}/segments/{tag_id}", json={"members_to_remove": emails})
+        removed = {m["email_address"].lower() for m in answer["members_removed"]}
+        absent = {e.lower() for error in answer["errors"] for e in error["email_addresses"]}
+        return removed, absent
 
     def delete_permanently(self, list_id: str, member_hash: str) -> bool:
         """Erases the member and their history from the list; False when the list does not hold them."""
@@ -199,17 +211,17 @@ def send(
 
     upserts: list[tuple[dict[str, Any], list[Any]]] = []
     skipped: list[Outcome] = []
-    removals: list[tuple[str, list[Any]]] = []
-    for record_key, rows in sorted(by_member.items()):
+    removals: dict[str, list[Any]] = defaultdict(list)  # tag → its rows to remove
+    for _, rows in sorted(by_member.items()):
         upsert_rows = [row for row in rows if row.segment == LIST_ROW or row.action == "add"]
-        tag_removals = [row for row in rows if row.segment != LIST_ROW and row.action == "remove"]
         payload = _upsert_payload(rows)
         if payload is not None:
             upserts.append((payload, upsert_rows))
         else:
             skipped += [outcome(row, "skipped", "reported by the destination") for row in upsert_rows]
-        if tag_removals:
-            removals.append((record_key, tag_removals))
+        for row in rows:
+            if row.segment != LIST_ROW and row.action == "remove":
+                removals[row.segment].append(row)
     acknowledge(skipped)
 
     for batch in _chunks(upserts, BATCH_SIZE):
@@ -230,18 +242,47 @@ def send(
                 else:
                     failures.append(outcome(row, "failed", failed_as))
         acknowledge(answered)
+    if removals:
+        failures += _remove_tags(client, list_id, removals, acknowledge, sending)
+    return failures
 
-    def remove(item: tuple[str, list[Any]]) -> list[Outcome]:
-        record_key, rows = item
-        return _member_outcomes(rows, lambda: client.remove_tags(list_id, record_key, sorted(r.segment for r in rows)))
 
-    # Tag removals are one call per member: a few run at once, and each chunk is committed before the next starts.
-    with ThreadPoolExecutor(max_workers=REMOVAL_WORKERS) as pool:
-        for chunk in _chunks(removals, REMOVAL_CHUNK):
-            sending([row for _, rows in chunk for row in rows])
-            results = [o for outcomes in pool.map(remove, chunk) for o in outcomes]
-            failures += [o for o in results if o.status == "failed"]
-            acknowledge([o for o in results if o.status != "failed"])
+def _remove_tags(
+    client: MailchimpClient,
+    list_id: str,
+    removals: dict[str, list[Any]],
+    acknowledge: Callable[[list[Outcome]], None],
+    sending: Callable[[list[Any]], None],
+) -> list[Outcome]:
+    """Takes each tag off its members, 500 to a request (one request per member was a round trip to Mailchimp's
+    servers for each of a day's thousands of removals); returns the failures. A member the list does not hold, or
+    who no longer holds the tag, is skipped: the list is already as planned."""
+    try:
+        tag_ids = client.tag_ids(list_id)
+    except (MailchimpError, requests.RequestException) as error:
+        return [outcome(row, "failed", str(error)) for rows in removals.values() for row in rows]
+    failures: list[Outcome] = []
+    for tag, rows in sorted(removals.items()):
+        if tag not in tag_ids:
+            acknowledge([outcome(row, "skipped", "no member holds the tag") for row in rows])
+            continue
+        for chunk in _chunks(rows, BATCH_SIZE):
+            sending(chunk)
+            try:
+                removed, absent = client.remove_from_tag(list_id, tag_ids[tag], [row.email for row in chunk])
+            except (MailchimpError, requests.RequestException) as error:
+                failures += [outcome(row, "failed", str(error)) for row in chunk]
+                continue
+            acknowledge(
+                [
+                    outcome(row, "sent")
+                    if row.email.lower() in removed
+                    else outcome(
+                        row, "skipped", "not a member of the list" if row.email.lower() in absent else "without the tag"
+                    )
+                    for row in chunk
+                ]
+            )
     return failures
 
 
@@ -257,7 +298,7 @@ def erase(
     failures: list[Outcome] = []
     for record_key, rows in sorted(_by_member(owed).items()):
         sending(rows)
-        outcomes = _member_outcomes(rows, lambda key=record_key: client.delete_permanently(list_id, key), "failed")
+        outcomes = _member_outcomes(rows, lambda key=record_key: client.delete_permanently(list_id, key))
         failures += [o for o in outcomes if o.status == "failed"]
         acknowledge([o for o in outcomes if o.status != "failed"])
     return failures
@@ -271,15 +312,12 @@ def _by_member(plan: pd.DataFrame) -> dict[str, list[Any]]:
     return by_member
 
 
-def _member_outcomes(rows: list[Any], call: Callable[[], bool], refusal: str = "refused") -> list[Outcome]:
+def _member_outcomes(rows: list[Any], call: Callable[[], bool]) -> list[Outcome]:
     """The outcome of one call that settles all of a member's `rows`: sent, skipped when the list does not hold the
-    member, `refusal` when Mailchimp refuses the member's change (400), failed (retried by the next sync) when the
-    call itself fails."""
+    member, failed (tried again by the next sync) when Mailchimp answers an error."""
     try:
         existed = call()
-    except MailchimpError as error:
-        return [outcome(row, refusal if error.status == 400 else "failed", str(error)) for row in rows]
-    except requests.RequestException as error:
+    except (MailchimpError, requests.RequestException) as error:
         return [outcome(row, "failed", str(error)) for row in rows]
     status, note = ("sent", None) if existed else ("skipped", "not a member of the list")
     return [outcome(row, status, note) for row in rows]

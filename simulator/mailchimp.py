@@ -1,4 +1,5 @@
-"""Mailchimp Marketing API v3 (the email tool the CDP exports to): lists, members, tags, batches.
+"""Mailchimp Marketing API v3 (the email tool the CDP exports to): lists, members, tags, batches, and tags as the
+static segments Mailchimp keeps them as (listed, and members added to or removed from one 500 at a time).
 
 Stateful: lists and members live in ``$CDP_HOME/simulator/mailchimp.sqlite`` and survive restarts
 and day changes. Each simulated day some subscribed members unsubscribe or bounce (status
@@ -186,6 +187,17 @@ def journal(home: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
 def _get_member(db: sqlite3.Connection, list_id: str, hash_: str) -> dict[str, Any] | None:
     row = db.execute("SELECT body FROM members WHERE list_id=? AND hash=?", (list_id, hash_)).fetchone()
     return orjson.loads(row[0]) if row else None
+
+
+def _tags_held(db: sqlite3.Connection, list_id: str) -> list[tuple[str, int, int]]:
+    """(name, id, members holding it) of every tag a member of the list holds, by name."""
+    return db.execute(
+        """SELECT json_extract(tag.value, '$.name'), json_extract(tag.value, '$.id'), count(*)
+           FROM members, json_each(members.body, '$.tags') AS tag
+           WHERE members.list_id=? AND json_extract(members.body, '$.status')!='archived'
+           GROUP BY 1, 2 ORDER BY 1""",
+        (list_id,),
+    ).fetchall()
 
 
 def _put_member(db: sqlite3.Connection, member: dict[str, Any]) -> None:
@@ -553,6 +565,59 @@ class MailchimpApi:
         db.execute("DELETE FROM members WHERE list_id=? AND hash=?", (path["list_id"], path["hash"].lower()))
         return Response(status_code=204)
 
+    def _segments(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        """The list's static segments: each tag its members hold, with how many hold it."""
+        list_id = path["list_id"]
+        self._list(db, list_id)
+        count = min(1000, max(1, int(query.get("count", 10))))
+        offset = max(0, int(query.get("offset", 0)))
+        held = [] if query.get("type", "static") != "static" else _tags_held(db, list_id)
+        segments = [
+            {"id": tag_id, "name": name, "member_count": members, "type": "static", "list_id": list_id}
+            for name, tag_id, members in held[offset : offset + count]
+        ]
+        return json_response({"segments": segments, "list_id": list_id, "total_items": len(held)})
+
+    def _segment_members(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
+        """Adds and removes members of a static segment (a tag) by email, at most 500 of each; an address the list
+        does not hold is answered in `errors`, one that already is as asked is left alone."""
+        list_id = path["list_id"]
+        self._list(db, list_id)
+        found = db.execute(
+            """SELECT json_extract(tag.value, '$.name') FROM members, json_each(members.body, '$.tags') AS tag
+               WHERE members.list_id=? AND json_extract(tag.value, '$.id')=? LIMIT 1""",
+            (list_id, int(path["segment_id"]) if path["segment_id"].isdigit() else -1),
+        ).fetchone()
+        if found is None:
+            raise _Rejected(404, "The requested resource could not be found.")
+        name = found[0]
+        changes = {"active": body.get("members_to_add") or [], "inactive": body.get("members_to_remove") or []}
+        if any(not isinstance(emails, list) or len(emails) > 500 for emails in changes.values()):
+            raise _Rejected(400, "members_to_add and members_to_remove must be lists of at most 500 emails.")
+        done: dict[str, list[dict[str, Any]]] = {"active": [], "inactive": []}
+        missing = []
+        for status, emails in changes.items():
+            for email in emails:
+                member = _get_member(db, list_id, subscriber_hash(str(email)))
+                if member is None:
+                    missing.append(email)
+                    continue
+                if any(tag["name"] == name for tag in member["tags"]) == (status == "inactive"):
+                    self._set_tags(db, member, [{"name": name, "status": status}])
+                    _put_member(db, member)
+                    done[status].append(member)
+        errors = [{"email_addresses": missing, "error": "Email addresses not found in the list."}] if missing else []
+        return json_response(
+            {
+                "members_added": done["active"],
+                "members_removed": done["inactive"],
+                "errors": errors,
+                "total_added": len(done["active"]),
+                "total_removed": len(done["inactive"]),
+                "error_count": len(missing),
+            }
+        )
+
     def _tags(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
         member = _get_member(db, path["list_id"], path["hash"].lower())
         if member is None:
@@ -582,6 +647,8 @@ class MailchimpApi:
             route(member, self._put, ["PUT"], changes_members=True),
             route(member, self._patch, ["PATCH"], changes_members=True),
             route(member, self._archive, ["DELETE"], changes_members=True),
+            route("/lists/{list_id}/segments", self._segments, ["GET"]),
+            route("/lists/{list_id}/segments/{segment_id}", self._segment_members, ["POST"], changes_members=True),
             route(f"{member}/tags", self._tags, ["GET"]),
             route(f"{member}/tags", self._tags, ["POST"], changes_members=True),
             route(f"{member}/actions/delete-permanent", self._delete_permanent, ["POST"], changes_members=True),

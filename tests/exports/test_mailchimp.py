@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from activation.sync import sync_destination
 from cdp_orchestration.cli import main
 from dlt_sources.connections import Connection
 from simulator import advance_day, running_simulator
+from simulator import mailchimp as simulated_mailchimp
 from tests.conftest import run_night
 from tests.exports.expected import NOT_HELD_OUT
 
@@ -137,9 +139,15 @@ def tag_pairs(home: Path) -> set[tuple[str, str]]:
 
 def test_next_night_sends_exactly_the_changes(home: Path) -> None:
     before = tag_pairs(home)
+    journaled = len(simulated_mailchimp.journal(home))
     advance_day(1, home=home)
     run_night(home)
     after = tag_pairs(home)
+    # Tags are taken off through their static segments, 500 members to a request, not one request per member.
+    requests = [entry["path"] for entry in simulated_mailchimp.journal(home)[journaled:]]
+    taken_off = Counter(segment for segment, _ in before - after)
+    assert not [path for path in requests if path.endswith("/tags")]
+    assert len([path for path in requests if "/segments/" in path]) == sum(-(-n // 500) for n in taken_off.values())
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         sync_id = con.sql(
             "select sync_id from exports.syncs where destination = 'mailchimp' order by started_at desc limit 1"

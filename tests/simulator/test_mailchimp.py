@@ -1,4 +1,5 @@
-"""The email tool's API: a stateful round trip that survives a restart, its journal and its test controls."""
+"""The email tool's API: a stateful round trip that survives a restart, tags as static segments, its journal and its
+test controls."""
 
 from __future__ import annotations
 
@@ -78,6 +79,40 @@ def test_round_trip_and_restart(tmp_path: Path) -> None:
             == 204
         )
         assert mc.get(f"/lists/{list_id}/members/{h0}").json()["tags"] == []
+
+
+def test_tags_are_static_segments_whose_members_are_removed_by_email(tmp_path: Path) -> None:
+    with running_simulator(home=tmp_path, people=50, seed=1, faults=0.0, in_thread=True) as url:
+        mc = httpx.Client(base_url=f"{url}/3.0", auth=AUTH)
+        list_id = mc.post("/lists", json=LIST).json()["id"]
+        tagged = [{"email_address": f"p{i}@example.com", "status": "subscribed", "tags": ["vip"]} for i in range(3)]
+        plain = {"email_address": "plain@example.com", "status": "subscribed", "tags": ["lapsed"]}
+        mc.post(f"/lists/{list_id}", json={"members": [*tagged, plain], "update_existing": True})
+        listed = mc.get(f"/lists/{list_id}/segments", params={"type": "static", "count": 10}).json()
+        counts = {segment["name"]: segment["member_count"] for segment in listed["segments"]}
+        assert counts == {"lapsed": 1, "vip": 3} and listed["total_items"] == 2
+        vip = next(segment["id"] for segment in listed["segments"] if segment["name"] == "vip")
+        answer = mc.post(
+            f"/lists/{list_id}/segments/{vip}",
+            json={"members_to_remove": ["P0@example.com", "plain@example.com", "nobody@example.com"]},
+        ).json()
+        # Removed: the member who held it; left alone: a member without it; in errors: an address the list lacks.
+        assert [m["email_address"] for m in answer["members_removed"]] == ["p0@example.com"]
+        assert answer["errors"][0]["email_addresses"] == ["nobody@example.com"] and answer["error_count"] == 1
+        tags = {
+            m["email_address"]: [t["name"] for t in m["tags"]]
+            for m in mc.get(f"/lists/{list_id}/members", params={"count": 10}).json()["members"]
+        }
+        assert tags == {
+            "p0@example.com": [],
+            "p1@example.com": ["vip"],
+            "p2@example.com": ["vip"],
+            "plain@example.com": ["lapsed"],
+        }
+        assert [e["path"] for e in mailchimp.journal(tmp_path)][-1] == f"/3.0/lists/{list_id}/segments/{vip}"
+        too_many = [f"x{i}@example.com" for i in range(501)]
+        assert mc.post(f"/lists/{list_id}/segments/{vip}", json={"members_to_remove": too_many}).status_code == 400
+        assert mc.post(f"/lists/{list_id}/segments/1", json={"members_to_remove": []}).status_code == 404
 
 
 def test_members_unsubscribe_and_bounce_as_days_pass(tmp_path: Path) -> None:
