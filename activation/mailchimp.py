@@ -105,22 +105,23 @@ class MailchimpClient:
         )
         return created["id"]
 
+    def _paged(self, path: str, key: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item under `key` of a GET answered page by page (`count`, `offset`, `total_items`)."""
+        offset = 0
+        while True:
+            page = self.call("GET", path, params={**params, "count": PAGE_SIZE, "offset": offset})
+            yield from page[key]
+            offset += len(page[key])
+            if not page[key] or offset >= page["total_items"]:
+                return
+
     def reported(self, list_id: str) -> list[tuple[str, str]]:
         """(email, status) of every member the list holds as unsubscribed or cleaned (bounced, complained)."""
-        found = []
-        for status in REPORTED_STATUSES:
-            offset = 0
-            while True:
-                page = self.call(
-                    "GET",
-                    f"/lists/{list_id}/members",
-                    params={"status": status, "count": PAGE_SIZE, "offset": offset},
-                )
-                found += [(member["email_address"], status) for member in page["members"]]
-                offset += len(page["members"])
-                if not page["members"] or offset >= page["total_items"]:
-                    break
-        return found
+        return [
+            (member["email_address"], status)
+            for status in REPORTED_STATUSES
+            for member in self._paged(f"/lists/{list_id}/members", "members", {"status": status})
+        ]
 
     def batch_upsert(self, list_id: str, members: list[dict[str, Any]]) -> tuple[set[str], dict[str, str]]:
         """Upserts up to 500 members; (acknowledged emails, Mailchimp's reason by refused email)."""
@@ -131,16 +132,8 @@ class MailchimpClient:
 
     def tag_ids(self, list_id: str) -> dict[str, int]:
         """The ID of each tag of the list: Mailchimp keeps a tag as a static segment of that name."""
-        ids: dict[str, int] = {}
-        offset = 0
-        while True:
-            page = self.call(
-                "GET", f"/lists/{list_id}/segments", params={"type": "static", "count": PAGE_SIZE, "offset": offset}
-            )
-            ids.update((segment["name"], segment["id"]) for segment in page["segments"])
-            offset += len(page["segments"])
-            if not page["segments"] or offset >= page["total_items"]:
-                return ids
+        segments = self._paged(f"/lists/{list_id}/segments", "segments", {"type": "static"})
+        return {segment["name"]: segment["id"] for segment in segments}
 
     def remove_from_tag(self, list_id: str, tag_id: int, emails: list[str]) -> tuple[set[str], set[str]]:
         """Takes the tag off up to 500 members; (emails it was taken off, emails the list does not hold)."""
@@ -273,17 +266,17 @@ def _remove_tags(
             except (MailchimpError, requests.RequestException) as error:
                 failures += [outcome(row, "failed", str(error)) for row in chunk]
                 continue
-            acknowledge(
-                [
-                    outcome(row, "sent")
-                    if row.email.lower() in removed
-                    else outcome(
-                        row, "skipped", "not a member of the list" if row.email.lower() in absent else "without the tag"
-                    )
-                    for row in chunk
-                ]
-            )
+            acknowledge([_removal_outcome(row, removed, absent) for row in chunk])
     return failures
+
+
+def _removal_outcome(row: Any, removed: set[str], absent: set[str]) -> Outcome:
+    """Sent when the tag came off the member; skipped (the list already as planned) when the list does not hold
+    them or they no longer held it."""
+    email = row.email.lower()
+    if email in removed:
+        return outcome(row, "sent")
+    return outcome(row, "skipped", "not a member of the list" if email in absent else "without the tag")
 
 
 def erase(

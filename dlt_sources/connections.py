@@ -7,6 +7,7 @@ with dlt's filesystem credentials when the bucket needs them. Errors name the se
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -95,10 +96,17 @@ def _landing_clock(connection: Connection) -> datetime | None:
         ) from error
 
 
-def explain_http_failure(source: str, error: BaseException) -> SourceConfigurationError | None:
-    """A readable error for a refused credential or a wrong URL, found anywhere in dlt's exception chain."""
+def causes(error: BaseException) -> Iterator[BaseException]:
+    """`error` and every exception behind it (dlt wraps what failed in its own step and job errors)."""
     cause: BaseException | None = error
     while cause is not None:
+        yield cause
+        cause = cause.__cause__ or cause.__context__
+
+
+def explain_http_failure(source: str, error: BaseException) -> SourceConfigurationError | None:
+    """A readable error for a refused credential or a wrong URL, found anywhere in dlt's exception chain."""
+    for cause in causes(error):
         if isinstance(cause, requests.HTTPError) and cause.response is not None:
             status = cause.response.status_code
             if status in (401, 403):
@@ -112,17 +120,14 @@ def explain_http_failure(source: str, error: BaseException) -> SourceConfigurati
                     f"The {source} source answered 404 for {cause.response.url}. "
                     f"Check sources.{source}.base_url: it should be the service's root URL."
                 )
-        cause = cause.__cause__ or cause.__context__
     return None
 
 
 def is_transient(error: BaseException) -> bool:
     """True when dlt failed because the source kept timing out, dropping connections or answering 5xx/429."""
-    cause: BaseException | None = error
-    while cause is not None:
+    for cause in causes(error):
         if isinstance(cause, requests.ConnectionError | requests.Timeout):
             return True
         if isinstance(cause, requests.HTTPError) and cause.response is not None:
             return cause.response.status_code == 429 or cause.response.status_code >= 500
-        cause = cause.__cause__ or cause.__context__
     return False

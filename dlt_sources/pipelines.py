@@ -14,7 +14,7 @@ from dlt.destinations.exceptions import DatabaseException
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.sources import DltSource
 
-from dlt_sources.connections import FILE_SOURCES, Connection
+from dlt_sources.connections import FILE_SOURCES, Connection, causes
 from dlt_sources.hubspot import hubspot_source
 from dlt_sources.shopify import shopify_source
 from dlt_sources.square import square_source
@@ -58,9 +58,7 @@ class WarehouseLoadError(RuntimeError):
 
 def explain_load_failure(source: str, error: BaseException) -> WarehouseLoadError | None:
     """A readable error for a load the warehouse could not take, found anywhere in dlt's exception chain."""
-    cause: BaseException | None = error
-    while cause is not None and not isinstance(cause, DatabaseException):
-        cause = cause.__cause__ or cause.__context__
+    cause = next((cause for cause in causes(error) if isinstance(cause, DatabaseException)), None)
     if cause is None:
         return None
     reason = str(cause).splitlines()[0]

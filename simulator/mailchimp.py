@@ -189,15 +189,29 @@ def _get_member(db: sqlite3.Connection, list_id: str, hash_: str) -> dict[str, A
     return orjson.loads(row[0]) if row else None
 
 
+# Each tag a member of a list holds, one row per member and tag.
+_MEMBER_TAGS = "members, json_each(members.body, '$.tags') AS tag WHERE members.list_id=?"
+
+
 def _tags_held(db: sqlite3.Connection, list_id: str) -> list[tuple[str, int, int]]:
     """(name, id, members holding it) of every tag a member of the list holds, by name."""
     return db.execute(
-        """SELECT json_extract(tag.value, '$.name'), json_extract(tag.value, '$.id'), count(*)
-           FROM members, json_each(members.body, '$.tags') AS tag
-           WHERE members.list_id=? AND json_extract(members.body, '$.status')!='archived'
-           GROUP BY 1, 2 ORDER BY 1""",
+        f"""SELECT json_extract(tag.value, '$.name'), json_extract(tag.value, '$.id'), count(*) FROM {_MEMBER_TAGS}
+            AND json_extract(members.body, '$.status')!='archived' GROUP BY 1, 2 ORDER BY 1""",
         (list_id,),
     ).fetchall()
+
+
+def _tag_name(db: sqlite3.Connection, list_id: str, tag_id: str) -> str | None:
+    """The name of the tag `tag_id` (as the URL gives it) if a member of the list holds it: the first one found
+    says it, not a count over every member."""
+    if not tag_id.isdigit():
+        return None
+    found = db.execute(
+        f"SELECT json_extract(tag.value, '$.name') FROM {_MEMBER_TAGS} AND json_extract(tag.value, '$.id')=? LIMIT 1",
+        (list_id, int(tag_id)),
+    ).fetchone()
+    return found[0] if found else None
 
 
 def _put_member(db: sqlite3.Connection, member: dict[str, Any]) -> None:
@@ -583,14 +597,9 @@ class MailchimpApi:
         does not hold is answered in `errors`, one that already is as asked is left alone."""
         list_id = path["list_id"]
         self._list(db, list_id)
-        found = db.execute(
-            """SELECT json_extract(tag.value, '$.name') FROM members, json_each(members.body, '$.tags') AS tag
-               WHERE members.list_id=? AND json_extract(tag.value, '$.id')=? LIMIT 1""",
-            (list_id, int(path["segment_id"]) if path["segment_id"].isdigit() else -1),
-        ).fetchone()
-        if found is None:
+        name = _tag_name(db, list_id, path["segment_id"])
+        if name is None:
             raise _Rejected(404, "The requested resource could not be found.")
-        name = found[0]
         changes = {"active": body.get("members_to_add") or [], "inactive": body.get("members_to_remove") or []}
         if any(not isinstance(emails, list) or len(emails) > 500 for emails in changes.values()):
             raise _Rejected(400, "members_to_add and members_to_remove must be lists of at most 500 emails.")

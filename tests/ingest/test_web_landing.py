@@ -11,7 +11,13 @@ import duckdb
 import pytest
 from dlt.load.exceptions import LoadClientJobRetry
 
-from dlt_sources.connections import Connection, SourceConfigurationError, configured_connection, source_clock
+from dlt_sources.connections import (
+    Connection,
+    SourceConfigurationError,
+    causes,
+    configured_connection,
+    source_clock,
+)
 from dlt_sources.pipelines import LOAD_MEMORY_SETTING, explain_load_failure, make_source
 from simulator import running_simulator, web_landing_dir
 from tests.ingest.helpers import landed_events, pipeline_for, simulated_world
@@ -66,10 +72,8 @@ def test_a_load_the_warehouse_has_no_memory_for_stops_at_the_first_failure_and_t
     monkeypatch.setenv(LOAD_MEMORY_SETTING, "4MB")  # room to create the tables, not to copy the events in
     with pytest.raises(Exception) as failure:
         _load_web(tmp_path)
-    cause = failure.value
-    while cause is not None and not isinstance(cause, LoadClientJobRetry):
-        cause = cause.__cause__ or cause.__context__
-    assert isinstance(cause, LoadClientJobRetry) and cause.retry_count == 1, "the failed job was run again"
+    stopped = [cause for cause in causes(failure.value) if isinstance(cause, LoadClientJobRetry)]
+    assert stopped and stopped[0].retry_count == 1, "the failed job was run again"
     explained = explain_load_failure("web", failure.value)
     assert explained is not None and LOAD_MEMORY_SETTING in str(explained) and "4MB" in str(explained)
     # With its usual budget the next run loads the stopped load (dlt's pending package): every event of every file,
