@@ -71,6 +71,7 @@ def test_moving_the_sources_clock_past_the_window_deletes_what_fell_out(nightly_
             "select id from raw_hubspot.email_events where to_timestamp(created / 1000) < ? order by id limit 1",
             [as_of - timedelta(days=25)],
         ).fetchall()[0]
+        held_before = _tables_holding_email_event(con, expiring)
     assert falling_out > 0, "the session's email events should reach back past 25 days"
     assert run_cdp(home, "advance-day", "5").returncode == 0
     result = run_cdp(home, "run", extra_env={"CDP_RETENTION_FILE": str(policy)})
@@ -89,9 +90,25 @@ def test_moving_the_sources_clock_past_the_window_deletes_what_fell_out(nightly_
             == 0
         )
         assert con.sql("select count(*) from raw_hubspot.email_events").fetchall()[0][0] > 0
+        # The models that keep what they built on earlier nights (incremental) let it go too.
+        assert held_before and _tables_holding_email_event(con, expiring) == []
     # dlt keeps every night's raw payloads on disk (uncompressed parquet: the id is there as bytes) unless deleted.
     assert _files_holding(home / "dlt", expiring) == []
     assert list((home / "dlt").glob("*/load/loaded/*")) == []
+
+
+def _tables_holding_email_event(con: duckdb.DuckDBPyConnection, event_id: object) -> list[str]:
+    """The warehouse's tables and views that name this email event by its key (`email_event_id`)."""
+    named = con.sql(
+        "select table_schema, table_name from information_schema.columns where column_name = 'email_event_id'"
+    ).fetchall()
+    return [
+        f"{schema}.{table}"
+        for schema, table in named
+        if con.execute(
+            f'select count(*) from "{schema}"."{table}" where email_event_id = ?', [str(event_id)]
+        ).fetchone()[0]
+    ]
 
 
 def _files_holding(folder, value: str) -> list[str]:

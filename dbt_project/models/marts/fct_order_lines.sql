@@ -51,7 +51,7 @@ from lines
 left join customer_map on lines.customer_record_id = customer_map.record_id
 
 {% if is_incremental() %}
-where cast(lines.load_id as double) >= (select coalesce(max(cast(load_id as double)), 0) from {{ this }})
+where {{ loaded_since_last_build('lines.load_id') }}
     or lines.order_line_id in (
         select existing.order_line_id
         from {{ this }} as existing

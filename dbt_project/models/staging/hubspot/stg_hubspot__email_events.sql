@@ -1,11 +1,24 @@
--- Email events: appended by the loader, so a re-delivered page could repeat an event; one row per id kept.
-{{ config(materialized='table') }}
+-- Email events: appended by the loader, so a re-delivered page could repeat an event; one row per id kept. It grows
+-- night by night: a night reads only the events loaded since the last (macros/incremental.sql), and an event loaded
+-- again replaces its copy.
+{{
+    config(
+        materialized=growing_fact_materialization(),
+        unique_key='email_event_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ keep_only_landed('email_event_id', 'hubspot', 'email_events') }}"
+    )
+}}
 
 with
 
 source as (
 
     select * from {{ source('hubspot', 'email_events') }}
+    {% if is_incremental() %}
+    where {{ loaded_since_last_build('_dlt_load_id') }}
+    {% endif %}
 
 ),
 

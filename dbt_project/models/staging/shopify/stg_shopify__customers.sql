@@ -1,13 +1,25 @@
 -- Shopify customers: one row per customer, cleaned with identity/'s functions (see macros/cleaning.sql).
 -- A table, not a view: it calls Python functions, which neither should run again on every read
--- nor exist in the analysts' read-only copy of the warehouse.
-{{ config(materialized='table') }}
+-- nor exist in the analysts' read-only copy of the warehouse. It grows night by night: a night cleans only the
+-- records loaded since the last (macros/incremental.sql).
+{{
+    config(
+        materialized=growing_fact_materialization(),
+        unique_key='customer_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ keep_only_landed('customer_id', 'shopify', 'customers') }}"
+    )
+}}
 
 with
 
 source as (
 
     select * from {{ source('shopify', 'customers') }}
+    {% if is_incremental() %}
+    where {{ loaded_since_last_build('_dlt_load_id') }}
+    {% endif %}
 
 ),
 

@@ -1,8 +1,17 @@
 -- Web Pixels events, one row each: who (client ID; a Shopify customer when logged in or buying; a checkout's email),
 -- what (event, product, search, cart, checkout), where from (page, referrer, utm parameters). Shopify customer and
 -- order IDs are kept as their digits, so a numeric ID and a GraphQL global ID (gid://shopify/Customer/123) agree.
--- A table because it calls identity/'s email cleaning.
-{{ config(materialized='table') }}
+-- A table because it calls identity/'s email cleaning; it grows night by night, a night reading only the events
+-- loaded since the last (macros/incremental.sql).
+{{
+    config(
+        materialized=growing_fact_materialization(),
+        unique_key='event_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ keep_only_landed('event_id', 'web', 'pixel_events') }}"
+    )
+}}
 
 {%- set source_relation = source('web', 'pixel_events') %}
 {%- set column = {} %}
@@ -24,11 +33,14 @@ with
 
 source as (
 
-    {{ optional_source('web', 'pixel_events', {
+    select * from ({{ optional_source('web', 'pixel_events', {
         'id': 'varchar', 'name': 'varchar', 'client_id': 'varchar', 'timestamp': 'timestamptz', 'seq': 'bigint',
         'context__document__location__pathname': 'varchar', 'context__document__location__href': 'varchar',
         '_dlt_load_id': 'varchar', '_dlt_id': 'varchar',
-    }) }}
+    }) }}) as landed
+    {% if is_incremental() %}
+    where {{ loaded_since_last_build('_dlt_load_id') }}
+    {% endif %}
 
 ),
 
