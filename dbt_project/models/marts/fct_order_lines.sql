@@ -1,8 +1,9 @@
--- One row per order line of any channel, with its customer and product. Incremental like fct_orders.
+-- One row per order line of any channel, with its customer and product. Incremental like fct_orders, an order at a
+-- time: an order loaded again replaces all its lines, so a line an order edit took off goes with it.
 {{
     config(
         materialized=growing_fact_materialization(),
-        unique_key='order_line_id',
+        unique_key='order_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns'
     )
