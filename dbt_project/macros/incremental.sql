@@ -1,8 +1,10 @@
 {#- Models that grow night by night (materialized=growing_fact_materialization(): incremental on DuckDB) read only the
-    rows of the loads they have not built yet: those at least as new as the newest they hold. The newest again,
-    because a load a stopped night left half landed is finished by the next night under the same load id. -#}
+    rows of loads they hold none of. By the loads' IDs, not by "newer than the newest held": after a first night,
+    whose one load per source holds everything, reading the newest load again would rebuild the whole table, and a
+    clock set back would hide a load for good. A night builds its models only after every load of it has landed
+    whole (a failed load stops the night before dbt), so a load is never built half. -#}
 {% macro loaded_since_last_build(load_id) -%}
-    cast({{ load_id }} as double) >= (select coalesce(max(cast(load_id as double)), 0) from {{ this }})
+    {{ load_id }} not in (select distinct load_id from {{ this }})
 {%- endmacro %}
 
 {#- The post-hook of a staging model that grows night by night: deletes its rows whose record the raw table no longer
