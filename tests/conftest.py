@@ -25,6 +25,7 @@ from filelock import FileLock
 
 from simulator import SimState, generate
 from simulator.model import World
+from warehouse.paths import DBT_PROJECT_DIR
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SESSION_PEOPLE = "300"
@@ -71,6 +72,22 @@ def succeeded(night: subprocess.CompletedProcess, home: Path) -> subprocess.Comp
     """The night, once shown to have succeeded; fails the test with the run's own output when it did not."""
     assert night.returncode == 0, f"cdp run into {home} failed:\n{night.stdout[-4000:]}\n{night.stderr[-4000:]}"
     return night
+
+
+def run_dbt(home: Path, target: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    """dbt as an engineer runs it by hand on `home`'s warehouse, writing its manifest and results to `target`; fails
+    the test with dbt's own output when it fails."""
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run(
+        [str(dbt), *args, "--target-path", str(target), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, **cdp_environment(home)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    return result
 
 
 def plant_hash_key(home: Path) -> None:

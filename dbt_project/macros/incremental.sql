@@ -3,7 +3,7 @@
     whose one load per source holds everything, reading the newest load again would rebuild the whole table, and a
     clock set back would hide a load for good. A night builds its models only after every load of it has landed
     whole (a failed load stops the night before dbt), so a load is never built half. -#}
-{% macro loaded_since_last_build(load_id) -%}
+{% macro in_loads_not_built(load_id) -%}
     {{ load_id }} not in (select distinct load_id from {{ this }})
 {%- endmacro %}
 

@@ -6,16 +6,12 @@ a merged order's line rows): one line row gone, the order's row under a newer lo
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 
-from tests.conftest import cdp_environment
-from warehouse.paths import DBT_PROJECT_DIR
+from tests.conftest import run_dbt
 
 
 def plant_order_edit(warehouse: Path) -> tuple[str, set[str]]:
@@ -49,20 +45,15 @@ def plant_order_edit(warehouse: Path) -> tuple[str, set[str]]:
 
 def test_a_line_taken_off_an_order_leaves_the_order_lines_fact(home_copy: Path) -> None:
     order_id, kept = plant_order_edit(home_copy / "warehouse.duckdb")
-    dbt = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [
-            *(str(dbt), "run", "--select", "int_orders", "int_order_lines", "fct_order_lines"),
-            *("--target-path", str(home_copy / "dbt_order_edit"), "--profiles-dir", str(DBT_PROJECT_DIR)),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **cdp_environment(home_copy)},
-        capture_output=True,
-        text=True,
+    built = run_dbt(
+        home_copy,
+        home_copy / "dbt_order_edit",
+        "run",
+        "--select",
+        "int_orders int_order_lines fct_order_lines",
         timeout=600,
     )
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "incremental model marts.fct_order_lines" in result.stdout, "the fact was built incrementally"
+    assert "incremental model marts.fct_order_lines" in built.stdout, "the fact is an incremental model"
     with duckdb.connect(str(home_copy / "warehouse.duckdb"), read_only=True) as con:
         held = con.execute(
             "select source_order_line_id from marts.fct_order_lines where order_id = ?", [f"shopify:{order_id}"]

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +15,7 @@ import duckdb
 import pytest
 
 from simulator import advance_day
-from tests.conftest import cdp_environment, run_cdp
-from warehouse.paths import DBT_PROJECT_DIR
+from tests.conftest import run_cdp, run_dbt
 
 ATTRIBUTES = ("first_name", "last_name", "email", "phone", "date_of_birth", "address", "city", "postcode", "country")
 
@@ -155,16 +152,7 @@ def test_a_nights_second_dbt_step_does_not_parse_the_project_again(two_nights: T
 def full_refresh(home: Path, target: Path) -> list[dict]:
     """`dbt run --full-refresh` of the whole project on `home`, as an engineer rebuilds after changing a model; the
     models it built (from its manifest)."""
-    dbt = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [str(dbt), "run", "--full-refresh", "--target-path", str(target), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **cdp_environment(home)},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    run_dbt(home, target, "run", "--full-refresh")
     nodes = json.loads((target / "manifest.json").read_text())["nodes"].values()
     return [node for node in nodes if node["resource_type"] == "model"]
 
@@ -191,7 +179,7 @@ def test_a_full_refresh_after_the_incremental_night_rebuilds_every_table_identic
     shutil.copytree(two_nights.home, refreshed)
     models = full_refresh(refreshed, tmp_path / "target")
     incremental = [m["name"] for m in models if m["config"]["materialized"] == "incremental"]
-    assert incremental, "the project has incremental models, which the second night built incrementally"
+    assert incremental, "the project has incremental models, which the second night built on the first's tables"
     with duckdb.connect() as con:
         con.execute(f"attach '{two_nights.home / 'warehouse.duckdb'}' as nights (read_only)")
         con.execute(f"attach '{refreshed / 'warehouse.duckdb'}' as refreshed (read_only)")

@@ -42,7 +42,7 @@ from events
 inner join customer_map on events.record_id = customer_map.record_id
 
 {% if is_incremental() %}
-where {{ loaded_since_last_build('events.load_id') }}
+where {{ in_loads_not_built('events.load_id') }}
     or events.event_id in (
         select existing.event_id
         from {{ this }} as existing

@@ -52,7 +52,7 @@ from lines
 left join customer_map on lines.customer_record_id = customer_map.record_id
 
 {% if is_incremental() %}
-where {{ loaded_since_last_build('lines.load_id') }}
+where {{ in_loads_not_built('lines.load_id') }}
     or lines.order_line_id in (
         select existing.order_line_id
         from {{ this }} as existing

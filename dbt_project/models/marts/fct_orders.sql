@@ -52,7 +52,7 @@ from orders
 left join customer_map on orders.customer_record_id = customer_map.record_id
 
 {% if is_incremental() %}
-where {{ loaded_since_last_build('orders.load_id') }}
+where {{ in_loads_not_built('orders.load_id') }}
     or orders.order_id in (
         select existing.order_id
         from {{ this }} as existing

@@ -18,7 +18,7 @@ source as (
 
     select * from {{ source('square', 'customers') }}
     {% if is_incremental() %}
-    where {{ loaded_since_last_build('_dlt_load_id') }}
+    where {{ in_loads_not_built('_dlt_load_id') }}
     {% endif %}
 
 ),

@@ -39,7 +39,7 @@ source as (
         '_dlt_load_id': 'varchar', '_dlt_id': 'varchar',
     }) }}) as landed
     {% if is_incremental() %}
-    where {{ loaded_since_last_build('_dlt_load_id') }}
+    where {{ in_loads_not_built('_dlt_load_id') }}
     {% endif %}
 
 ),
