@@ -14,6 +14,7 @@ from dlt.destinations.exceptions import DatabaseException
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.sources import DltSource
 
+from dlt_sources.common.duckdb_merge import key_by_key_duckdb
 from dlt_sources.connections import FILE_SOURCES, Connection, causes
 from dlt_sources.hubspot import hubspot_source
 from dlt_sources.shopify import shopify_source
@@ -91,7 +92,7 @@ def make_pipeline(source: str, warehouse: Path, pipelines_dir: Path, landing: Pa
             bucket_url=str(landing), layout="{table_name}/{load_id}.{file_id}.{ext}"
         )
     else:
-        destination = dlt.destinations.duckdb(DuckDbCredentials(str(warehouse), global_config=load_settings()))
+        destination = key_by_key_duckdb(DuckDbCredentials(str(warehouse), global_config=load_settings()))
     return dlt.pipeline(
         pipeline_name=f"cdp_{source}",
         destination=destination,

@@ -287,11 +287,16 @@ class MailchimpApi:
                     _put_member(db, member)
         db.execute("UPDATE meta SET value=? WHERE key='churn_day'", (str(day),))
 
-    def _list(self, db: sqlite3.Connection, list_id: str) -> dict[str, Any]:
+    def _require_list(self, db: sqlite3.Connection, list_id: str) -> bytes:
+        """The stored list, or Mailchimp's 404 when there is none."""
         row = db.execute("SELECT body FROM lists WHERE id=?", (list_id,)).fetchone()
         if not row:
             raise _Rejected(404, "The requested resource could not be found.")
-        lst = orjson.loads(row[0])
+        return row[0]
+
+    def _list(self, db: sqlite3.Connection, list_id: str) -> dict[str, Any]:
+        """The list with its member counts, as GET answers it (the counts read every member: asked for only there)."""
+        lst = orjson.loads(self._require_list(db, list_id))
         counts = dict(
             db.execute(
                 "SELECT json_extract(body, '$.status'), count(*) FROM members WHERE list_id=? GROUP BY 1", (list_id,)
@@ -500,7 +505,7 @@ class MailchimpApi:
 
     def _batch(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
         list_id = path["list_id"]
-        self._list(db, list_id)
+        self._require_list(db, list_id)
         members = body.get("members")
         if not isinstance(members, list) or len(members) > 500:
             raise _Rejected(400, "members must be a list of at most 500 members.")
@@ -536,7 +541,7 @@ class MailchimpApi:
 
     def _members(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
         list_id = path["list_id"]
-        self._list(db, list_id)
+        self._require_list(db, list_id)
         count = min(1000, max(1, int(query.get("count", 10))))
         offset = max(0, int(query.get("offset", 0)))
         where, args = "list_id=?", [list_id]
@@ -551,18 +556,18 @@ class MailchimpApi:
         return json_response({"members": [orjson.loads(r[0]) for r in rows], "list_id": list_id, "total_items": total})
 
     def _member(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
-        self._list(db, path["list_id"])
+        self._require_list(db, path["list_id"])
         member = _get_member(db, path["list_id"], path["hash"].lower())
         if member is None:
             raise _Rejected(404, "The requested resource could not be found.")
         return json_response(member)
 
     def _put(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
-        self._list(db, path["list_id"])
+        self._require_list(db, path["list_id"])
         return json_response(self._upsert(db, path["list_id"], body, path["hash"].lower(), True, True)[0])
 
     def _patch(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
-        self._list(db, path["list_id"])
+        self._require_list(db, path["list_id"])
         return json_response(self._upsert(db, path["list_id"], body, path["hash"].lower(), False, True)[0])
 
     def _archive(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
@@ -582,7 +587,7 @@ class MailchimpApi:
     def _segments(self, db: sqlite3.Connection, path: Any, query: Any, body: dict[str, Any]) -> Response:
         """The list's static segments: each tag its members hold, with how many hold it."""
         list_id = path["list_id"]
-        self._list(db, list_id)
+        self._require_list(db, list_id)
         count = min(1000, max(1, int(query.get("count", 10))))
         offset = max(0, int(query.get("offset", 0)))
         held = [] if query.get("type", "static") != "static" else _tags_held(db, list_id)
@@ -596,7 +601,7 @@ class MailchimpApi:
         """Adds and removes members of a static segment (a tag) by email, at most 500 of each; an address the list
         does not hold is answered in `errors`, one that already is as asked is left alone."""
         list_id = path["list_id"]
-        self._list(db, list_id)
+        self._require_list(db, list_id)
         name = _tag_name(db, list_id, path["segment_id"])
         if name is None:
             raise _Rejected(404, "The requested resource could not be found.")
