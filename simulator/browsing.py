@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -155,10 +155,12 @@ class Web:
     def tablet(self, store: int) -> str:
         return web_client_id(TABLET, store)
 
-    def days(self) -> Iterator[tuple[int, list[PixelEvent]]]:
-        """(absolute day, its visits' events in time order) for every day of web history up to the world's clock."""
+    def days(self, needed: Callable[[int], bool] = lambda k: True) -> Iterator[tuple[int, list[PixelEvent]]]:
+        """(absolute day, its visits' events in time order) for every `needed` day of web history up to the world's
+        clock (each day is drawn from its own random stream: one left out changes no other)."""
         for k in range(self.first_day, self.last_day + 1):
-            yield k, sorted(_Day(self, k).events(), key=lambda e: (e.ts, e.number))
+            if needed(k):
+                yield k, sorted(_Day(self, k).events(), key=lambda e: (e.ts, e.number))
 
     def clients(self) -> Iterator[tuple[str, int | None, str]]:
         """Truth: (client ID, person ID or None, kind) of every client that may appear: each person's devices,

@@ -48,6 +48,12 @@ def web_landing_dir(home: str | os.PathLike[str] | None = None) -> Path:
     return simulator_dir(home) / "web_events"
 
 
+def web_defects_dir(home: str | os.PathLike[str] | None = None) -> Path:
+    """Where the simulator keeps the malformed lines of each web events file it landed (its truth, not the
+    collector's)."""
+    return simulator_dir(home) / "web_event_defects"
+
+
 def _env_float(name: str, default: float) -> float:
     raw = os.environ.get(name, "").strip()
     return float(raw) if raw else default

@@ -197,11 +197,20 @@ def _day_end(day: date) -> int:
     return int(datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC).timestamp())
 
 
-def finished_days(web: Web) -> Iterator[tuple[date, list[PixelEvent], list[str | None]]]:
-    """(UTC day, its events in time order, each line's defect) of every day the world's clock has seen end."""
+def finished_days(
+    web: Web, settled: frozenset[date] = frozenset()
+) -> Iterator[tuple[date, list[PixelEvent], list[str | None]]]:
+    """(UTC day, its events in time order, each line's defect) of every day the world's clock has seen end, except
+    the `settled` ones, whose simulated days are not drawn again where no other day needs them."""
+
+    def needed(k: int) -> bool:
+        # A simulated day's events fall on the UTC day it starts on and the next; a day either side is kept as margin.
+        first = utc_date(web.day_start(k))
+        return any(first + timedelta(days=offset) not in settled for offset in range(-1, 3))
+
     complete_before = utc_date(web.world.now)
     pending: dict[date, list[PixelEvent]] = defaultdict(list)
-    for k, events in web.days():
+    for k, events in web.days(needed):
         for event in events:
             pending[utc_date(event.ts)].append(event)
         # A UTC day's events come from the simulated day that starts on it (at 02:00) and the one before: it is
@@ -209,27 +218,39 @@ def finished_days(web: Web) -> Iterator[tuple[date, list[PixelEvent], list[str |
         finished = utc_date(web.day_start(k))
         for day in sorted(d for d in pending if d <= finished and d < complete_before):
             events_of_day = sorted(pending.pop(day), key=lambda e: (e.ts, e.number))
-            yield day, events_of_day, _defects(web, day, events_of_day)
+            if day not in settled:
+                yield day, events_of_day, _defects(web, day, events_of_day)
 
 
-def write_landing(web: Web, folder: Path) -> list[tuple[str, str, str, str]]:
+def write_landing(web: Web, folder: Path, defects_folder: Path) -> list[tuple[str, str, str, str]]:
     """Writes every finished day's file missing from ``folder``; returns the malformed lines of every finished day
-    (``source_system, entity, source_record_id, defect``), written now or before."""
+    (``source_system, entity, source_record_id, defect``), written now or before.
+
+    The malformed lines of each day written are kept in ``defects_folder``, one JSON file per day: a day whose file
+    and defects are both there is not drawn again (at 100,000 people, drawing every past day again took a fifth of
+    the simulator's start)."""
     folder.mkdir(parents=True, exist_ok=True)
-    malformed: list[tuple[str, str, str, str]] = []
-    for day, events, defects in finished_days(web):
-        malformed.extend(
+    defects_folder.mkdir(parents=True, exist_ok=True)
+    by_day: dict[date, list[tuple[str, str, str, str]]] = {}
+    for kept in defects_folder.glob("*.json"):
+        day = date.fromisoformat(kept.stem)
+        if (folder / file_name(day)).exists():
+            by_day[day] = [tuple(line) for line in orjson.loads(kept.read_bytes())]
+    for day, events, defects in finished_days(web, frozenset(by_day)):
+        by_day[day] = [
             ("web", "event", _malformed_key(day, number, event, defect), defect)
             for number, (event, defect) in enumerate(zip(events, defects, strict=True), start=1)
             if defect
-        )
+        ]
         target = folder / file_name(day)
-        if target.exists():
-            continue
-        tmp = folder / f".{file_name(day)}.tmp"
-        with gzip.open(tmp, "wb", compresslevel=6) as out:
-            for event, defect in zip(events, defects, strict=True):
-                out.write(_line(event, defect) + b"\n")
-        os.replace(tmp, target)
-        os.utime(target, (_day_end(day), _day_end(day)))
-    return malformed
+        if not target.exists():
+            tmp = folder / f".{file_name(day)}.tmp"
+            with gzip.open(tmp, "wb", compresslevel=6) as out:
+                for event, defect in zip(events, defects, strict=True):
+                    out.write(_line(event, defect) + b"\n")
+            os.replace(tmp, target)
+            os.utime(target, (_day_end(day), _day_end(day)))
+        kept = defects_folder / f"{day.isoformat()}.json"
+        kept.with_suffix(".tmp").write_bytes(orjson.dumps(by_day[day]))
+        os.replace(kept.with_suffix(".tmp"), kept)
+    return [line for day in sorted(by_day) for line in by_day[day]]

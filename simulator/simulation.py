@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from .browsing import Web
 from .campaigns import campaign_effects, read_sends
-from .config import Tuning, simulator_dir, web_landing_dir
+from .config import Tuning, simulator_dir, web_defects_dir, web_landing_dir
 from .generator import generate
 from .model import World
 from .pixels import write_landing
@@ -73,7 +73,7 @@ class Simulation:
     def _generate(self, state: Any) -> World:
         world = served_world(state, self.tuning, self.folder)
         web = Web(world, self.tuning.malformed)
-        world.malformed += write_landing(web, web_landing_dir(self.home))
+        world.malformed += write_landing(web, web_landing_dir(self.home), web_defects_dir(self.home))
         write_truth(world, self.folder, web)
         self._mtime = self._state_file.stat().st_mtime
         return world

@@ -11,8 +11,10 @@ import orjson
 
 from simulator import generate, web_landing_dir
 from simulator.browsing import Web
+from simulator.config import Tuning, web_defects_dir
 from simulator.pixels import finished_days, write_landing
-from simulator.state import SimState
+from simulator.simulation import Simulation
+from simulator.state import SimState, advance_state
 from tests.simulator.conftest import BEARER, Walker
 
 
@@ -105,5 +107,30 @@ def test_each_finished_day_is_one_gzipped_file_dated_at_its_end(simulator: Walke
 def test_a_file_already_landed_is_never_written_again(simulator: Walker, home: Path) -> None:
     files = sorted(web_landing_dir(home).glob("*.ndjson.gz"))
     stamps = {f.name: (f.stat().st_mtime_ns, f.stat().st_ino) for f in files}
-    write_landing(Web(_world(home)), web_landing_dir(home))
+    write_landing(Web(_world(home)), web_landing_dir(home), web_defects_dir(home))
     assert {f.name: (f.stat().st_mtime_ns, f.stat().st_ino) for f in files} == stamps
+
+
+def _landed(home: Path) -> tuple[dict[str, bytes], list[tuple[str, ...]]]:
+    """The decompressed landing files by name, and the web lines of the simulator's malformed truth."""
+    files = {f.name: gzip.decompress(f.read_bytes()) for f in web_landing_dir(home).glob("*.ndjson.gz")}
+    return files, sorted(tuple(m) for m in served_world_malformed(home) if m[0] == "web")
+
+
+def served_world_malformed(home: Path) -> list[tuple[str, str, str, str]]:
+    return Simulation(home, Tuning.from_env()).world.malformed
+
+
+def test_days_landed_before_are_not_drawn_again_and_change_nothing(tmp_path: Path) -> None:
+    # One home started on day 0, then moved on a day at a time and started again each day: each start reads the
+    # defects of the days it landed before instead of drawing them again. The other starts once, on the last day.
+    stepped, at_once = tmp_path / "stepped", tmp_path / "at_once"
+    Simulation(stepped, Tuning.from_env(), people=300, seed=5)
+    for _ in range(3):
+        advance_state(1, home=stepped)
+        Simulation(stepped, Tuning.from_env())
+    advance_state(3, home=at_once)
+    Simulation(at_once, Tuning.from_env(), people=300, seed=5)
+    files, malformed = _landed(stepped)
+    assert malformed, "the days hold malformed lines"
+    assert (files, malformed) == _landed(at_once)
