@@ -111,26 +111,23 @@ def test_a_file_already_landed_is_never_written_again(simulator: Walker, home: P
     assert {f.name: (f.stat().st_mtime_ns, f.stat().st_ino) for f in files} == stamps
 
 
-def _landed(home: Path) -> tuple[dict[str, bytes], list[tuple[str, ...]]]:
-    """The decompressed landing files by name, and the web lines of the simulator's malformed truth."""
+def _landed(home: Path, started: Simulation) -> tuple[dict[str, bytes], list[tuple[str, ...]]]:
+    """The decompressed landing files by name, and the web lines of the malformed truth of the simulator `started`."""
     files = {f.name: gzip.decompress(f.read_bytes()) for f in web_landing_dir(home).glob("*.ndjson.gz")}
-    return files, sorted(tuple(m) for m in served_world_malformed(home) if m[0] == "web")
-
-
-def served_world_malformed(home: Path) -> list[tuple[str, str, str, str]]:
-    return Simulation(home, Tuning.from_env()).world.malformed
+    return files, sorted(tuple(m) for m in started.world.malformed if m[0] == "web")
 
 
 def test_days_landed_before_are_not_drawn_again_and_change_nothing(tmp_path: Path) -> None:
     # One home started on day 0, then moved on a day at a time and started again each day: each start reads the
-    # defects of the days it landed before instead of drawing them again. The other starts once, on the last day.
+    # defects of the days it landed before instead of drawing them again. The other starts once, on the last day,
+    # and draws every day.
     stepped, at_once = tmp_path / "stepped", tmp_path / "at_once"
-    Simulation(stepped, Tuning.from_env(), people=300, seed=5)
+    last = Simulation(stepped, Tuning.from_env(), people=300, seed=5)
     for _ in range(3):
         advance_state(1, home=stepped)
-        Simulation(stepped, Tuning.from_env())
+        last = Simulation(stepped, Tuning.from_env())
     advance_state(3, home=at_once)
-    Simulation(at_once, Tuning.from_env(), people=300, seed=5)
-    files, malformed = _landed(stepped)
+    drawn = Simulation(at_once, Tuning.from_env(), people=300, seed=5)
+    files, malformed = _landed(stepped, last)
     assert malformed, "the days hold malformed lines"
-    assert (files, malformed) == _landed(at_once)
+    assert (files, malformed) == _landed(at_once, drawn)
