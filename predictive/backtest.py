@@ -165,6 +165,8 @@ def fit_recommender(con: duckdb.DuckDBPyConnection, as_of: datetime, exclusions:
         },
         model={
             "method": "category mix × popularity within category, plus what sells with what they own",
+            "kept": "the shop's popularity and pairs as of this card's date until the next retrain; each customer's "
+            "purchases as of each night",
             "exclusions": "predictive/exclusions.yml",
         },
     )

@@ -43,7 +43,19 @@ def train(target: Target, x: np.ndarray, y: np.ndarray) -> Estimator:
         else HistGradientBoostingRegressor(loss="poisson", **PARAMS)
     )
     with threadpool_limits(_threads(len(x))):
-        return estimator.fit(x, y)
+        return estimator.fit(_learnable_columns(x), y)
+
+
+def _learnable_columns(x: np.ndarray) -> np.ndarray:
+    """`x` with a column missing in every row set to 0: scikit-learn 1.9 fails to bin a column with no value at all
+    (a shop without web events, a population no one of which has a second order), and such a column teaches the
+    trees nothing either way. At scoring time nothing splits on it, so its values there change nothing."""
+    empty = np.isnan(x).all(axis=0)
+    if not empty.any():
+        return x
+    filled = x.copy()
+    filled[:, empty] = 0.0
+    return filled
 
 
 def predict(estimator: Estimator, x: np.ndarray) -> np.ndarray:

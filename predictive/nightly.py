@@ -137,7 +137,9 @@ def _recommend(
         table[NEXT_PRODUCTS] = None
         table[f"{NEXT_PRODUCTS}_null_reason"] = f"withheld: {card.withheld_reason}"
         return
-    recommender = Recommender(con, as_of, exclusions)
+    # The shop's side as of the card's night, the customers' purchases as of tonight: picks move with purchases and
+    # retrains, not with each night's popularity (recommend.py).
+    recommender = Recommender(con, card.trained_at, exclusions, bought_until=as_of)
     picks = [[recommender.name(p) for p in ids] or None for ids in recommender.recommend(customers)]
     table[NEXT_PRODUCTS] = picks
     table[f"{NEXT_PRODUCTS}_null_reason"] = [None if p else "nothing left to recommend" for p in picks]

@@ -6,6 +6,11 @@ A product's score for a customer is the chance that a line they buy is that prod
 product they own, how much more often it sells with the candidate than the candidate sells at all (the confidence and
 lift of `marts.product_pairs`, computed here as of the cut-off so the backtest does not see the future), weighted by
 how likely they are to buy that product again. A customer with no history gets the most popular products.
+
+What the shop as a whole knows (catalogue, popularity, pairs) is the model: it is taken as of the night the model was
+trained and kept until the weekly retrain, while each customer's own purchases are read up to tonight. So a customer's
+picks change when they buy or when the model is retrained, not every night as near-ties of popularity re-rank, and
+the email tools receive only the picks that changed.
 """
 
 from __future__ import annotations
@@ -68,17 +73,32 @@ def load_exclusions(path: Path = EXCLUSIONS_FILE) -> Exclusions:
 
 
 class Recommender:
-    """What the shop knew at `cutoff`: its catalogue, popularity, pairs, and each customer's purchases."""
+    """What the shop knew at `cutoff` (its catalogue, popularity and pairs) and each customer's purchases until
+    `bought_until` (by default the same cut-off), with the exclusion rules applied as of `bought_until`.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, cutoff: datetime, exclusions: Exclusions) -> None:
-        lines = con.execute(_LINES, [cutoff]).df()
+    A product first sold after `cutoff` is not in the catalogue: it is recommended from the next retrain on.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        cutoff: datetime,
+        exclusions: Exclusions,
+        bought_until: datetime | None = None,
+    ) -> None:
+        bought_until = bought_until or cutoff
+        if bought_until < cutoff:
+            raise ValueError(f"purchases until {bought_until} end before the model's cut-off {cutoff}")
+        lines = con.execute(_LINES, [bought_until]).df()
         self.cutoff = cutoff
-        recent = lines[lines["ordered_at"] >= cutoff - timedelta(days=POPULAR_DAYS)]
+        known = lines[lines["ordered_at"] < cutoff]
+        recent = known[known["ordered_at"] >= cutoff - timedelta(days=POPULAR_DAYS)]
         catalog = (
-            lines.groupby("product_id")
-            .agg(product_name=("product_name", "max"), category=("category", "max"), last_sold_at=("ordered_at", "max"))
+            known.groupby("product_id")
+            .agg(product_name=("product_name", "max"), category=("category", "max"))
+            .join(lines.groupby("product_id")["ordered_at"].max().rename("last_sold_at"))
             .join(recent.groupby("product_id")["order_id"].nunique().rename("recent_orders"))
-            .join(lines.groupby("product_id")["order_id"].nunique().rename("orders"))
+            .join(known.groupby("product_id")["order_id"].nunique().rename("orders"))
             .fillna({"recent_orders": 0})
             .sort_values("product_name")
         )
@@ -86,7 +106,7 @@ class Recommender:
         self.index = {p: i for i, p in enumerate(catalog.index)}
         # A dict, not `catalog.at`: a night names five products for each of its customers (7 s at 100,000 by `.at`).
         self._names = dict(zip(catalog.index, catalog["product_name"], strict=True))
-        self.allowed = ~exclusions.excluded(catalog.reset_index(), cutoff)
+        self.allowed = ~exclusions.excluded(catalog.reset_index(), bought_until)
         # Popularity: recent orders, all-time orders breaking ties (a share of a line, summing to 1).
         weight = catalog["recent_orders"].to_numpy() + catalog["orders"].to_numpy() / (catalog["orders"].sum() + 1)
         self.popularity = weight / weight.sum() if weight.sum() else weight
@@ -100,8 +120,8 @@ class Recommender:
             out=np.zeros(len(catalog)),
             where=category_share[self.category_of] > 0,
         )
-        self.uplift = self._uplift(lines)
-        self.lines = lines[lines["customer_id"].notna()]
+        self.uplift = self._uplift(known)
+        self.lines = lines[lines["customer_id"].notna() & lines["product_id"].isin(self.index)]
 
     def _uplift(self, lines: pd.DataFrame) -> np.ndarray:
         """uplift[a, b]: how much more often b is in an order with a than in any order (confidence minus base rate)."""

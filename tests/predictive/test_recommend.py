@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from predictive import TABLE, predict
+from predictive import card as cards
+from predictive.backtest import NEXT_PRODUCTS
+from predictive.card import Card
 from predictive.recommend import EXCLUSIONS_FILE, Recommender, load_exclusions, new_products
 
 AS_OF = datetime(2026, 6, 1, 2, tzinfo=UTC)
@@ -91,3 +95,37 @@ def test_the_shipped_rules_load_and_a_typo_is_an_error(tmp_path: Path) -> None:
 def test_new_products_are_those_not_bought_before(shop) -> None:
     bought = new_products(shop.con, AS_OF, datetime(2026, 7, 1, tzinfo=UTC))
     assert bought == {"eve": {"tea"}}, "she had bought the mug before"
+
+
+def test_picks_hold_until_the_customer_buys_or_the_model_is_retrained(shop, rules, tmp_path: Path) -> None:
+    """Three nights after the model's night, Tea has become the best seller: a newcomer who bought nothing keeps the
+    picks of the model's night (so the email tools are not sent a new list every night), while eve, who bought Tea in
+    the meantime, is no longer offered it."""
+    trained = Card(
+        prediction=NEXT_PRODUCTS,
+        title="",
+        population="",
+        horizon_days=90,
+        trained_as_of=AS_OF.isoformat(),
+        published=True,
+        withheld_reason=None,
+        baseline="popularity alone",
+    )
+    cards.write(trained, tmp_path)
+    exclusions = tmp_path / "exclusions.yml"
+    exclusions.write_text(RULES)
+
+    def night(as_of: datetime) -> dict[str, list[str]]:
+        shop.con.execute("delete from intermediate.int_run_as_of")
+        shop.as_of(as_of.isoformat())
+        predict(shop.con, tmp_path, exclusions_file=exclusions)
+        return dict(shop.con.execute(f"select customer_id, {NEXT_PRODUCTS} from {TABLE}").fetchall())
+
+    first = night(AS_OF)
+    for _ in range(12):
+        shop.order(None, "2026-06-02 12:00+00", products=(("Tea", "home"),))
+    later = night(AS_OF + timedelta(days=3))
+    assert cards.read(tmp_path, NEXT_PRODUCTS).trained_at == AS_OF, "the model was not due"
+    assert "Tea" not in first["newcomer"]
+    assert later["newcomer"] == first["newcomer"]
+    assert "Tea" in first["eve"] and "Tea" not in later["eve"]
