@@ -113,6 +113,8 @@ def _connect(n: int, memory_limit: str | None, threads: int | None, engine: str 
         con.execute(f"set temp_directory = '{os.path.join(tmpdir, 'spill')}'")
     else:
         con = duckdb.connect(":memory:")
+    # No progress bar drawn on stdout (into `cdp run`'s output) for the queries over two seconds of a large resolution.
+    con.execute("set enable_progress_bar = false")
     con.execute(f"set memory_limit = '{memory_limit or '4GB'}'")
     con.execute("set preserve_insertion_order = false")
     if threads:
@@ -551,6 +553,7 @@ def _edges_on_driver(
     con.unregister("_override_ids")
     timings.collected_bytes = nodes.nbytes + edges.nbytes
     local = duckdb.connect(":memory:")
+    local.execute("set enable_progress_bar = false")
     local.register("_nodes_arrow", nodes)
     local.register("_edges_arrow", edges)
     local.execute("create table features as select * from _nodes_arrow")

@@ -14,7 +14,7 @@ import duckdb
 
 from privacy.classification import Classification
 from privacy.pseudonymise import is_published, select_list
-from warehouse import analytics_path, register_keyed_hash, warehouse_path
+from warehouse import analytics_path, quiet, register_keyed_hash, warehouse_path
 
 # The oldest storage version the analysts' tools open; duckdb 2.0 writes a newer one by default.
 ANALYTICS_STORAGE_VERSION = "v1.5.0"
@@ -44,7 +44,7 @@ def publish_copy(classification: Classification, source: Path | None = None) -> 
     staging_file = target.with_suffix(".publishing.duckdb")
     staging_file.unlink(missing_ok=True)
     counts: dict[str, int] = {}
-    with duckdb.connect(":memory:") as con:
+    with quiet(duckdb.connect(":memory:")) as con:
         register_keyed_hash(con)
         # Attached as `warehouse` whatever the file: dbt's views name the warehouse's own catalogue.
         con.execute(f"attach '{source or warehouse_path()}' as warehouse (read_only)")

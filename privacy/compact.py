@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import Table, transaction
+from warehouse import Table, quiet, transaction
 
 OLD = "old_copy"
 # The catalogue name views are bound to: dbt-duckdb writes views that name the warehouse's own catalogue.
@@ -75,7 +75,7 @@ def rewriting(path: Path) -> Iterator[Rewrite]:
             "has finished."
         ) from error
     try:
-        with duckdb.connect(":memory:") as con:
+        with quiet(duckdb.connect(":memory:")) as con:
             con.execute(f"attach '{path}' as {OLD} (read_only)")
             con.execute(f"use {OLD}")
             yield Rewrite(con, path, fresh)

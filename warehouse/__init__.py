@@ -5,7 +5,7 @@ The base every domain library stands on; it imports no other package of the proj
 """
 
 from warehouse.catalog import Table, column_names, has_table, quote, tables
-from warehouse.connection import connect, registered, transaction
+from warehouse.connection import connect, quiet, registered, transaction
 from warehouse.keys import keyed_hash, register_keyed_hash
 from warehouse.paths import (
     REPO_ROOT,
@@ -29,6 +29,7 @@ __all__ = [
     "keyed_hash",
     "logs_dir",
     "pipelines_dir",
+    "quiet",
     "quote",
     "register_keyed_hash",
     "registered",
