@@ -69,13 +69,17 @@ def test_a_load_the_warehouse_has_no_memory_for_stops_at_the_first_failure_and_t
     monkeypatch.setenv("CDP_HOME", str(tmp_path))
     with running_simulator(home=tmp_path, people=PEOPLE, seed=SEED, in_thread=True):
         pass
-    monkeypatch.setenv(LOAD_MEMORY_SETTING, "4MB")  # room to create the tables, not to copy the events in
+    # Room to create the tables, not to copy the events in. Measured with six of these loads at once on two cores:
+    # creating the tables failed in 10 of 18 at 4 MB; at 8 MB all 24 stopped at the events' copy; at 12 MB a third
+    # of them, at 16 MB none.
+    monkeypatch.setenv(LOAD_MEMORY_SETTING, "8MB")
     with pytest.raises(Exception) as failure:
         _load_web(tmp_path)
+    chain = [f"{type(cause).__name__}: {str(cause)[:200]}" for cause in causes(failure.value)]
     stopped = [cause for cause in causes(failure.value) if isinstance(cause, LoadClientJobRetry)]
-    assert stopped and stopped[0].retry_count == 1, "the failed job was run again"
+    assert stopped and stopped[0].retry_count == 1, f"no job failed, or the failed one was run again: {chain}"
     explained = explain_load_failure("web", failure.value)
-    assert explained is not None and LOAD_MEMORY_SETTING in str(explained) and "4MB" in str(explained)
+    assert explained is not None and LOAD_MEMORY_SETTING in str(explained) and "8MB" in str(explained)
     # With its usual budget the next run loads the stopped load (dlt's pending package): every event of every file,
     # once.
     monkeypatch.delenv(LOAD_MEMORY_SETTING)
