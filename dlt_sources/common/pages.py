@@ -228,9 +228,15 @@ class PageLoader:
 
         yield from self._load(wire, records.__getitem__, repairs, apart, children)
 
-    def arrow_page(self, records: pa.Table, apart: ChildFindings | None = None) -> Iterator[Any]:
+    def arrow_page(
+        self,
+        records: pa.Table,
+        apart: ChildFindings | None = None,
+        received: Callable[[int], Any] | None = None,
+    ) -> Iterator[Any]:
         """The items of records already read into arrow with `tables.json_schema` (a bulk file), with the children
-        they hold (children that come apart have their findings in `apart`)."""
+        they hold (children that come apart have their findings in `apart`). `received(row)`: the record as it came,
+        for its quarantine row, when the reader kept it (else the arrow row, absent fields as null)."""
         if not len(records):
             return
 
@@ -239,7 +245,7 @@ class PageLoader:
 
         held = [child.path[0] for child in self.entity.children]
         wire = build_from_arrow(records, self.entity.columns, self.entity.absorb_new_fields, held)
-        yield from self._load(wire, _arrow_row(records), {}, apart, children)
+        yield from self._load(wire, received or _arrow_row(records), {}, apart, children)
 
     def _load(
         self,

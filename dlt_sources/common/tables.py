@@ -270,23 +270,29 @@ def valid_text(table: pa.Table | pa.RecordBatch) -> None:
 def parse_page(body: bytes, records: str, record_type: pa.DataType) -> tuple[pa.Table, dict[str, Any]] | None:
     """A page's records (the list `records` of the JSON object `body`) as an arrow table, and the page's other
     top-level fields (its cursor); None when arrow cannot read it with the documented types (a value of another type,
-    bytes that are not UTF-8): the page is then read record by record. Arrow's reader works outside the GIL, in the
-    calling thread: a page is one block, which arrow's thread pool cannot share out, and handing it to the pool took
-    three times as long as parsing it."""
-    schema = pa.schema([(records, pa.list_(record_type))])
-    try:
-        page = pj.read_json(
-            io.BytesIO(body),
-            read_options=pj.ReadOptions(block_size=len(body) + 1, use_threads=False),
-            parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
-        )
-        valid_text(page)
-    except pa.ArrowInvalid:
-        return None
-    if page.num_rows != 1:
+    bytes that are not UTF-8): the page is then read record by record."""
+    page = read_json_lines(body, pa.schema([(records, pa.list_(record_type))]))
+    if page is None or page.num_rows != 1:
         return None
     lists = page.column(records).combine_chunks()
     rows = pc.list_flatten(lists)
     found = pa.Table.from_struct_array(rows) if len(rows) else pa.Table.from_struct_array(pa.array([], rows.type))
     others = {name: page.column(name)[0].as_py() for name in page.column_names if name != records}
     return found, others
+
+
+def read_json_lines(body: bytes, schema: pa.Schema) -> pa.Table | None:
+    """The JSON objects of `body` (one a line) as rows of `schema`, the fields it lacks inferred; None when arrow
+    cannot read them with those types (a value of another type, a line that is not an object, bytes that are not
+    UTF-8). Arrow's reader works outside the GIL, in the calling thread: a page is one block, which arrow's thread
+    pool cannot share out, and handing it to the pool took three times as long as parsing it."""
+    try:
+        table = pj.read_json(
+            io.BytesIO(body),
+            read_options=pj.ReadOptions(block_size=len(body) + 1, use_threads=False),
+            parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
+        )
+        valid_text(table)
+    except pa.ArrowInvalid:
+        return None
+    return table

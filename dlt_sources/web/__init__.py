@@ -4,10 +4,11 @@ A collector (a custom pixel posting to an endpoint, or Shopify's event export) w
 each line an event (`page_viewed`, `product_viewed`, `collection_viewed`, `search_submitted`, `product_added_to_cart`,
 `checkout_started`, `checkout_completed`) with its `clientId`, `timestamp`, page `context` and `data`, and a `customer`
 (`{"id": …}`) while the visitor is logged in. dlt's filesystem source lists the folder, incremental on the files'
-modification times (a file already loaded is not read again unless it is rewritten), and each file is read line by
-line as dlt's `read_jsonl` does, except that a line that is not JSON is quarantined instead of failing the load. The
-lines become arrow tables with the declared columns, screened and loaded as the API sources' pages
-(`common/pages.py`); a checkout's lines and delivery options are child tables. Events merge on their `id`. Config keys:
+modification times (a file already loaded is not read again unless it is rewritten). Arrow's JSON reader reads a
+file's lines a block at a time with the declared types (`helpers.read_events`); a line it cannot read is read alone,
+so that a line that is not JSON is quarantined instead of failing the load and a value of another type is kept as
+the API sources keep one. The events are screened and loaded as the API sources' pages (`common/pages.py`); a
+checkout's lines and delivery options are child tables. Events merge on their `id`. Config keys:
 
     [sources.web]
     bucket_url = "s3://collector-bucket/pixel-events"   # SOURCES__WEB__BUCKET_URL (a local folder, file://, s3://,
@@ -29,10 +30,10 @@ from dlt.sources import DltResource
 from dlt.sources.filesystem import filesystem
 
 from dlt_sources.common.cursor import SourceClock
-from dlt_sources.common.pages import MERGE, Child, Entity, PageLoader
-from dlt_sources.common.quarantine import Check, quarantine_table, quoted, short_texts, shown
+from dlt_sources.common.pages import MERGE, Child, Entity, PageLoader, record_type
+from dlt_sources.common.quarantine import Check, Finding, quarantine_table, quoted, short_texts, shown
 from dlt_sources.common.tables import INT, LOOSE, TIME, Column, column
-from dlt_sources.web.helpers import read_lines
+from dlt_sources.web.helpers import ArrowEvents, read_events
 from dlt_sources.web.settings import EVENTS_PER_PAGE, FILE_GLOB
 
 RESOURCE = "pixel_events"
@@ -110,6 +111,9 @@ PIXEL_EVENTS = Entity(
     ),
 )
 
+# An event as arrow reads it: its columns and the child lists it holds, each of its documented type.
+EVENT_SCHEMA = pa.schema(list(record_type(PIXEL_EVENTS.columns, PIXEL_EVENTS.children)))
+
 
 @dlt.source(name="web")
 def web_source(bucket_url: str = dlt.config.value, file_glob: str = FILE_GLOB) -> DltResource:
@@ -123,16 +127,13 @@ def web_source(bucket_url: str = dlt.config.value, file_glob: str = FILE_GLOB) -
     def pixel_events(items: list[FileItemDict]) -> Iterator[Any]:
         # No cursor: the files are incremental, and an event's time is only checked to be one.
         loader = PageLoader(PIXEL_EVENTS, SourceClock())
-        page: list[dict[str, Any]] = []
         for file in items:
-            for record, unreadable in read_lines(file):
-                if unreadable is not None:
-                    yield quarantine_table(RESOURCE, [unreadable])
-                    continue
-                page.append(record)
-                if len(page) >= EVENTS_PER_PAGE:
-                    yield from loader.page(page)
-                    page = []
-        yield from loader.page(page)
+            for block in read_events(file, EVENT_SCHEMA, EVENTS_PER_PAGE):
+                if isinstance(block, ArrowEvents):
+                    yield from loader.arrow_page(block.table, received=block.received)
+                elif isinstance(block[0], Finding):
+                    yield quarantine_table(RESOURCE, block)
+                else:
+                    yield from loader.page(block)
 
     return files | pixel_events
