@@ -5,7 +5,7 @@
 Each size runs `cdp run` twice on a fresh state folder, with `cdp advance-day` between, and prints the wall time
 per stage (from the run summary), the time outside the stages, and the incremental night as a share of the full one.
 
-It does so twice, on two state folders, one after the other:
+It does so in two modes (CDP_BENCH_MODES, default `bundled,served`), on two state folders, one after the other:
 - `bundled`: as a new user runs it, the night starts the bundled simulator itself, which builds its simulated world
   (every customer's history from day 0) before the first load;
 - `served`: as against real services, the simulator already serves the sources (configured by their base URLs, the
@@ -32,6 +32,7 @@ from dlt_sources.pipelines import SOURCES
 from simulator import running_simulator, web_landing_dir
 
 STAGE_LINE = re.compile(r"^\s{2}(\S+)\s+([\d.]+) s$")
+MODES = ("bundled", "served")
 
 
 def cdp(home: str, people: int, *args: str, settings: dict[str, str] | None = None) -> tuple[float, dict[str, float]]:
@@ -104,7 +105,9 @@ def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [5000, int(os.environ.get("CDP_BENCH_PEOPLE", "100000"))]
     rows = []
     for people in sizes:
-        for mode in ("bundled", "served"):
+        for mode in os.environ.get("CDP_BENCH_MODES", ",".join(MODES)).split(","):
+            if mode not in MODES:
+                raise SystemExit(f"CDP_BENCH_MODES: {mode!r} is not one of {', '.join(MODES)}")
             rows.append((people, mode, *nights(people, mode)))
     stages = sorted({s for row in rows for s in (*row[3], *row[5])})
     print("\nNightly job wall time (s)")
