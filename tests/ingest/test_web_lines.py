@@ -46,10 +46,8 @@ LINES = 2_500
 UNREADABLE = {3: "not JSON", 10: "not a JSON object", 11: "not a JSON object", 30: "not JSON", 40: "not JSON"}
 
 
-def _write(folder: Path, name: str, lines: list[bytes]) -> Path:
-    path = folder / name
-    path.write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
-    return path
+def _write(folder: Path, name: str, lines: list[bytes]) -> None:
+    (folder / name).write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
 
 
 def _load(folder: Path) -> None:
@@ -80,7 +78,7 @@ def test_each_line_is_kept_or_quarantined_as_it_would_be_alone(landing: Path):
     kept = {f"ev-{n}" for n in range(1, LINES + 1) if n not in unreadable and n not in (70, 80)}
     assert ids == kept
     named = {f"events-2026-05-01.ndjson.gz:{n}": reason for n, reason in UNREADABLE.items()}
-    assert {where: reason for where, reason in quarantined.items() if where in named}.keys() == named.keys()
+    assert named.keys() <= quarantined.keys()
     for where, reason in named.items():
         assert reason in quarantined[where], (where, quarantined[where])
     assert "events-2026-05-01.ndjson.gz:50" in quarantined
