@@ -96,9 +96,12 @@ def _numbered_lines(file: FileItemDict) -> Iterator[tuple[int, bytes | Finding]]
 def _read_block(name: str, lines: list[tuple[int, bytes]], schema: pa.Schema) -> Iterator[Block]:
     # A line that does not start and end as an object cannot be one (a line cut short): read alone, not tried in
     # arrow, where one such line fails the whole block.
-    whole = [(number, line) for number, line in lines if _braced(line)]
-    yield from _arrow_or_halves(name, whole, schema)
-    yield from _one_by_one(name, [(number, line) for number, line in lines if not _braced(line)])
+    braced: list[tuple[int, bytes]] = []
+    other: list[tuple[int, bytes]] = []
+    for numbered in lines:
+        (braced if _braced(numbered[1]) else other).append(numbered)
+    yield from _arrow_or_halves(name, braced, schema)
+    yield from _one_by_one(name, other)
 
 
 def _braced(line: bytes) -> bool:
@@ -111,7 +114,8 @@ def _arrow_or_halves(name: str, lines: list[tuple[int, bytes]], schema: pa.Schem
     which are read one by one."""
     if not lines:
         return
-    table = read_json_lines(b"".join(line if line.endswith(b"\n") else line + b"\n" for _, line in lines), schema)
+    # Every line keeps its end but a file's last, which is the last of any lines it is among.
+    table = read_json_lines(b"".join(line for _, line in lines), schema)
     if table is not None and table.num_rows == len(lines):
         yield ArrowEvents(table, [line for _, line in lines])
     elif len(lines) == 1:
