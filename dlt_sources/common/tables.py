@@ -267,25 +267,43 @@ def valid_text(table: pa.Table | pa.RecordBatch) -> None:
     table.validate(full=True)
 
 
-def parse_page(body: bytes, records: str, record_type: pa.DataType) -> tuple[pa.Table, dict[str, Any]] | None:
-    """A page's records (the list `records` of the JSON object `body`) as an arrow table, and the page's other
-    top-level fields (its cursor); None when arrow cannot read it with the documented types (a value of another type,
-    bytes that are not UTF-8): the page is then read record by record."""
-    page = read_json_lines(body, pa.schema([(records, pa.list_(record_type))]))
-    if page is None or page.num_rows != 1:
+def parse_pages(bodies: Sequence[bytes], records: str, record_type: pa.DataType) -> pa.Table | None:
+    """The records of pages (each body a JSON object holding the list `records`), read by arrow in one go as one
+    table; None when arrow cannot read them all with the documented types (a value of another type, bytes that are not
+    UTF-8, a body spread over lines): the caller then reads them page by page."""
+    lines = [body.strip() for body in bodies]
+    if any(b"\n" in line for line in lines):
+        return None  # arrow reads a line an object: a pretty-printed page would be read as pieces
+    page = read_json_lines(b"\n".join(lines), pa.schema([(records, pa.list_(record_type))]))
+    if page is None or page.num_rows != len(lines):
         return None
-    lists = page.column(records).combine_chunks()
-    rows = pc.list_flatten(lists)
-    found = pa.Table.from_struct_array(rows) if len(rows) else pa.Table.from_struct_array(pa.array([], rows.type))
-    others = {name: page.column(name)[0].as_py() for name in page.column_names if name != records}
-    return found, others
+    rows = pc.list_flatten(page.column(records).combine_chunks())
+    return pa.Table.from_struct_array(rows) if len(rows) else pa.Table.from_struct_array(pa.array([], rows.type))
+
+
+def outline(body: bytes, records: str, fields: dict[str, pa.DataType]) -> tuple[int, dict[str, Any]] | None:
+    """How many records a page lists (the list `records`) and its top-level `fields` (its cursor), read without
+    building the records, outside the GIL; None when arrow cannot read the page so (decode it whole)."""
+    schema = pa.schema([(records, pa.list_(pa.struct([]))), *fields.items()])
+    try:
+        page = pj.read_json(
+            io.BytesIO(body),
+            read_options=pj.ReadOptions(block_size=len(body) + 1, use_threads=False),
+            parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if page.num_rows != 1:
+        return None
+    listed = page.column(records)[0]
+    return (len(listed) if listed.is_valid else 0), {name: page.column(name)[0].as_py() for name in fields}
 
 
 def read_json_lines(body: bytes, schema: pa.Schema) -> pa.Table | None:
     """The JSON objects of `body` (one a line) as rows of `schema`, the fields it lacks inferred; None when arrow
     cannot read them with those types (a value of another type, a line that is not an object, bytes that are not
-    UTF-8). Arrow's reader works outside the GIL, in the calling thread: a page is one block, which arrow's thread
-    pool cannot share out, and handing it to the pool took three times as long as parsing it."""
+    UTF-8). Arrow's reader works outside the GIL, in the calling thread, the body as one block: handing a page to
+    arrow's thread pool took three times as long as parsing it, and the fetching threads use the other core."""
     try:
         table = pj.read_json(
             io.BytesIO(body),

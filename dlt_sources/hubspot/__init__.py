@@ -179,7 +179,7 @@ def _email_events(client: RESTClient, clock: SourceClock, start: datetime) -> Dl
         pages = email_events_since(
             client, to_epoch_ms(cursor.start or start), to_epoch_ms("2100-01-01T00:00:00Z"), shape
         )
-        for events, lossy in batched(prefetched(pages)):
+        for events, lossy in batched(pages):
             yield from loader.page(events, lossy)
 
     return email_events

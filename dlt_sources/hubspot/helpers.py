@@ -13,8 +13,8 @@ import pyarrow as pa
 from dlt.sources.helpers.rest_client import RESTClient
 
 from dlt_sources.common.http import checked_json, is_lossy
-from dlt_sources.common.pages import Page
-from dlt_sources.common.tables import parse_page
+from dlt_sources.common.pages import Body, Page, listing_page, pages_ahead, read_bodies
+from dlt_sources.common.prefetch import prefetched
 from dlt_sources.hubspot.settings import (
     EVENTS_PAGE_SIZE,
     HISTORY_PAGE_SIZE,
@@ -144,18 +144,17 @@ def read_with_history(
 
 def email_events_since(client: RESTClient, start_ms: int, end_ms: int, shape: pa.StructType) -> Iterator[Page]:
     """Email events created in [start_ms, end_ms), through the offset-paged events API, read into arrow as records of
-    type `shape` (record by record when arrow cannot read a page)."""
+    type `shape` (`pages.read_bodies`), fetched a batch ahead."""
+    listing = _email_event_bodies(client, start_ms, end_ms)
+    yield from read_bodies(prefetched(listing, pages_ahead(EVENTS_PAGE_SIZE)), "events", shape)
+
+
+def _email_event_bodies(client: RESTClient, start_ms: int, end_ms: int) -> Iterator[Body]:
     params: dict[str, Any] = {"startTimestamp": start_ms, "endTimestamp": end_ms, "limit": EVENTS_PAGE_SIZE}
     while True:
         response = client.get("email/public/v1/events", params=params)
-        response.raise_for_status()
-        parsed = parse_page(response.content, "events", shape)
-        if parsed is not None:
-            events, data = parsed
-            yield events, False
-        else:
-            data = checked_json(response)
-            yield data.get("events", []), is_lossy(response)
-        if not data.get("hasMore") or not data.get("offset"):
+        page, paging = listing_page(response, "events", {"hasMore": pa.bool_(), "offset": pa.string()})
+        yield page
+        if not paging.get("hasMore") or not paging.get("offset"):
             return
-        params["offset"] = data["offset"]
+        params["offset"] = paging["offset"]

@@ -1,10 +1,10 @@
 """POS source: locations, customers, orders, payments and loyalty (program, accounts, events) from Square's v2 API.
 
-Each resource pages through its endpoint (cursor in the body or the query), fetching ahead while the previous page is
-screened, and turns each page into arrow tables (`common/pages.py`): raw columns keep Square's field names, nested
-objects flattened with `__` (`total_money__amount`), line items and tenders in child tables. Every cursor is an
-instant (`common/cursor.py`). Money stays in integer minor units, as Square sends it; staging converts it with the
-currency's ISO 4217 exponent. Config keys:
+Each resource pages through its endpoint (cursor in the body or the query), fetching a batch of pages ahead while
+the previous batch is screened, and reads each batch's pages into arrow tables at once (`common/pages.py`): raw
+columns keep Square's field names, nested objects flattened with `__` (`total_money__amount`), line items and tenders
+in child tables. Every cursor is an instant (`common/cursor.py`). Money stays in integer minor units, as Square sends
+it; staging converts it with the currency's ISO 4217 exponent. Config keys:
 
     [sources.square]
     base_url = "https://connect.squareup.com"      # SOURCES__SQUARE__BASE_URL

@@ -8,14 +8,25 @@ from datetime import datetime
 from typing import Any
 
 import dlt
+import pyarrow as pa
 import requests
 from dlt.sources import DltResource
 
 from dlt_sources.common.cursor import Cursor, SourceClock
 from dlt_sources.common.http import checked_json, is_lossy
-from dlt_sources.common.pages import MERGE, Entity, Page, PageLoader, batched, record_type
+from dlt_sources.common.pages import (
+    MERGE,
+    Body,
+    Entity,
+    Page,
+    PageLoader,
+    batched,
+    listing_page,
+    pages_ahead,
+    read_bodies,
+    record_type,
+)
 from dlt_sources.common.prefetch import prefetched
-from dlt_sources.common.tables import parse_page
 
 
 class SquareApi:
@@ -32,24 +43,23 @@ class SquareApi:
     def pages(
         self, method: str, path: str, key: str, body: dict[str, Any], in_body: bool, entity: Entity
     ) -> Iterator[Page]:
-        """Every page of a listing, read into arrow as `entity`'s records (record by record if arrow cannot read
-        it); the cursor goes where the request's other arguments go."""
+        """Every page of a listing, read into arrow as `entity`'s records (`pages.read_bodies`), fetched a batch
+        ahead; the cursor goes where the request's other arguments go."""
+        listing = self._bodies(method, path, key, body, in_body)
         shape = record_type(entity.columns, entity.children)
+        yield from read_bodies(prefetched(listing, pages_ahead(body["limit"])), key, shape)
+
+    def _bodies(self, method: str, path: str, key: str, body: dict[str, Any], in_body: bool) -> Iterator[Body]:
+        # Each page is read only for its cursor here, so the next request goes out at once; arrow reads the records
+        # of many pages later, in one go.
         cursor = None
         while True:
             arguments = {**body, **({"cursor": cursor} if cursor else {})}
             where = {"json": arguments} if in_body else {"params": arguments}
             response = self.session.request(method, self.api + path, headers=self.headers, **where)
-            response.raise_for_status()
-            parsed = parse_page(response.content, key, shape)
-            if parsed is not None:
-                records, others = parsed
-                yield records, False
-                cursor = others.get("cursor")
-            else:
-                data = checked_json(response)
-                yield data.get(key) or [], is_lossy(response)
-                cursor = data.get("cursor")
+            page, paging = listing_page(response, key, {"cursor": pa.string()})
+            yield page
+            cursor = paging.get("cursor")
             if not cursor:
                 return
 
@@ -71,7 +81,7 @@ def incremental(
     def load() -> Iterator[Any]:
         cursor = Cursor(dlt.current.resource_state(), initial=start)
         loader = PageLoader(entity, clock, cursor)
-        for records, lossy in batched(prefetched(pages(cursor.start or start))):
+        for records, lossy in batched(pages(cursor.start or start)):
             yield from loader.page(records, lossy)
 
     return load

@@ -14,7 +14,7 @@ from dlt_sources.common.cursor import SourceClock
 from dlt_sources.common.http import JsonAsUtf8Response, retrying_session
 from dlt_sources.common.pages import Entity, PageLoader, record_type
 from dlt_sources.common.quarantine import LOADED_WITH_ISSUES
-from dlt_sources.common.tables import LOOSE, column, parse_page
+from dlt_sources.common.tables import LOOSE, column, parse_pages
 from simulator import SimState, generate
 from simulator.ids import customer_record_id
 from simulator.malformed import legacy_bytes
@@ -125,5 +125,5 @@ def test_legacy_bytes_in_a_source_reach_the_warehouse_flagged(built_warehouse, c
 def test_a_page_of_bytes_that_are_not_utf8_is_read_record_by_record():
     # Arrow's JSON reader keeps such bytes as they came: the page must go the way that repairs and keeps them.
     body = b'{"customers": [{"id": "c1", "names": {"family": "Renn\xe9"}}]}'
-    assert parse_page(body, "customers", record_type(_CUSTOMERS.columns)) is None
-    assert parse_page(body.replace(b"\xe9", b"e"), "customers", record_type(_CUSTOMERS.columns)) is not None
+    assert parse_pages([body], "customers", record_type(_CUSTOMERS.columns)) is None
+    assert parse_pages([body.replace(b"\xe9", b"e")], "customers", record_type(_CUSTOMERS.columns)) is not None

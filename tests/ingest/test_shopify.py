@@ -181,7 +181,7 @@ def test_a_page_read_by_arrow_loads_what_reading_it_record_by_record_loads(
     tmp_path, monkeypatch, path, method, key, body, entity, flawed, least
 ):
     from dlt_sources.common.pages import record_type
-    from dlt_sources.common.tables import parse_page
+    from dlt_sources.common.tables import parse_pages
 
     module, name = entity.split(":")
     declared = getattr(importlib.import_module(f"dlt_sources.{module}"), name)
@@ -193,9 +193,9 @@ def test_a_page_read_by_arrow_loads_what_reading_it_record_by_record_loads(
             body = {**body, "location_ids": [location["id"] for location in locations]}
         where = {"json": body} if method == "POST" else {"params": body}
         content = httpx.request(method, base_url + path, headers=auth, **where).content
-    parsed = parse_page(content, key, record_type(declared.columns, declared.children))
+    parsed = parse_pages([content], key, record_type(declared.columns, declared.children))
     assert parsed is not None, "arrow reads a page of documented types"
-    in_arrow = _tables(list(PageLoader(declared, SourceClock(), Cursor({})).page(parsed[0])))
+    in_arrow = _tables(list(PageLoader(declared, SourceClock(), Cursor({})).page(parsed)))
     by_record = _tables(list(PageLoader(declared, SourceClock(), Cursor({})).page(orjson.loads(content)[key])))
     assert in_arrow == by_record
     assert len(in_arrow["records"]) >= least and ("quarantine" in in_arrow) == flawed
