@@ -270,12 +270,10 @@ def valid_text(table: pa.Table | pa.RecordBatch) -> None:
 def parse_pages(bodies: Sequence[bytes], records: str, record_type: pa.DataType) -> pa.Table | None:
     """The records of pages (each body a JSON object holding the list `records`), read by arrow in one go as one
     table; None when arrow cannot read them all with the documented types (a value of another type, bytes that are not
-    UTF-8, a body spread over lines): the caller then reads them page by page."""
-    lines = [body.strip() for body in bodies]
-    if any(b"\n" in line for line in lines):
-        return None  # arrow reads a line an object: a pretty-printed page would be read as pieces
-    page = read_json_lines(b"\n".join(lines), pa.schema([(records, pa.list_(record_type))]))
-    if page is None or page.num_rows != len(lines):
+    UTF-8): the caller then reads them page by page. A page printed over several lines is read as well: the pages
+    are one block, in which arrow reads object after object, whatever the whitespace between their tokens."""
+    page = read_json_lines(b"\n".join(bodies), pa.schema([(records, pa.list_(record_type))]))
+    if page is None or page.num_rows != len(bodies):
         return None
     rows = pc.list_flatten(page.column(records).combine_chunks())
     return pa.Table.from_struct_array(rows) if len(rows) else pa.Table.from_struct_array(pa.array([], rows.type))
@@ -291,6 +289,7 @@ def outline(body: bytes, records: str, fields: dict[str, pa.DataType]) -> tuple[
             read_options=pj.ReadOptions(block_size=len(body) + 1, use_threads=False),
             parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
         )
+        valid_text(page)  # a cursor that is not UTF-8 is for the lenient decoding to read
     except pa.ArrowInvalid:
         return None
     if page.num_rows != 1:

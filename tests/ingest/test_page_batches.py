@@ -8,6 +8,7 @@ import pyarrow as pa
 import pytest
 import requests
 
+from dlt_sources.common.http import JsonAsUtf8Response
 from dlt_sources.common.pages import ARROW_OUTLINE_BYTES, Body, listing_page, read_bodies, record_type
 from dlt_sources.common.tables import INT, column
 
@@ -46,7 +47,7 @@ def test_a_page_arrow_refuses_is_read_alone_and_the_others_still_by_arrow():
         (["a1", "a2"], True, False),
         (["b1"], False, False),  # record by record: its value of another type reaches the screening as sent
         (["c1"], False, True),  # record by record, marked lossy: the screening repairs and quarantines its text
-        (["d1"], False, False),  # a page spread over lines: arrow reads a line a page
+        (["d1"], True, False),  # printed over several lines
         (["e1"], True, False),
     ]
     assert read[1][0] == [{"id": "b1", "points": "ten"}]
@@ -61,7 +62,7 @@ def test_pages_are_read_in_batches_of_about_the_size_asked():
 
 
 def _answer(content: bytes, status: int = 200) -> requests.Response:
-    response = requests.Response()
+    response = JsonAsUtf8Response()  # as every source's session answers (`http.retrying_session`)
     response._content, response.status_code = content, status
     response.headers["Content-Type"] = "application/json"
     return response
@@ -80,3 +81,10 @@ def test_a_listing_answer_gives_its_records_count_and_cursor(records):
 def test_a_listing_answer_with_an_error_status_raises_it():
     with pytest.raises(requests.HTTPError):
         listing_page(_answer(b'{"errors": [{"code": "RATE_LIMITED"}]}', 429), "events", {"cursor": pa.string()})
+
+
+def test_a_large_page_whose_cursor_is_not_utf8_is_decoded_leniently():
+    records = orjson.dumps([{"id": f"e{n}", "points": n} for n in range(20_000)])
+    content = b'{"events": ' + records + b', "cursor": "c\xe9"}'
+    page, paging = listing_page(_answer(content), "events", {"cursor": pa.string()})
+    assert (page.records, paging["cursor"]) == (20_000, "c\udce9")
