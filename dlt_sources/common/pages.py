@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import requests
 
 from dlt_sources.common.cursor import Cursor, SourceClock
-from dlt_sources.common.http import checked_json, decode_json
+from dlt_sources.common.http import decode_json
 from dlt_sources.common.quarantine import (
     LOADED_WITH_ISSUES,
     REJECTED,
@@ -102,7 +102,7 @@ def listing_page(response: requests.Response, key: str, fields: dict[str, pa.Dat
     content = response.content
     found = outline(content, key, fields) if len(content) >= ARROW_OUTLINE_BYTES else None
     if found is None:
-        document = checked_json(response)
+        document = response.json()
         return Body(content, len(document.get(key) or [])), document
     records, values = found
     return Body(content, records), values

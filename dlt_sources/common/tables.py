@@ -281,25 +281,19 @@ def parse_pages(bodies: Sequence[bytes], records: str, record_type: pa.DataType)
 
 def outline(body: bytes, records: str, fields: dict[str, pa.DataType]) -> tuple[int, dict[str, Any]] | None:
     """How many records a page lists (the list `records`) and its top-level `fields` (its cursor), read without
-    building the records, outside the GIL; None when arrow cannot read the page so (decode it whole)."""
+    building the records, outside the GIL; None when arrow cannot read the page so (decode it whole). A cursor that
+    is not UTF-8 is refused too: the lenient decoding reads it."""
     schema = pa.schema([(records, pa.list_(pa.struct([]))), *fields.items()])
-    try:
-        page = pj.read_json(
-            io.BytesIO(body),
-            read_options=pj.ReadOptions(block_size=len(body) + 1, use_threads=False),
-            parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
-        )
-        valid_text(page)  # a cursor that is not UTF-8 is for the lenient decoding to read
-    except pa.ArrowInvalid:
-        return None
-    if page.num_rows != 1:
+    page = read_json_lines(body, schema, unexpected="ignore")
+    if page is None or page.num_rows != 1:
         return None
     listed = page.column(records)[0]
     return (len(listed) if listed.is_valid else 0), {name: page.column(name)[0].as_py() for name in fields}
 
 
-def read_json_lines(body: bytes, schema: pa.Schema) -> pa.Table | None:
-    """The JSON objects of `body` (one a line) as rows of `schema`, the fields it lacks inferred; None when arrow
+def read_json_lines(body: bytes, schema: pa.Schema, unexpected: str = "infer") -> pa.Table | None:
+    """The JSON objects of `body` (one a line) as rows of `schema`, the fields it lacks inferred (or, `unexpected`
+    "ignore", left unread, nested ones too); None when arrow
     cannot read them with those types (a value of another type, a line that is not an object, bytes that are not
     UTF-8). Arrow's reader works outside the GIL, in the calling thread, the body as one block: handing a page to
     arrow's thread pool took three times as long as parsing it, and the fetching threads use the other core."""
@@ -307,7 +301,7 @@ def read_json_lines(body: bytes, schema: pa.Schema) -> pa.Table | None:
         table = pj.read_json(
             io.BytesIO(body),
             read_options=pj.ReadOptions(block_size=len(body) + 1, use_threads=False),
-            parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
+            parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior=unexpected),
         )
         valid_text(table)
     except pa.ArrowInvalid:
