@@ -55,7 +55,7 @@ def tree_rss(process: psutil.Process) -> int:
     total = 0
     for member in [process, *process.children(recursive=True)]:
         try:
-            if any(member is m or member.pid == m.pid for m in _simulators(process)):
+            if any(member is m or member.pid == m.pid for m in simulator_processes(process)):
                 continue
             total += member.memory_info().rss
         except psutil.Error:  # a worker that ended between listing and reading
@@ -63,7 +63,8 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def _simulators(process: psutil.Process) -> list[psutil.Process]:
+def simulator_processes(process: psutil.Process) -> list[psutil.Process]:
+    """The simulator among the descendants of `process` (`python -m simulator serve`), with its own children."""
     found = []
     for child in process.children(recursive=True):
         try:

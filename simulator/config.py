@@ -74,6 +74,9 @@ class Tuning:
     malformed_opt_in: frozenset[str] = frozenset()
     random_purchases: bool = False
     """Orders that carry no signal about who buys again (`CDP_RANDOM_PURCHASES=1`), to test the predictions' gate."""
+    latency_seconds: float = 0.0
+    """How long each answer waits before it is served (`CDP_SIM_LATENCY_MS`): the round trip to a real service, which
+    loopback does not have. Requests in flight wait together, as on a real wire."""
 
     @classmethod
     def from_env(cls) -> Tuning:
@@ -87,4 +90,5 @@ class Tuning:
                 name.strip() for name in os.environ.get("CDP_MALFORMED_OPT_IN", "").split(",") if name.strip()
             ),
             random_purchases=os.environ.get("CDP_RANDOM_PURCHASES", "").strip() in ("1", "true"),
+            latency_seconds=_env_float("CDP_SIM_LATENCY_MS", 0.0) / 1000,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import os
@@ -42,10 +43,11 @@ def _fault_response(path: str, status: int) -> Response:
 
 
 class _ClockAndFaults:
-    """ASGI middleware: notices day changes, sends the simulated clock as ``Date``, injects faults."""
+    """ASGI middleware: notices day changes, sends the simulated clock as ``Date``, waits the wire's latency, injects
+    faults."""
 
-    def __init__(self, app: ASGIApp, sim: Simulation, faults: FaultInjector) -> None:
-        self.app, self.sim, self.faults = app, sim, faults
+    def __init__(self, app: ASGIApp, sim: Simulation, faults: FaultInjector, latency_seconds: float = 0.0) -> None:
+        self.app, self.sim, self.faults, self.latency_seconds = app, sim, faults, latency_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,6 +62,8 @@ class _ClockAndFaults:
                 message = {**message, "headers": [*headers, (b"date", date)]}
             await send(message)
 
+        if self.latency_seconds:
+            await asyncio.sleep(self.latency_seconds)
         await self.faults.handle(self.app, scope, receive, send_dated)
 
 
@@ -81,7 +85,7 @@ def create_app(
         *mailchimp.MailchimpApi(sim).routes(),
     ]
     app = Starlette(routes=routes)
-    app.add_middleware(_ClockAndFaults, sim=sim, faults=faults)
+    app.add_middleware(_ClockAndFaults, sim=sim, faults=faults, latency_seconds=tuning.latency_seconds)
     return app
 
 

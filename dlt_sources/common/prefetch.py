@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -16,33 +16,50 @@ def prefetched(pages: Iterator[T], depth: int = 2) -> Iterator[T]:
 
     An error of the producer is raised here, where its item would have come; leaving early stops the producer.
     """
+    return prefetched_together([pages], depth)
+
+
+def prefetched_together(listings: Sequence[Iterator[T]], depth: int = 2) -> Iterator[T]:
+    """The items of every listing in `listings`, each produced in a thread of its own, in the order they come; up to
+    `depth` wait in all. Several listings of one endpoint then have requests in flight at once, where one listing's
+    pages must come one after another (each page names the next).
+
+    The first error of a producer is raised here, and stops the others; so does leaving early.
+    """
     ahead: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
-    def produce() -> None:
+    def put(item: tuple[Any, BaseException | None]) -> bool:
+        # Waits for room, unless the consumer has stopped: a producer never blocks for good on a queue nobody reads.
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce(pages: Iterator[T]) -> None:
         try:
             for page in pages:
-                while not stop.is_set():
-                    try:
-                        ahead.put((page, None), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put((page, None)):
                     return
-            ahead.put((_DONE, None))
+            put((_DONE, None))
         except BaseException as error:  # handed to the consumer, which raises it
-            ahead.put((_DONE, error))
+            put((_DONE, error))
 
-    worker = threading.Thread(target=produce, name="prefetch", daemon=True)
-    worker.start()
+    workers = [threading.Thread(target=produce, args=(pages,), name="prefetch", daemon=True) for pages in listings]
+    for worker in workers:
+        worker.start()
+    running = len(workers)
     try:
-        while True:
+        while running:
             page, error = ahead.get()
             if page is _DONE:
                 if error is not None:
                     raise error
-                return
+                running -= 1
+                continue
             yield page
     finally:
         stop.set()

@@ -216,7 +216,7 @@ def square_source(
     program with its accounts and their events."""
     session = retrying_session(request_timeout)
     clock = SourceClock.watching(session)
-    api = SquareApi(session, base_url, access_token)
+    api = SquareApi(session, clock, base_url, access_token)
     start = datetime.fromisoformat(start_date)
     customers = incremental(
         CUSTOMERS,
@@ -241,13 +241,8 @@ def square_source(
         PAYMENTS,
         clock,
         start,
-        lambda since: api.pages(
-            "GET",
-            "payments",
-            "payments",
-            {"limit": PAYMENTS_PAGE_SIZE, "sort_order": "ASC", "begin_time": square_time(since)},
-            in_body=False,
-            entity=PAYMENTS,
+        lambda since: api.sliced_pages(
+            "GET", "payments", "payments", False, PAYMENTS, since, PAYMENTS_PAGE_SIZE, _payments_between
         ),
     )
     orders = incremental(ORDERS, clock, start, lambda since: _order_pages(api, since))
@@ -259,6 +254,11 @@ def square_source(
         payments,
         *loyalty_resources(api, clock, start, loyalty),
     ]
+
+
+def _payments_between(begin: datetime, end: datetime | None) -> dict[str, Any]:
+    # Square's payments listing: `begin_time` inclusive, `end_time` (the present by default) exclusive.
+    return {"sort_order": "ASC", "begin_time": square_time(begin), **({"end_time": square_time(end)} if end else {})}
 
 
 def _order_pages(api: SquareApi, since: datetime) -> Iterator[Page]:

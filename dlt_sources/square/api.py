@@ -26,14 +26,16 @@ from dlt_sources.common.pages import (
     read_bodies,
     record_type,
 )
-from dlt_sources.common.prefetch import prefetched
+from dlt_sources.common.prefetch import prefetched, prefetched_together
+from dlt_sources.common.slices import earliest_record, time_slices
+from dlt_sources.square.settings import LISTING_SLICES
 
 
 class SquareApi:
-    """Square's v2 endpoints through a retrying session."""
+    """Square's v2 endpoints through a retrying session (`clock` watches its answers)."""
 
-    def __init__(self, session: requests.Session, base_url: str, access_token: str) -> None:
-        self.session, self.api = session, f"{base_url.rstrip('/')}/v2/"
+    def __init__(self, session: requests.Session, clock: SourceClock, base_url: str, access_token: str) -> None:
+        self.session, self.clock, self.api = session, clock, f"{base_url.rstrip('/')}/v2/"
         self.headers = {"Authorization": f"Bearer {access_token}"}
 
     def call(self, method: str, path: str, **kwargs: Any) -> tuple[dict[str, Any], bool]:
@@ -49,14 +51,41 @@ class SquareApi:
         shape = record_type(entity.columns, entity.children)
         yield from read_bodies(prefetched(listing, pages_ahead(body["limit"])), key, shape)
 
+    def sliced_pages(
+        self,
+        method: str,
+        path: str,
+        key: str,
+        in_body: bool,
+        entity: Entity,
+        since: datetime,
+        limit: int,
+        filtered: Callable[[datetime, datetime | None], dict[str, Any]],
+    ) -> Iterator[Page]:
+        """Every page of a listing from `since`, as `pages` reads them, its time range cut into parts listed at the
+        same time (`common/slices.py`). `filtered(begin, end)`: the request's arguments for the records of [begin,
+        end), or from `begin` on without an end."""
+
+        def holds_any(begin: datetime, end: datetime | None) -> bool:
+            page, _ = listing_page(self._request(method, path, {**filtered(begin, end), "limit": 1}, in_body), key, {})
+            return page.records > 0
+
+        first = earliest_record(holds_any, since, self.clock.now)
+        parts = time_slices(since, first, self.clock.now(), LISTING_SLICES) if first else [(since, None)]
+        listings = [self._bodies(method, path, key, {**filtered(*part), "limit": limit}, in_body) for part in parts]
+        shape = record_type(entity.columns, entity.children)
+        yield from read_bodies(prefetched_together(listings, pages_ahead(limit)), key, shape)
+
+    def _request(self, method: str, path: str, arguments: dict[str, Any], in_body: bool) -> requests.Response:
+        where = {"json": arguments} if in_body else {"params": arguments}
+        return self.session.request(method, self.api + path, headers=self.headers, **where)
+
     def _bodies(self, method: str, path: str, key: str, body: dict[str, Any], in_body: bool) -> Iterator[Body]:
         # Each page is read only for its cursor here, so the next request goes out at once; arrow reads the records
         # of many pages later, in one go.
         cursor = None
         while True:
-            arguments = {**body, **({"cursor": cursor} if cursor else {})}
-            where = {"json": arguments} if in_body else {"params": arguments}
-            response = self.session.request(method, self.api + path, headers=self.headers, **where)
+            response = self._request(method, path, {**body, **({"cursor": cursor} if cursor else {})}, in_body)
             page, paging = listing_page(response, key, {"cursor": pa.string()})
             yield page
             cursor = paging.get("cursor")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from dlt.sources import DltResource
 
@@ -93,6 +94,11 @@ LOYALTY_EVENTS = Entity(
 )
 
 
+def _events_between(begin: datetime, end: datetime | None) -> dict[str, Any]:
+    created = {"start_at": square_time(begin), **({"end_at": square_time(end)} if end else {})}
+    return {"query": {"filter": {"date_time_filter": {"created_at": created}}}}
+
+
 def loyalty_resources(api: SquareApi, clock: SourceClock, start: datetime, enabled: bool) -> list[DltResource]:
     """The program, the accounts and the events, merged on their IDs and loaded when they change (nothing when
     loyalty is turned off)."""
@@ -113,11 +119,16 @@ def loyalty_resources(api: SquareApi, clock: SourceClock, start: datetime, enabl
     def events(since: datetime) -> Iterator[Page]:
         # Square returns the newest first; the whole range since the last load is read before the cursor moves.
         if enabled:
-            body = {
-                "limit": LOYALTY_EVENTS_PAGE_SIZE,
-                "query": {"filter": {"date_time_filter": {"created_at": {"start_at": square_time(since)}}}},
-            }
-            yield from api.pages("POST", "loyalty/events/search", "events", body, True, LOYALTY_EVENTS)
+            yield from api.sliced_pages(
+                "POST",
+                "loyalty/events/search",
+                "events",
+                True,
+                LOYALTY_EVENTS,
+                since,
+                LOYALTY_EVENTS_PAGE_SIZE,
+                _events_between,
+            )
 
     # Merged on their IDs, events too though they never change: a load replayed after a crash reads its pages again.
     return [
