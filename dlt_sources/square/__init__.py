@@ -1,7 +1,8 @@
 """POS source: locations, customers, orders, payments and loyalty (program, accounts, events) from Square's v2 API.
 
 Each resource pages through its endpoint (cursor in the body or the query), fetching a batch of pages ahead while
-the previous batch is screened, and reads each batch's pages into arrow tables at once (`common/pages.py`): raw
+the previous batch is screened (payments and loyalty events in time slices listed at once, `common/slices.py`), and
+reads each batch's pages into arrow tables at once (`common/pages.py`): raw
 columns keep Square's field names, nested objects flattened with `__` (`total_money__amount`), line items and tenders
 in child tables. Every cursor is an instant (`common/cursor.py`). Money stays in integer minor units, as Square sends
 it; staging converts it with the currency's ISO 4217 exponent. Config keys:
@@ -257,7 +258,8 @@ def square_source(
 
 
 def _payments_between(begin: datetime, end: datetime | None) -> dict[str, Any]:
-    # Square's payments listing: `begin_time` inclusive, `end_time` (the present by default) exclusive.
+    # Without `end_time`, Square lists up to the present. No record lies on a cut (common/slices.py), so whether
+    # Square's ends are inclusive does not matter.
     return {"sort_order": "ASC", "begin_time": square_time(begin), **({"end_time": square_time(end)} if end else {})}
 
 

@@ -9,5 +9,5 @@ LOYALTY_ACCOUNTS_PAGE_SIZE = 200  # loyalty/accounts/search maximum
 LOYALTY_EVENTS_PAGE_SIZE = 30  # loyalty/events/search maximum
 START_DATE = "2000-01-01T00:00:00Z"
 # A long listing filtered by time (payments, loyalty events) is read in this many parts at once
-# (`common/slices.py`): four requests in flight where one would wait out each round trip.
-LISTING_SLICES = 4
+# (`common/slices.py`): eight requests in flight where one would wait out each round trip.
+LISTING_SLICES = 8
