@@ -106,10 +106,14 @@ def test_an_error_of_one_listing_is_raised_and_stops_the_others() -> None:
         yield 1
         raise ConnectionError("planted")
 
-    before = threading.active_count()
+    before = set(threading.enumerate())
     with pytest.raises(ConnectionError, match="planted"):
         list(prefetched_together([_numbers(0, 10**9), failing()], depth=4))
+
+    def started_here() -> set[threading.Thread]:
+        return {thread for thread in threading.enumerate() if thread not in before}
+
     deadline = time.monotonic() + 5
-    while threading.active_count() > before and time.monotonic() < deadline:
+    while started_here() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert threading.active_count() == before
+    assert not started_here()
