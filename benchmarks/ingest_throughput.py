@@ -111,7 +111,7 @@ def walk_square(http: httpx.Client) -> int:
         http, "GET", "/v2/payments", "payments", {"limit": 100, "sort_order": "ASC", "begin_time": since}, in_body=False
     )
     # Loyalty: the program, every account, and the events since the start (the search's largest page is 30).
-    count += len([orjson.loads(http.get("/v2/loyalty/programs/main").content)["program"]])
+    count += "program" in orjson.loads(http.get("/v2/loyalty/programs/main").content)
     count += _pages(http, "POST", "/v2/loyalty/accounts/search", "loyalty_accounts", {"limit": 200}, in_body=True)
     events = {"limit": 30, "query": {"filter": {"date_time_filter": {"created_at": {"start_at": since}}}}}
     return count + _pages(http, "POST", "/v2/loyalty/events/search", "events", events, in_body=True)

@@ -243,7 +243,14 @@ def square_source(
         clock,
         start,
         lambda since: api.sliced_pages(
-            "GET", "payments", "payments", False, PAYMENTS, since, PAYMENTS_PAGE_SIZE, _payments_between
+            "GET",
+            "payments",
+            "payments",
+            in_body=False,
+            entity=PAYMENTS,
+            since=since,
+            limit=PAYMENTS_PAGE_SIZE,
+            filtered=_payments_between,
         ),
     )
     orders = incremental(ORDERS, clock, start, lambda since: _order_pages(api, since))

@@ -26,7 +26,7 @@ from dlt_sources.common.pages import (
     read_bodies,
     record_type,
 )
-from dlt_sources.common.prefetch import prefetched, prefetched_together
+from dlt_sources.common.prefetch import prefetched_together
 from dlt_sources.common.slices import earliest_record, time_slices
 from dlt_sources.square.settings import LISTING_SLICES
 
@@ -47,9 +47,7 @@ class SquareApi:
     ) -> Iterator[Page]:
         """Every page of a listing, read into arrow as `entity`'s records (`pages.read_bodies`), fetched a batch
         ahead; the cursor goes where the request's other arguments go."""
-        listing = self._bodies(method, path, key, body, in_body)
-        shape = record_type(entity.columns, entity.children)
-        yield from read_bodies(prefetched(listing, pages_ahead(body["limit"])), key, shape)
+        yield from _records([self._bodies(method, path, key, body, in_body)], key, entity, body["limit"])
 
     def sliced_pages(
         self,
@@ -73,8 +71,7 @@ class SquareApi:
         first = earliest_record(holds_any, since, self.clock.now)
         parts = time_slices(since, first, self.clock.now(), LISTING_SLICES) if first else [(since, None)]
         listings = [self._bodies(method, path, key, {**filtered(*part), "limit": limit}, in_body) for part in parts]
-        shape = record_type(entity.columns, entity.children)
-        yield from read_bodies(prefetched_together(listings, pages_ahead(limit)), key, shape)
+        yield from _records(listings, key, entity, limit)
 
     def _request(self, method: str, path: str, arguments: dict[str, Any], in_body: bool) -> requests.Response:
         where = {"json": arguments} if in_body else {"params": arguments}
@@ -95,6 +92,12 @@ class SquareApi:
     def location_ids(self) -> list[str]:
         data, _ = self.call("GET", "locations")
         return [location["id"] for location in data.get("locations") or []]
+
+
+def _records(listings: list[Iterator[Body]], key: str, entity: Entity, page_size: int) -> Iterator[Page]:
+    # The listings' pages fetched a batch ahead, together, and read into arrow as `entity`'s records.
+    shape = record_type(entity.columns, entity.children)
+    yield from read_bodies(prefetched_together(listings, pages_ahead(page_size)), key, shape)
 
 
 def square_time(moment: datetime) -> str:

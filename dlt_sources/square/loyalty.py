@@ -123,11 +123,11 @@ def loyalty_resources(api: SquareApi, clock: SourceClock, start: datetime, enabl
                 "POST",
                 "loyalty/events/search",
                 "events",
-                True,
-                LOYALTY_EVENTS,
-                since,
-                LOYALTY_EVENTS_PAGE_SIZE,
-                _events_between,
+                in_body=True,
+                entity=LOYALTY_EVENTS,
+                since=since,
+                limit=LOYALTY_EVENTS_PAGE_SIZE,
+                filtered=_events_between,
             )
 
     # Merged on their IDs, events too though they never change: a load replayed after a crash reads its pages again.

@@ -101,6 +101,18 @@ def test_listings_read_together_give_every_item_once() -> None:
     assert sorted(items) == [*range(500), *range(1_000, 1_010), *range(3_000, 3_300)]
 
 
+def test_listings_read_together_are_fetched_at_the_same_time() -> None:
+    # Each listing waits at the barrier until every other one has reached it: read one after another, the first
+    # would wait alone and break it.
+    meeting = threading.Barrier(3, timeout=5)
+
+    def meeting_listing(number: int) -> Iterator[int]:
+        meeting.wait()
+        yield number
+
+    assert sorted(prefetched_together([meeting_listing(n) for n in range(3)], depth=1)) == [0, 1, 2]
+
+
 def test_an_error_of_one_listing_is_raised_and_stops_the_others() -> None:
     def failing() -> Iterator[int]:
         yield 1
