@@ -32,7 +32,12 @@ import orjson
 import psutil
 
 from benchmarks.engines import simulator_processes
-from dlt_sources.hubspot.settings import CONTACT_PROPERTIES, EMAIL_OPTOUT_PROPERTY, TICKET_PROPERTIES
+from dlt_sources.hubspot.settings import (
+    CONTACT_PROPERTIES,
+    EMAIL_OPTOUT_PROPERTY,
+    FEEDBACK_PROPERTIES,
+    TICKET_PROPERTIES,
+)
 from dlt_sources.shopify import RESOURCES
 from dlt_sources.shopify.settings import API_VERSION
 from simulator import running_simulator
@@ -129,6 +134,10 @@ def walk_hubspot(http: httpx.Client) -> int:
             },
         ),
         ("tickets", {"limit": 100, "properties": ",".join(TICKET_PROPERTIES), "associations": "contacts"}),
+        (
+            "feedback_submissions",
+            {"limit": 100, "properties": ",".join(FEEDBACK_PROPERTIES), "associations": "contacts"},
+        ),
     ):
         while True:
             page = orjson.loads(http.get(f"/crm/v3/objects/{obj}", params=params).content)
