@@ -40,8 +40,8 @@ dev: $(STAMP)
 console: $(STAMP)
 	@$(BIN)/cdp console
 
-# A night killed (SIGKILL) at every kill point of tests/orchestration/kill_at.py, then run again; make test runs
-# the representative points only.
+# A night killed (SIGKILL) at every kill point of tests/orchestration/kill_at.py, then run again; make
+# test-scenarios runs the representative points only.
 test-kill-matrix: $(STAMP)
 	@CDP_KILL_MATRIX=1 $(BIN)/python -m pytest -q tests/orchestration/test_kill_points.py
 

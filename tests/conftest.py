@@ -111,12 +111,12 @@ SHARED_FIXTURES = {
 # The longest modules (most of them run nights of their own), longest first as `--durations` measured them: they
 # start first, so that the workers end together on short modules rather than one waiting for the other's last long
 # module. Of the first two that each make target runs, one does not read the session's night (the Dagster UI's, the
-# refusals'): one worker runs it while the other makes that night.
+# planted night of the analytics copy's): one worker runs it while the other makes that night.
 LONGEST_FIRST = (
     "tests/operations/test_lifeboat.py",
     "tests/orchestration/test_dagster_ui.py",
-    "tests/exports/test_refusals.py",
     "tests/orchestration/test_kill_points.py",
+    "tests/exports/test_refusals.py",
     "tests/exports/test_holdouts.py",
     "tests/privacy/test_analytics_copy.py",
     "tests/orchestration/test_second_night.py",

@@ -20,6 +20,8 @@ from activation.planning import plan
 from simulator import mailchimp as simulated_mailchimp
 from simulator import running_simulator
 
+pytestmark = pytest.mark.long_scenario  # `make test-scenarios`, not `make test`
+
 PEOPLE, SEED = 100, 5
 API_KEY = "0123456789abcdef0123456789abcdef-us1"
 MAILCHIMP = next(d for d in load_destinations() if d.name == "mailchimp")

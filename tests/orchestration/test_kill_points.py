@@ -6,9 +6,9 @@ the job, midway through dbt, after identity resolution saved, after segments app
 analytics copy (kill_at.py). They share the session's first night (tests/conftest.py); each kills the next night on
 a copy of it, except the quarantine's, which kills a first night: only a first night surely quarantines something.
 
-`make test` kills one night at two representative points in a row (recovering from the first inside the second
-night) before the clean rerun: three nights for two points. `make test-kill-matrix` (CDP_KILL_MATRIX=1) runs every
-point on its own night.
+`make test-scenarios` kills one night at two representative points in a row (recovering from the first inside the
+second night) before the clean rerun: three nights for two points. `make test-kill-matrix` (CDP_KILL_MATRIX=1) runs
+every point on its own night.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from simulator.ids import email_event_id
 from tests.conftest import REPO_ROOT, cdp_environment, run_night
 from tests.ingest.helpers import expected_counts, warehouse_counts
 from tests.orchestration.kill_at import POINTS
+
+pytestmark = pytest.mark.long_scenario  # `make test-scenarios`, not `make test`
 
 # The first and the last stage of a night: an append-mode load, and the analysts' copy.
 REPRESENTATIVE = ("email_events_committed", "publish_midway")
