@@ -1,7 +1,10 @@
-"""Faults never change the data; a running server follows the simulated clock."""
+"""Faults never change the data; a running server follows the simulated clock and waits a wire's round trip when
+asked."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -69,3 +72,23 @@ def test_subprocess_mode_serves(tmp_path: Path) -> None:
     with running_simulator(home=tmp_path, people=50, seed=1, faults=0.0) as url:
         response = httpx.get(f"{url}/v2/locations", headers=BEARER)
         assert response.status_code == 200
+
+
+def test_answers_wait_the_round_trip_asked_for_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    latency, in_flight = 0.25, 8
+    monkeypatch.setenv("CDP_SIM_LATENCY_MS", str(int(latency * 1000)))
+    with running_simulator(home=tmp_path, people=50, seed=1, faults=0.0, in_thread=True) as url:
+
+        def timed_request(_: int) -> float:
+            started = time.perf_counter()
+            assert httpx.get(f"{url}/v2/locations", headers=BEARER).status_code == 200
+            return time.perf_counter() - started
+
+        assert timed_request(0) >= latency
+        started = time.perf_counter()
+        with ThreadPoolExecutor(in_flight) as pool:
+            each = list(pool.map(timed_request, range(in_flight)))
+        together = time.perf_counter() - started
+    assert min(each) >= latency
+    # One after another they would take in_flight round trips; on a real wire requests in flight wait together.
+    assert together < in_flight * latency / 2, each
