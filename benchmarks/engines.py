@@ -31,8 +31,8 @@ from pathlib import Path
 import psutil
 
 from benchmarks.nightly import STAGE_LINE
+from warehouse.spark import ENGINES
 
-ENGINES = ("duckdb", "spark")
 TARGET = 10_000_000
 # The stages whose work runs on the engine (dbt's two steps and identity resolution); the others are the same code on
 # either (the sources' APIs, the predictions in pandas, exports and the analytics copy from the embedded store).
