@@ -6,6 +6,7 @@ number breaking ties, so paging returns every record exactly once. Timestamps ar
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -33,7 +34,7 @@ from .web import (
     iso_utc,
     json_body,
     json_response,
-    parse_time,
+    parse_instant,
     take,
 )
 
@@ -278,12 +279,22 @@ def _limit(raw: Any, default: int, maximum: int) -> int:
     return limit
 
 
-def _time_range(spec: dict[str, Any] | None) -> tuple[int | None, int | None]:
-    """(start, end) epoch seconds of a Square TimeRange ``{start_at, end_at}``."""
+def _time_range(spec: dict[str, Any] | None, end_exclusive: bool = False) -> tuple[int | None, int | None]:
+    """The first and last whole second (the world's resolution) of a Square TimeRange ``{start_at, end_at}``, each
+    None when not given. A bound between two seconds (a listing cut in time slices sends fractions) holds what lies
+    inside it: from 12:00:00.0005 on starts at 12:00:01; up to 12:00:00.0005 ends at 12:00:00, exclusive or not."""
     if not spec:
         return None, None
     start, end = spec.get("start_at"), spec.get("end_at")
-    return (parse_time(start) if start else None), (parse_time(end) if end else None)
+    return (_first_second(start) if start else None), (_last_second(end, end_exclusive) if end else None)
+
+
+def _first_second(start: str) -> int:
+    return math.ceil(parse_instant(start))
+
+
+def _last_second(end: str, exclusive: bool) -> int:
+    return math.ceil(parse_instant(end)) - 1 if exclusive else math.floor(parse_instant(end))
 
 
 def _all(tests: list[Callable[[Any], bool]]) -> Callable[[Any], bool] | None:
@@ -464,8 +475,9 @@ class SquareApi:
         params = request.query_params
         try:
             limit = _limit(params.get("limit"), 100, 100)
-            end = parse_time(params["end_time"]) if params.get("end_time") else self.sim.world.now
-            begin = parse_time(params["begin_time"]) if params.get("begin_time") else end - 365 * DAY_SECONDS
+            # Square's end time is exclusive; the shared paging helper's is inclusive.
+            end = _last_second(params["end_time"], True) if params.get("end_time") else self.sim.world.now - 1
+            begin = _first_second(params["begin_time"]) if params.get("begin_time") else end - 365 * DAY_SECONDS + 1
             descending = params.get("sort_order", "DESC").upper() == "DESC"
             location = params.get("location_id")
             accept = None
@@ -473,7 +485,7 @@ class SquareApi:
                 stores = {s.index for s in STORES if s.location_id == location}
                 accept = lambda o: o.store in stores  # noqa: E731
             page, cursor = _page(
-                self.sim.index(_index).orders_created, params.get("cursor"), descending, limit, (begin, end - 1), accept
+                self.sim.index(_index).orders_created, params.get("cursor"), descending, limit, (begin, end), accept
             )
         except (ValueError, KeyError, TypeError) as exc:
             return error(400, str(exc), "INVALID_VALUE")

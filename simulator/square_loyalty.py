@@ -182,9 +182,8 @@ def _event_filter(filters: dict[str, Any]) -> tuple[EventTest | None, tuple[int 
     order_id = (filters.get("order_filter") or {}).get("order_id")
     if order_id:
         tests.append(lambda e: e.order is not None and square_order_id(e.order.seq) == order_id)
-    start, end = _time_range((filters.get("date_time_filter") or {}).get("created_at"))
     # Square's end time is exclusive; the shared paging helper's is inclusive.
-    bounds = (start, None if end is None else end - 1)
+    bounds = _time_range((filters.get("date_time_filter") or {}).get("created_at"), end_exclusive=True)
     return (lambda e: all(test(e) for test in tests)) if tests else None, bounds
 
 

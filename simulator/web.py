@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
@@ -108,13 +109,19 @@ def iso_offset(ts: int, offset_seconds: int) -> str:
 
 
 def parse_time(value: str | int | float) -> int:
-    """Epoch seconds from ISO 8601 (naive means UTC) or epoch milliseconds; ValueError otherwise."""
+    """Epoch seconds from ISO 8601 (naive means UTC) or epoch milliseconds, the fraction dropped; ValueError
+    otherwise."""
+    return math.floor(parse_instant(value))
+
+
+def parse_instant(value: str | int | float) -> float:
+    """`parse_time` with the fraction of the second kept: a range's bound compared with the world's whole seconds."""
     if isinstance(value, int | float) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
-        return int(int(value) // 1000)
+        return int(value) / 1000
     parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace(" ", "+"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp())
+    return parsed.timestamp()
 
 
 class Ordering(Generic[T]):

@@ -7,6 +7,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -195,6 +196,58 @@ def test_square_incremental_filters(simulator: Walker) -> None:
     customers = simulator.square_customers()
     recent_customers = simulator.square_customers({"query": {"filter": {"updated_at": {"start_at": since}}}})
     assert {c["id"] for c in recent_customers} == {c["id"] for c in customers if c["updated_at"] >= since}
+
+
+def _half_millisecond_after(stamp: str) -> str:
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return (moment + timedelta(microseconds=500)).isoformat().replace("+00:00", "Z")
+
+
+def test_square_time_ranges_hold_what_lies_inside_to_the_fraction(simulator: Walker) -> None:
+    """A range bound with a fraction of a second (a listing cut in time slices sends them) holds the records inside
+    it, to the fraction: a record stamped just before the bound is before it, whatever the API's resolution."""
+    locations = _location_ids(simulator)
+
+    def orders(updated: dict[str, str]) -> set[str]:
+        query = {"filter": {"date_time_filter": {"updated_at": updated}}}
+        return set(_unique(simulator.square_orders({"location_ids": locations, "limit": 500, "query": query})))
+
+    def payments(**bounds: str) -> set[str]:
+        return set(_unique(simulator.square_list("payments", "/v2/payments", sort_order="ASC", **bounds)))
+
+    def events(created: dict[str, str]) -> set[str]:
+        query = {"filter": {"date_time_filter": {"created_at": created}}}
+        return set(
+            _unique(simulator.square_search("events", "/v2/loyalty/events/search", {"limit": 30, "query": query}))
+        )
+
+    start = "2000-01-01T00:00:00Z"
+    order = simulator.square_orders({"location_ids": locations, "limit": 500})[7]
+    payment = simulator.square_list("payments", "/v2/payments", begin_time=start, sort_order="ASC")[7]
+    event = simulator.square_search("events", "/v2/loyalty/events/search", {"limit": 30})[7]
+    for record, updated_or_created, before, after in (
+        (
+            order,
+            "updated_at",
+            lambda cut: orders({"start_at": start, "end_at": cut}),
+            lambda cut: orders({"start_at": cut}),
+        ),
+        (
+            payment,
+            "created_at",
+            lambda cut: payments(begin_time=start, end_time=cut),
+            lambda cut: payments(begin_time=cut),
+        ),
+        (
+            event,
+            "created_at",
+            lambda cut: events({"start_at": start, "end_at": cut}),
+            lambda cut: events({"start_at": cut}),
+        ),
+    ):
+        cut = _half_millisecond_after(record[updated_or_created])
+        assert record["id"] in before(cut), f"{record['id']} at {record[updated_or_created]} is before {cut}"
+        assert record["id"] not in after(cut), f"{record['id']} at {record[updated_or_created]} is not from {cut} on"
 
 
 def test_hubspot_pages_every_record_once(simulator: Walker) -> None:
