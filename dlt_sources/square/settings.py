@@ -8,6 +8,6 @@ LOCATIONS_PER_ORDER_SEARCH = 10
 LOYALTY_ACCOUNTS_PAGE_SIZE = 200  # loyalty/accounts/search maximum
 LOYALTY_EVENTS_PAGE_SIZE = 30  # loyalty/events/search maximum
 START_DATE = "2000-01-01T00:00:00Z"
-# A long listing filtered by time (payments, loyalty events) is read in this many parts at once
+# A long listing filtered by time (orders, payments, loyalty events) is read in this many parts at once
 # (`common/slices.py`): eight requests in flight where one would wait out each round trip.
 LISTING_SLICES = 8
