@@ -31,7 +31,7 @@ from dlt_sources.common.http import retrying_session
 from dlt_sources.common.pages import MERGE, Child, Entity, Page, PageLoader
 from dlt_sources.common.quarantine import amount, email, is_quarantine_item, non_negative_number, real_date, short_texts
 from dlt_sources.common.tables import BOOL, INT, LOOSE, TIME, Column, column
-from dlt_sources.square.api import SquareApi, incremental, square_time
+from dlt_sources.square.api import SquareApi, incremental, square_time, square_time_range
 from dlt_sources.square.loyalty import loyalty_resources
 from dlt_sources.square.settings import (
     CUSTOMERS_PAGE_SIZE,
@@ -290,11 +290,10 @@ def _order_pages(api: SquareApi, since: datetime) -> Iterator[Page]:
 def _orders_between(location_ids: list[str], begin: datetime, end: datetime | None) -> dict[str, Any]:
     # By modification time: an order edited while it is listed moves to a later part, and the loader keeps one of
     # the two it then meets (the first, common/pages.py), as it does when one listing meets it twice.
-    updated = {"start_at": square_time(begin), **({"end_at": square_time(end)} if end else {})}
     return {
         "location_ids": location_ids,
         "query": {
-            "filter": {"date_time_filter": {"updated_at": updated}},
+            "filter": {"date_time_filter": {"updated_at": square_time_range(begin, end)}},
             "sort": {"sort_field": "UPDATED_AT", "sort_order": "ASC"},
         },
     }

@@ -104,6 +104,11 @@ def square_time(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def square_time_range(begin: datetime, end: datetime | None) -> dict[str, str]:
+    """Square's TimeRange of [begin, end); without an end, from `begin` on."""
+    return {"start_at": square_time(begin), **({"end_at": square_time(end)} if end else {})}
+
+
 def incremental(
     entity: Entity, clock: SourceClock, start: datetime, pages: Callable[[datetime], Iterator[Page]]
 ) -> DltResource:

@@ -16,7 +16,7 @@ from dlt.sources import DltResource
 from dlt_sources.common.cursor import SourceClock
 from dlt_sources.common.pages import Child, Entity, Page
 from dlt_sources.common.tables import INT, TIME, Column, column
-from dlt_sources.square.api import SquareApi, incremental, square_time
+from dlt_sources.square.api import SquareApi, incremental, square_time_range
 from dlt_sources.square.settings import LOYALTY_ACCOUNTS_PAGE_SIZE, LOYALTY_EVENTS_PAGE_SIZE
 
 LOYALTY_PROGRAM = Entity(
@@ -95,8 +95,7 @@ LOYALTY_EVENTS = Entity(
 
 
 def _events_between(begin: datetime, end: datetime | None) -> dict[str, Any]:
-    created = {"start_at": square_time(begin), **({"end_at": square_time(end)} if end else {})}
-    return {"query": {"filter": {"date_time_filter": {"created_at": created}}}}
+    return {"query": {"filter": {"date_time_filter": {"created_at": square_time_range(begin, end)}}}}
 
 
 def loyalty_resources(api: SquareApi, clock: SourceClock, start: datetime, enabled: bool) -> list[DltResource]:
