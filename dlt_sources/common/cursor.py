@@ -9,7 +9,9 @@ into quarantine; the cursor then follows the typed times of the records loaded, 
 The cursor lives in the resource's dlt state, committed with the load that carried its records: a load killed midway
 resumes from the last committed cursor. Like dlt's own incremental, it asks the source for records at or after the
 cursor and keeps the keys of the records loaded at that instant, so a record at the boundary is neither skipped nor
-loaded twice.
+loaded twice. A load that meets a record again in a later version than the one it loaded (the record was edited while
+its listing was paged) cannot load that version too: the cursor then stops at it (`hold_at`), and the next load asks
+from there.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ class Cursor:
         self.is_first_load = last is None
         self.start: datetime | None = datetime.fromisoformat(last) if last else initial
         self._loaded_at_start = frozenset(self._state.get("keys") or ())
+        self._held_at: datetime | None = None
 
     def unseen(self, instants: pa.Array, keys: pa.Array) -> pa.Array:
         """A mask of the rows to load: none from before the start (a source that cannot filter sends them), none
@@ -103,10 +106,28 @@ class Cursor:
             fresh = pc.and_(fresh, pc.invert(pc.and_(pc.equal(instants, boundary), known)))
         return pc.fill_null(fresh, True)
 
+    def hold_at(self, instant: datetime) -> None:
+        """Keeps the cursor at or before `instant`, a version this load met but did not load: the next load asks from
+        it on, and loads again (a merge, so no harm) what this load loaded at it."""
+        if self._held_at is not None and self._held_at <= instant:
+            return
+        self._held_at = instant
+        last = self._state.get("last")
+        if last is not None and datetime.fromisoformat(last) >= instant:
+            self._hold()
+
+    def _hold(self) -> None:
+        assert self._held_at is not None
+        self._state["last"] = self._held_at.astimezone(UTC).isoformat()
+        self._state["keys"] = []
+
     def advance(self, instants: pa.Array, keys: pa.Array) -> None:
-        """Moves the cursor over the loaded rows' instants (UTC timestamps) and keys."""
+        """Moves the cursor over the loaded rows' instants (UTC timestamps) and keys, up to where it is held."""
         latest = pc.max(instants).as_py() if len(instants) else None
         if latest is None:
+            return
+        if self._held_at is not None and latest >= self._held_at:
+            self._hold()
             return
         last = self._state.get("last")
         current = datetime.fromisoformat(last) if last else None

@@ -268,9 +268,13 @@ class PageLoader:
         self._computed = _typed_columns(entity.columns)
         if entity.cursor:
             self._computed[CURSOR_INSTANT] = _instant_sql(entity)
-        # The first of a batch's records with its key (the next query sees what the previous one loaded).
-        self._computed[FIRST_OF_KEY] = f"row_number() over (partition by {quoted(entity.key)} order by _row) = 1"
-        self._loaded_keys: set[Any] = set()
+        # The batch's record to load of those with its key: the latest version (the first, without a cursor).
+        order = f"{_instant_sql(entity)} desc nulls last, _row" if entity.cursor else "_row"
+        self._computed[FIRST_OF_KEY] = f"row_number() over (partition by {quoted(entity.key)} order by {order}) = 1"
+        # The keys this load met, and (as arrow tables, compact: the instants are looked up only for the rare record
+        # met again) the instant of each version met.
+        self._met: set[Any] = set()
+        self._met_at: list[pa.Table] = []
         # The `_dlt_id`s loaded, for a caller that links children delivered apart (`keep_ids`).
         self.kept: set[str] | None = None
 
@@ -351,13 +355,19 @@ class PageLoader:
         reasons.add_children(children, row_ids)
         keep = reasons.acceptable()
         # A record met twice in one load (a search restarted past its cap, a record edited while its listing was
-        # paged) is loaded and quarantined once.
+        # paged) is loaded and quarantined once: dlt does not deduplicate the merge (`MERGE`).
         keys = table[entity.key].to_pylist()
-        fresh = pc.and_(screened[FIRST_OF_KEY], pa.array([k not in self._loaded_keys for k in keys]))
+        met_before = pa.array([k in self._met for k in keys], pa.bool_())
+        fresh = pc.and_(screened[FIRST_OF_KEY], pc.invert(met_before))
         if self.cursor is not None and entity.cursor:
-            fresh = pc.and_(fresh, self.cursor.unseen(screened[CURSOR_INSTANT], table[entity.key]))
+            unseen = self.cursor.unseen(screened[CURSOR_INSTANT], table[entity.key])
+            fresh = pc.and_(fresh, unseen)
+            if self._met_at and pc.any(met_before).as_py():
+                self._hold_later_versions(pc.and_(pc.and_(keep, unseen), met_before), table, screened)
+            met_at = pa.table({"key": pc.cast(table[entity.key], pa.string()), "at": screened[CURSOR_INSTANT]})
+            self._met_at.append(met_at.filter(fresh))
         keep = pc.and_(keep, fresh)
-        self._loaded_keys.update(k for k, met in zip(keys, fresh.to_pylist(), strict=True) if met)
+        self._met.update(k for k, met in zip(keys, fresh.to_pylist(), strict=True) if met)
         loaded = table.filter(keep)
         if self.kept is not None:
             self.kept.update(loaded[DLT_ID].to_pylist())
@@ -373,6 +383,19 @@ class PageLoader:
             yield quarantine_table(entity.name, findings)
         if self.cursor is not None and entity.cursor:
             self.cursor.advance(pc.filter(screened[CURSOR_INSTANT], keep), pc.filter(table[entity.key], keep))
+
+    def _hold_later_versions(self, met_again: pa.Array, table: pa.Table, screened: pa.Table) -> None:
+        """Holds the cursor at the earliest of the versions `met_again` marks (loadable, of records this load met
+        before) that is later than the version met before: it cannot be loaded too (the record would be there twice),
+        so the next load asks for it again."""
+        assert self.cursor is not None
+        keys = pc.cast(pc.filter(table[self.entity.key], met_again), pa.string())
+        instants = pc.filter(screened[CURSOR_INSTANT], met_again)
+        earlier = pa.concat_tables(self._met_at)
+        before = pc.take(earlier["at"], pc.index_in(keys, value_set=earlier["key"]))
+        later = pc.filter(instants, pc.fill_null(pc.greater(instants, before), pc.is_valid(instants)))
+        if len(later):
+            self.cursor.hold_at(pc.min(later).as_py())
 
     def arrow_wire(self, child: Child, items: pa.Table) -> Wire:
         """The wire table of a child list's items read into arrow with `tables.json_schema`."""

@@ -117,3 +117,49 @@ def test_times_either_side_of_a_daylight_saving_change_compare_as_instants():
     assert _loaded_ids(state, [{"id": "a", "updated_at": after}, later]) == ["c"]
     # A source that cannot filter sends everything again: what is before the cursor is not loaded twice.
     assert _loaded_ids(state, [{"id": "b", "updated_at": before}, later]) == []
+
+
+def _merged_loads(state: dict, pages: list[list[dict]], merged: dict[str, str]) -> list[str]:
+    """One load of `pages` (each screened as one batch) merged into `merged` (id: updated_at) as a merge on the key
+    keeps it; the ids it loaded, in order."""
+    loader = PageLoader(_THINGS, _Clock("2026-12-01T00:00:00+00:00"), Cursor(state))
+    loaded = []
+    for page in pages:
+        for table in loader.page(page):
+            if isinstance(table, pa.Table) and "id" in table.column_names:
+                for row in table.select(["id", "updated_at"]).to_pylist():
+                    loaded.append(row["id"])
+                    merged[row["id"]] = row["updated_at"]
+    return loaded
+
+
+def _at(minute: int) -> datetime:
+    return datetime(2026, 11, 30, 10, minute, tzinfo=UTC)
+
+
+def test_a_record_edited_while_its_listing_is_read_reaches_the_warehouse_in_its_latest_version():
+    # The source's records as they are once the first load has read them: "a" was edited at 10:20 while its listing,
+    # sorted by modification time, was paged, so the load met it twice, as it was at 10:00 and as it is now.
+    source = {"a": _at(20), "b": _at(5), "c": _at(10), "d": _at(30)}
+
+    def listed(state: dict) -> list[dict]:
+        # What the source sends a later load: its records modified at or after the cursor the load asks from.
+        start = Cursor(state).start
+        rows = sorted((t, i) for i, t in source.items() if start is None or t >= start)
+        return [{"id": i, "updated_at": t.isoformat()} for t, i in rows]
+
+    def version(minute: int, key: str) -> dict:
+        return {"id": key, "updated_at": _at(minute).isoformat()}
+
+    # Met twice in two batches of one load.
+    state: dict = {}
+    merged: dict[str, datetime] = {}
+    first = _merged_loads(state, [[version(0, "a"), version(5, "b")], [version(10, "c"), *listed({})[2:]]], merged)
+    assert sorted(first) == ["a", "b", "c", "d"], "each record once in a load: dlt does not deduplicate the merge"
+    _merged_loads(state, [listed(state)], merged)
+    assert merged == source, "the warehouse holds each record as the source holds it once the next load ran"
+
+    # Met twice in one batch: the load keeps the later version.
+    state, merged = {}, {}
+    assert sorted(_merged_loads(state, [[version(0, "a"), *listed({})]], merged)) == ["a", "b", "c", "d"]
+    assert merged == source
