@@ -266,6 +266,7 @@ class PageLoader:
         self.screener = Screener()
         self._checks = _entity_checks(entity)
         self._computed = _typed_columns(entity.columns)
+        self._shape = record_type(entity.columns, entity.children)
         if entity.cursor:
             self._computed[CURSOR_INSTANT] = _instant_sql(entity)
         # The batch's record to load of those with its key: the latest version (the first, without a cursor).
@@ -313,7 +314,7 @@ class PageLoader:
     ) -> Iterator[Any]:
         """The items of records already read into arrow with `tables.json_schema` (a bulk file), with the children
         they hold (children that come apart have their findings in `apart`). `received(row)`: the record as it came,
-        for its quarantine row, when the reader kept it (else the arrow row, absent fields as null)."""
+        for its quarantine row, when the reader kept it (else the arrow row: `_arrow_row`)."""
         if not len(records):
             return
 
@@ -322,7 +323,7 @@ class PageLoader:
 
         held = [child.path[0] for child in self.entity.children]
         wire = build_from_arrow(records, self.entity.columns, self.entity.absorb_new_fields, held)
-        yield from self._load(wire, received or _arrow_row(records), {}, apart, children)
+        yield from self._load(wire, received or _arrow_row(records, self._shape), {}, apart, children)
 
     def _load(
         self,
@@ -457,9 +458,22 @@ def _arrow_child_items(child: Child, records: pa.Table, row_ids: pa.Array) -> tu
     return wire, pc.take(row_ids, parent_rows), positions
 
 
-def _arrow_row(records: pa.Table) -> Callable[[int], Any]:
-    """A record of an arrow table as a dict, absent fields as null (for the few quarantine rows)."""
-    return lambda row: records.slice(row, 1).to_pylist()[0]
+def _arrow_row(records: pa.Table, shape: pa.StructType) -> Callable[[int], Any]:
+    """A record of an arrow table as a dict, for its quarantine row: a documented field (of `shape`) it lacked as null,
+    but none of the fields arrow gave it as null because other records read with it had them."""
+    return lambda row: _as_sent(records.slice(row, 1).to_pylist()[0], shape)
+
+
+def _as_sent(value: Any, shape: pa.DataType | None) -> Any:
+    """`value` without the null fields its `shape` does not document (None: nothing below is documented)."""
+    if isinstance(value, dict):
+        fields = {field.name: field.type for field in shape} if isinstance(shape, pa.StructType) else {}
+        return {
+            key: _as_sent(inner, fields.get(key)) for key, inner in value.items() if inner is not None or key in fields
+        }
+    if isinstance(value, list):
+        return [_as_sent(inner, shape.value_type if isinstance(shape, pa.ListType) else None) for inner in value]
+    return value
 
 
 def _child_items(
