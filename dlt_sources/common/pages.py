@@ -55,7 +55,7 @@ from dlt_sources.common.tables import (
 )
 
 DLT_ID, DLT_PARENT_ID, DLT_LIST_IDX = "_dlt_id", "_dlt_parent_id", "_dlt_list_idx"
-CURSOR_INSTANT, FIRST_OF_KEY = "_cursor_instant", "_first_of_key"
+CURSOR_INSTANT, FIRST_OF_KEY, KEYED = "_cursor_instant", "_first_of_key", "_keyed"
 # Records screened and handed to dlt at once: each screening query (DuckDB plans some forty checks: about 20 ms) and
 # each item dlt writes has a fixed cost that a page of 50 or 100 records, or a batch of 5,000, paid again and again.
 BATCH_RECORDS = 20_000
@@ -269,9 +269,14 @@ class PageLoader:
         self._shape = record_type(entity.columns, entity.children)
         if entity.cursor:
             self._computed[CURSOR_INSTANT] = _instant_sql(entity)
-        # The batch's record to load of those with its key: the latest version (the first, without a cursor).
+        # The batch's record to load of those with its key: the latest version (the first, without a cursor). Records
+        # without a usable key share no key: each is its own, and each is quarantined.
+        unkeyed = identifier(entity.key).when
         order = f"{_instant_sql(entity)} desc nulls last, _row" if entity.cursor else "_row"
-        self._computed[FIRST_OF_KEY] = f"row_number() over (partition by {quoted(entity.key)} order by {order}) = 1"
+        self._computed[KEYED] = f"not ({unkeyed})"
+        self._computed[FIRST_OF_KEY] = (
+            f"({unkeyed}) or row_number() over (partition by {quoted(entity.key)} order by {order}) = 1"
+        )
         # The keys this load met, and (as arrow tables, compact: the instants are looked up only for the rare record
         # met again) the instant of each version met.
         self._met: set[Any] = set()
@@ -364,11 +369,11 @@ class PageLoader:
             unseen = self.cursor.unseen(screened[CURSOR_INSTANT], table[entity.key])
             fresh = pc.and_(fresh, unseen)
             if self._met_at and pc.any(met_before).as_py():
-                self._hold_later_versions(pc.and_(pc.and_(keep, unseen), met_before), table, screened)
+                self._hold_later_versions(pc.and_(unseen, met_before), table, screened)
             met_at = pa.table({"key": pc.cast(table[entity.key], pa.string()), "at": screened[CURSOR_INSTANT]})
-            self._met_at.append(met_at.filter(fresh))
+            self._met_at.append(met_at.filter(pc.and_(fresh, screened[KEYED])))
         keep = pc.and_(keep, fresh)
-        self._met.update(k for k, met in zip(keys, fresh.to_pylist(), strict=True) if met)
+        self._met.update(k for k, met in zip(keys, pc.and_(fresh, screened[KEYED]).to_pylist(), strict=True) if met)
         loaded = table.filter(keep)
         if self.kept is not None:
             self.kept.update(loaded[DLT_ID].to_pylist())
@@ -386,9 +391,9 @@ class PageLoader:
             self.cursor.advance(pc.filter(screened[CURSOR_INSTANT], keep), pc.filter(table[entity.key], keep))
 
     def _hold_later_versions(self, met_again: pa.Array, table: pa.Table, screened: pa.Table) -> None:
-        """Holds the cursor at the earliest of the versions `met_again` marks (loadable, of records this load met
-        before) that is later than the version met before: it cannot be loaded too (the record would be there twice),
-        so the next load asks for it again."""
+        """Holds the cursor at the earliest of the versions `met_again` marks (of records this load met before) that
+        is later than the version met before: it cannot be loaded, nor quarantined when rejected, too (the record would
+        be there twice), so the next load asks for it again."""
         assert self.cursor is not None
         keys = pc.cast(pc.filter(table[self.entity.key], met_again), pa.string())
         instants = pc.filter(screened[CURSOR_INSTANT], met_again)

@@ -289,7 +289,7 @@ def _order_pages(api: SquareApi, since: datetime) -> Iterator[Page]:
 
 def _orders_between(location_ids: list[str], begin: datetime, end: datetime | None) -> dict[str, Any]:
     # By modification time: an order edited while it is listed moves to a later part, and the loader keeps one of
-    # the two it then meets (the first, common/pages.py), as it does when one listing meets it twice.
+    # the two it then meets (common/pages.py: the latest, or the cursor stops at it), as when a listing meets it twice.
     return {
         "location_ids": location_ids,
         "query": {

@@ -163,3 +163,36 @@ def test_a_record_edited_while_its_listing_is_read_reaches_the_warehouse_in_its_
     state, merged = {}, {}
     assert sorted(_merged_loads(state, [[version(0, "a"), *listed({})]], merged)) == ["a", "b", "c", "d"]
     assert merged == source
+
+
+def test_a_later_version_rejected_after_the_earlier_one_was_loaded_is_quarantined_by_the_next_load():
+    # "a" was edited into a bad state (its creation time erased) while its listing was paged: the load met the good
+    # version first, and the bad one in a later batch, after the good one was loaded.
+    things = Entity(
+        "things",
+        (column("id"), column("updated_at", kind=TIME), column("created_at", kind=TIME)),
+        cursor="updated_at",
+        required_times=("created_at",),
+    )
+    created = _at(0).isoformat()
+    source = {
+        "a": {"id": "a", "updated_at": _at(20).isoformat(), "created_at": None},
+        "b": {"id": "b", "updated_at": _at(5).isoformat(), "created_at": created},
+        "c": {"id": "c", "updated_at": _at(30).isoformat(), "created_at": created},
+    }
+    first_page = [{"id": "a", "updated_at": _at(0).isoformat(), "created_at": created}, source["b"]]
+    state: dict = {}
+    quarantined = []
+    for pages in ([first_page, [source["a"], source["c"]]], "the next load"):
+        loader = PageLoader(things, _Clock("2026-12-01T00:00:00+00:00"), Cursor(state))
+        if isinstance(pages, str):
+            # What the source sends the next load: its records modified at or after the cursor the load asks from.
+            start = Cursor(state).start
+            assert start is not None
+            pages = [[record for record in source.values() if datetime.fromisoformat(record["updated_at"]) >= start]]
+        for page in pages:
+            for item in loader.page(page):
+                table = getattr(item, "data", item)
+                if "reason" in table.column_names:
+                    quarantined += table.select(["source_record_id", "disposition"]).to_pylist()
+    assert quarantined == [{"source_record_id": "a", "disposition": "rejected"}]

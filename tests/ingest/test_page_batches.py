@@ -113,3 +113,14 @@ def test_a_quarantined_record_read_by_arrow_holds_no_field_that_only_other_recor
     tables = [getattr(item, "data", item) for item in PageLoader(Entity("events", COLUMNS), SourceClock()).page(table)]
     rows = [row for table in tables if "reason" in table.column_names for row in table.to_pylist()]
     assert {row["source_record_id"]: orjson.loads(row["payload"]) for row in rows} == {"a2": sent[1], "a3": sent[2]}
+
+
+def test_every_record_without_an_id_is_quarantined():
+    loader = PageLoader(Entity("events", COLUMNS), SourceClock())
+    pages = [
+        [{"points": 1}, {"id": "", "points": 2}, {"id": "a", "points": 3}],
+        [{"id": None, "points": 4}, {"id": "  ", "points": 5}, {"points": 6}],
+    ]
+    tables = [getattr(item, "data", item) for page in pages for item in loader.page(page)]
+    rows = [row for table in tables if "reason" in table.column_names for row in table.to_pylist()]
+    assert sorted(orjson.loads(row["payload"])["points"] for row in rows) == [1, 2, 4, 5, 6]
