@@ -16,7 +16,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from decimal import Decimal
 from itertools import combinations
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO_ROOT, cdp_environment, plant_hash_key, succeeded
-from tests.spark.test_spark_marts import comparable
+from tests.spark.test_spark_marts import same
 
 pytestmark = pytest.mark.spark
 
@@ -121,16 +120,6 @@ def test_marts_equal_duckdbs_row_for_row(cdp_home: Path, spark_home: Path, table
     ]
     differing = [row for row in differing if row]
     assert not differing, f"marts.{table}: {len(differing)} rows differ, e.g. (DuckDB, Spark): {differing[:3]}"
-
-
-def same(duck: object, spark: object) -> bool:
-    """Equal as both engines must give it: money (any fractional number) to the cent — the two sum doubles in other
-    orders, so 1367.5149999 and 1367.515 are the same amount — and times to the second."""
-    if isinstance(duck, float | Decimal) and isinstance(spark, float | Decimal):
-        return abs(float(duck) - float(spark)) < 0.005
-    if isinstance(duck, list | tuple) and isinstance(spark, list | tuple):
-        return len(duck) == len(spark) and all(same(d, s) for d, s in zip(duck, spark, strict=True))
-    return comparable(duck) == comparable(spark)
 
 
 def test_segments_have_the_same_members(cdp_home: Path, spark_home: Path) -> None:
