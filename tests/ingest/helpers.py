@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from dlt import Pipeline
 
+from dlt_sources.common.quarantine import is_quarantine_item
 from dlt_sources.connections import FILE_SOURCES, Connection
 from dlt_sources.pipelines import SOURCES, make_pipeline, make_source
 from simulator import SimState, web_landing_dir
@@ -19,6 +22,12 @@ from simulator.model import World
 from simulator.pixels import finished_days
 from simulator.simulation import served_world
 from warehouse import pipelines_dir, warehouse_path
+
+
+def quarantine_rows(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """The quarantine rows among the items a `PageLoader` yields."""
+    return [row for item in items if is_quarantine_item(getattr(item, "meta", None)) for row in item.data.to_pylist()]
+
 
 # Defects that make an order unusable: the loader rejects those records into quarantine.
 REJECTING_DEFECTS = {"negative_amount", "wrong_type"}

@@ -18,7 +18,7 @@ from simulator import advance_day, running_simulator
 from simulator.config import DAY_SECONDS
 from simulator.ids import shopify_order_id, square_order_id
 from simulator.malformed import CURSOR_DEFECTS, UNUSABLE_CURSOR_DEFECTS
-from tests.ingest.helpers import expected_counts, load_all, simulated_world, warehouse_counts
+from tests.ingest.helpers import expected_counts, load_all, quarantine_rows, simulated_world, warehouse_counts
 
 # Large enough that simulated day 1 brings Square all four cursor defects (the simulator plants them in creation order).
 PEOPLE, SEED = 600, 3
@@ -137,16 +137,20 @@ def _at(minute: int) -> datetime:
     return datetime(2026, 11, 30, 10, minute, tzinfo=UTC)
 
 
+def _sent_since(state: dict, records: list[dict]) -> list[dict]:
+    """What a source sends a load: its records modified at or after the cursor the load asks from, oldest first."""
+    start = Cursor(state).start
+    sent = [r for r in records if start is None or datetime.fromisoformat(r["updated_at"]) >= start]
+    return sorted(sent, key=lambda r: datetime.fromisoformat(r["updated_at"]))
+
+
 def test_a_record_edited_while_its_listing_is_read_reaches_the_warehouse_in_its_latest_version():
     # The source's records as they are once the first load has read them: "a" was edited at 10:20 while its listing,
     # sorted by modification time, was paged, so the load met it twice, as it was at 10:00 and as it is now.
     source = {"a": _at(20), "b": _at(5), "c": _at(10), "d": _at(30)}
 
     def listed(state: dict) -> list[dict]:
-        # What the source sends a later load: its records modified at or after the cursor the load asks from.
-        start = Cursor(state).start
-        rows = sorted((t, i) for i, t in source.items() if start is None or t >= start)
-        return [{"id": i, "updated_at": t.isoformat()} for t, i in rows]
+        return _sent_since(state, [{"id": i, "updated_at": t.isoformat()} for i, t in source.items()])
 
     def version(minute: int, key: str) -> dict:
         return {"id": key, "updated_at": _at(minute).isoformat()}
@@ -182,17 +186,12 @@ def test_a_later_version_rejected_after_the_earlier_one_was_loaded_is_quarantine
     }
     first_page = [{"id": "a", "updated_at": _at(0).isoformat(), "created_at": created}, source["b"]]
     state: dict = {}
-    quarantined = []
-    for pages in ([first_page, [source["a"], source["c"]]], "the next load"):
+
+    def load(pages: list[list[dict]]) -> list[dict]:
         loader = PageLoader(things, _Clock("2026-12-01T00:00:00+00:00"), Cursor(state))
-        if isinstance(pages, str):
-            # What the source sends the next load: its records modified at or after the cursor the load asks from.
-            start = Cursor(state).start
-            assert start is not None
-            pages = [[record for record in source.values() if datetime.fromisoformat(record["updated_at"]) >= start]]
-        for page in pages:
-            for item in loader.page(page):
-                table = getattr(item, "data", item)
-                if "reason" in table.column_names:
-                    quarantined += table.select(["source_record_id", "disposition"]).to_pylist()
-    assert quarantined == [{"source_record_id": "a", "disposition": "rejected"}]
+        return quarantine_rows(item for page in pages for item in loader.page(page))
+
+    quarantined = load([first_page, [source["a"], source["c"]]])
+    quarantined += load([_sent_since(state, list(source.values()))])
+    found = [{key: row[key] for key in ("source_record_id", "disposition")} for row in quarantined]
+    assert found == [{"source_record_id": "a", "disposition": "rejected"}]

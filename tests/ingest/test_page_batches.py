@@ -20,6 +20,7 @@ from dlt_sources.common.pages import (
     record_type,
 )
 from dlt_sources.common.tables import INT, column
+from tests.ingest.helpers import quarantine_rows
 
 COLUMNS = (column("id"), column("points", kind=INT), column("note"))
 SHAPE = record_type(COLUMNS)
@@ -110,8 +111,7 @@ def test_a_quarantined_record_read_by_arrow_holds_no_field_that_only_other_recor
     ]
     [(table, lossy)] = read_bodies([_body(sent[:2]), _body(sent[2:])], "events", SHAPE, size=1_000)
     assert isinstance(table, pa.Table) and "legacy" in table.column_names, "read by arrow, as one table"
-    tables = [getattr(item, "data", item) for item in PageLoader(Entity("events", COLUMNS), SourceClock()).page(table)]
-    rows = [row for table in tables if "reason" in table.column_names for row in table.to_pylist()]
+    rows = quarantine_rows(PageLoader(Entity("events", COLUMNS), SourceClock()).page(table))
     assert {row["source_record_id"]: orjson.loads(row["payload"]) for row in rows} == {"a2": sent[1], "a3": sent[2]}
 
 
@@ -121,6 +121,5 @@ def test_every_record_without_an_id_is_quarantined():
         [{"points": 1}, {"id": "", "points": 2}, {"id": "a", "points": 3}],
         [{"id": None, "points": 4}, {"id": "  ", "points": 5}, {"points": 6}],
     ]
-    tables = [getattr(item, "data", item) for page in pages for item in loader.page(page)]
-    rows = [row for table in tables if "reason" in table.column_names for row in table.to_pylist()]
+    rows = quarantine_rows(item for page in pages for item in loader.page(page))
     assert sorted(orjson.loads(row["payload"])["points"] for row in rows) == [1, 2, 4, 5, 6]
