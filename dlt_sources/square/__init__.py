@@ -251,7 +251,7 @@ def square_source(
             entity=PAYMENTS,
             since=since,
             limit=PAYMENTS_PAGE_SIZE,
-            filtered=_payments_between,
+            filters=[_payments_between],
         ),
     )
     orders = incremental(ORDERS, clock, start, lambda since: _order_pages(api, since))
@@ -272,19 +272,22 @@ def _payments_between(begin: datetime, end: datetime | None) -> dict[str, Any]:
 
 
 def _order_pages(api: SquareApi, since: datetime) -> Iterator[Page]:
-    # orders/search takes at most ten locations a request: every location's orders, ten locations at a time.
+    # orders/search takes at most ten locations a request: every location's orders, ten locations a listing.
     location_ids = api.location_ids()
-    for first in range(0, len(location_ids), LOCATIONS_PER_ORDER_SEARCH):
-        yield from api.sliced_pages(
-            "POST",
-            "orders/search",
-            "orders",
-            in_body=True,
-            entity=ORDERS,
-            since=since,
-            limit=ORDERS_PAGE_SIZE,
-            filtered=partial(_orders_between, location_ids[first : first + LOCATIONS_PER_ORDER_SEARCH]),
-        )
+    groups = [
+        location_ids[first : first + LOCATIONS_PER_ORDER_SEARCH]
+        for first in range(0, len(location_ids), LOCATIONS_PER_ORDER_SEARCH)
+    ]
+    yield from api.sliced_pages(
+        "POST",
+        "orders/search",
+        "orders",
+        in_body=True,
+        entity=ORDERS,
+        since=since,
+        limit=ORDERS_PAGE_SIZE,
+        filters=[partial(_orders_between, group) for group in groups],
+    )
 
 
 def _orders_between(location_ids: list[str], begin: datetime, end: datetime | None) -> dict[str, Any]:

@@ -3,8 +3,9 @@ and the resource that loads a listing's changed records."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 import dlt
@@ -27,7 +28,7 @@ from dlt_sources.common.pages import (
     record_type,
 )
 from dlt_sources.common.prefetch import prefetched_together
-from dlt_sources.common.slices import earliest_record, time_slices
+from dlt_sources.common.slices import TimeRange, earliest_record, time_slices
 from dlt_sources.square.settings import LISTING_SLICES
 
 
@@ -58,20 +59,44 @@ class SquareApi:
         entity: Entity,
         since: datetime,
         limit: int,
-        filtered: Callable[[datetime, datetime | None], dict[str, Any]],
+        filters: Sequence[Callable[[datetime, datetime | None], dict[str, Any]]],
     ) -> Iterator[Page]:
-        """Every page of a listing from `since`, as `pages` reads them, its time range cut into parts listed at the
-        same time (`common/slices.py`). `filtered(begin, end)`: the request's arguments for the records of [begin,
-        end), or from `begin` on without an end."""
+        """Every page of the listings from `since` that `filters` ask for, one listing per filter (orders/search takes
+        ten locations a request: a chain with more has a listing per ten), as `pages` reads them.
+
+        Each listing's time range is cut into parts (`common/slices.py`), LISTING_SLICES parts in all, and the parts
+        of every listing are read at the same time, at most LISTING_SLICES at once: more would meet Square's rate
+        limit, fewer would leave a chain's later groups waiting for the first. `filtered(begin, end)` of `filters`:
+        the request's arguments for the records of [begin, end), or from `begin` on without an end."""
+        if not filters:
+            return
+        parts_each = max(1, LISTING_SLICES // len(filters))
+        listings = [
+            self._bodies(method, path, key, {**filtered(*part), "limit": limit}, in_body)
+            for filtered in filters
+            for part in self._parts(method, path, key, in_body, filtered, since, parts_each)
+        ]
+        lanes = [chain(*listings[lane::LISTING_SLICES]) for lane in range(min(len(listings), LISTING_SLICES))]
+        yield from _records(lanes, key, entity, limit)
+
+    def _parts(
+        self,
+        method: str,
+        path: str,
+        key: str,
+        in_body: bool,
+        filtered: Callable[[datetime, datetime | None], dict[str, Any]],
+        since: datetime,
+        parts: int,
+    ) -> list[TimeRange]:
+        """The listing's time range from `since` cut into up to `parts` parts where its records are."""
 
         def holds_any(begin: datetime, end: datetime | None) -> bool:
             page, _ = listing_page(self._request(method, path, {**filtered(begin, end), "limit": 1}, in_body), key, {})
             return page.records > 0
 
         first = earliest_record(holds_any, since, self.clock.now)
-        parts = time_slices(since, first, self.clock.now(), LISTING_SLICES) if first else [(since, None)]
-        listings = [self._bodies(method, path, key, {**filtered(*part), "limit": limit}, in_body) for part in parts]
-        yield from _records(listings, key, entity, limit)
+        return time_slices(since, first, self.clock.now(), parts) if first else [(since, None)]
 
     def _request(self, method: str, path: str, arguments: dict[str, Any], in_body: bool) -> requests.Response:
         where = {"json": arguments} if in_body else {"params": arguments}

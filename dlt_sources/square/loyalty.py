@@ -126,7 +126,7 @@ def loyalty_resources(api: SquareApi, clock: SourceClock, start: datetime, enabl
                 entity=LOYALTY_EVENTS,
                 since=since,
                 limit=LOYALTY_EVENTS_PAGE_SIZE,
-                filtered=_events_between,
+                filters=[_events_between],
             )
 
     # Merged on their IDs, events too though they never change: a load replayed after a crash reads its pages again.
