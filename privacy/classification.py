@@ -12,7 +12,9 @@ A column's `pii` kind decides how it is published unless its `analytics` meta sa
 - `none` or no `pii`: as it is.
 
 Only tables the dbt project documents (a model, seed or source) are published: a table nobody classified may hold
-anything.
+anything. A model whose `meta: {published: false}` says so is left out too: the staging and intermediate layers
+(dbt_project.yml), steps towards the marts that hold each source's records again, which analysts need not see (data
+minimisation; they were two thirds of the copy).
 """
 
 from __future__ import annotations
@@ -43,9 +45,13 @@ class Classification:
     """The treatment of every classified column of every documented table, by (schema, table)."""
 
     tables: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
+    unpublished: frozenset[tuple[str, str]] = frozenset()  # documented, and left out of the analytics copy
 
     def documents(self, schema: str, table: str) -> bool:
         return (schema, table) in self.tables
+
+    def publishes(self, schema: str, table: str) -> bool:
+        return self.documents(schema, table) and (schema, table) not in self.unpublished
 
     def treatment(self, schema: str, table: str, column: str) -> str:
         return self.tables.get((schema, table), {}).get(column, KEEP)
@@ -63,14 +69,21 @@ def load_classification(manifest_path: Path) -> Classification:
 
 def classification_of(manifest: Mapping) -> Classification:
     tables: dict[tuple[str, str], dict[str, str]] = {}
+    unpublished: set[tuple[str, str]] = set()
     for node in [*manifest.get("nodes", {}).values(), *manifest.get("sources", {}).values()]:
         if node.get("resource_type") not in _DOCUMENTED:
             continue
         name = node.get("identifier") if node["resource_type"] == "source" else node.get("alias")
-        columns = tables.setdefault((node["schema"], name or node["name"]), {})
+        key = (node["schema"], name or node["name"])
+        columns = tables.setdefault(key, {})
         for column, doc in node.get("columns", {}).items():
             columns[column] = _treatment(f"{node['unique_id']}.{column}", doc.get("meta") or {})
-    return Classification(tables)
+        published = (node.get("meta") or {}).get("published", True)
+        if not isinstance(published, bool):
+            raise ValueError(f"{node['unique_id']}: meta published {published!r} is not true or false")
+        if not published:
+            unpublished.add(key)
+    return Classification(tables, frozenset(unpublished))
 
 
 def _treatment(where: str, meta: Mapping) -> str:

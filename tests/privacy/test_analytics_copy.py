@@ -175,6 +175,24 @@ def test_the_planted_analytics_copy_holds_no_personal_data(planted_night: Plante
     assert personal_values_in(home / "analytics.duckdb", Population.of(home)) == {}
 
 
+# The tables of the intermediate layer a reader of the analytics copy needs: the console finds customers by their
+# source records and dates its segment history by the run's as-of time (cdp_orchestration/console/queries/).
+READ_FROM_THE_STEPS = {("intermediate", "int_person_records"), ("intermediate", "int_run_as_of")}
+
+
+def test_the_analytics_copy_holds_the_marts_and_not_the_steps_towards_them(nightly_run, cdp_home: Path):
+    """Analysts query the marts; the staging and intermediate models only lead there and hold each source's records
+    again. The copy leaves them out (data minimisation), but what the console reads."""
+    with duckdb.connect(str(cdp_home / "warehouse.duckdb"), read_only=True) as con:
+        built = {(t.schema, t.name) for t in tables(con)}
+    with duckdb.connect(str(cdp_home / "analytics.duckdb"), read_only=True) as con:
+        published = {(t.schema, t.name) for t in tables(con)}
+    steps = {(schema, name) for schema, name in built if schema == "intermediate" or name.startswith("stg_")}
+    marts = {(schema, name) for schema, name in built if schema == "marts"}
+    assert steps & published == READ_FROM_THE_STEPS
+    assert marts <= published
+
+
 def test_birth_dates_are_generalised_to_a_band_and_a_month(cdp_home: Path, built_warehouse):
     """No birth date within a year: age is a band, the month stays, the day and what gives it away go."""
     with duckdb.connect(str(cdp_home / "analytics.duckdb"), read_only=True) as con:

@@ -58,6 +58,16 @@ def test_a_misspelt_classification_is_refused(meta: dict, refused: str):
         classification_of(manifest)
 
 
+def test_a_misspelt_published_is_refused():
+    """`meta: {published: "no"}` would publish the model (any text is true): it is refused instead."""
+    manifest = {"nodes": {"model.cdp.planted": {
+        "resource_type": "model", "schema": "intermediate", "alias": "planted", "name": "planted",
+        "unique_id": "model.cdp.planted", "meta": {"published": "no"}, "columns": {},
+    }}}  # fmt: skip
+    with pytest.raises(ValueError, match="published 'no'"):
+        classification_of(manifest)
+
+
 def classified(columns: dict[str, dict], column: str) -> bool:
     return columns.get(column, {}).get("meta", {}).get("pii") in CLASSIFICATIONS
 

@@ -106,7 +106,7 @@ NOT_PERSONAL = {
     "marts.customer_360": ["emails_sent", "emails_opened", "emails_bounced", "email_consent_source"],
     "marts.customer_geography": ["email_contactable_customers"],
     "identity.match_evidence": ["gamma_email", "gamma_phone", "gamma_dob"],
-    "intermediate.int_email_events": ["email_event_id", "email_campaign_id"],
+    "marts.households": ["linked_by_email"],
 }  # fmt: skip
 
 
