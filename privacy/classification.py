@@ -12,9 +12,9 @@ A column's `pii` kind decides how it is published unless its `analytics` meta sa
 - `none` or no `pii`: as it is.
 
 Only tables the dbt project documents (a model, seed or source) are published: a table nobody classified may hold
-anything. A model or source whose `meta: {published: false}` says so is left out too: the staging and intermediate layers
-(dbt_project.yml), steps towards the marts that hold each source's records again, which analysts need not see (data
-minimisation; they were two thirds of the copy).
+anything. A model or source whose `meta: {published: false}` says so is left out too: the staging and intermediate
+layers (dbt_project.yml), steps towards the marts that hold each source's records again, which analysts need not see
+(data minimisation; they were two thirds of the copy).
 """
 
 from __future__ import annotations

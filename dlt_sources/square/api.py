@@ -64,10 +64,11 @@ class SquareApi:
         """Every page of the listings from `since` that `filters` ask for, one listing per filter (orders/search takes
         ten locations a request: a chain with more has a listing per ten), as `pages` reads them.
 
-        Each listing's time range is cut into parts (`common/slices.py`), LISTING_SLICES parts in all, and the parts
-        of every listing are read at the same time, at most LISTING_SLICES at once: more would meet Square's rate
-        limit, fewer would leave a chain's later groups waiting for the first. `filtered(begin, end)` of `filters`:
-        the request's arguments for the records of [begin, end), or from `begin` on without an end."""
+        Each listing's time range is cut into parts (`common/slices.py`), the LISTING_SLICES shared among the listings
+        (one at least each), and the parts of every listing are read at the same time, at most LISTING_SLICES at once:
+        more would meet Square's rate limit, fewer would leave a chain's later groups waiting for the first.
+        `filtered(begin, end)` of `filters`: the request's arguments for the records of [begin, end), or from `begin`
+        on without an end."""
         if not filters:
             return
         parts_each = max(1, LISTING_SLICES // len(filters))
@@ -90,6 +91,8 @@ class SquareApi:
         parts: int,
     ) -> list[TimeRange]:
         """The listing's time range from `since` cut into up to `parts` parts where its records are."""
+        if parts == 1:
+            return [(since, None)]  # one part needs no cut: no round trips to find where the records are
 
         def holds_any(begin: datetime, end: datetime | None) -> bool:
             page, _ = listing_page(self._request(method, path, {**filtered(begin, end), "limit": 1}, in_body), key, {})
